@@ -1,0 +1,34 @@
+# `make test` builds .venv from nothing, then runs ruff, mypy and pytest.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint typecheck pytest bench demo clean
+
+test: lint typecheck pytest
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all,test]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/verify.py
+
+demo: $(STAMP)
+	@echo "The demo app arrives with the Starlette adapter (issue 4); see README.md."
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,225 @@
+"""Auth objects: what ``RequestState.to_auth()`` gives a view.
+
+* :class:`SessionAuth`: a signed-in session (``token_type == "session_token"``);
+* :class:`MachineAuth`: an API key, M2M token or OAuth token;
+* :class:`SignedOutAuth`: nobody; every field ``None`` and ``has()`` always false.
+
+All three share the same attribute names, so a view can read ``auth.user_id`` without checking the
+type first. None of them shows the raw token in ``repr()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .authorization import decode_org_claims, has_authorization
+from .errors import Unauthenticated, Unauthorized
+
+__all__ = ["AuthObject", "MachineAuth", "SessionAuth", "SignedOutAuth"]
+
+
+class _AuthBase:
+    token_type: str | None = None
+    is_authenticated: bool = False
+
+    user_id: str | None = None
+    session_id: str | None = None
+    session_status: str | None = None
+    actor: Mapping[str, Any] | None = None
+    org_id: str | None = None
+    org_role: str | None = None
+    org_slug: str | None = None
+    org_permissions: list[str] | None = None
+    factor_verification_age: list[float] | None = None
+    session_claims: Mapping[str, Any] | None = None
+    # Machine fields.
+    id: str | None = None
+    subject: str | None = None
+    scopes: list[str] | None = None
+    claims: Mapping[str, Any] | None = None
+    machine_id: str | None = None
+    client_id: str | None = None
+    name: str | None = None
+
+    def has(
+        self,
+        *,
+        role: str | None = None,
+        permission: str | None = None,
+        feature: str | None = None,
+        plan: str | None = None,
+        reverification: str | Mapping[str, Any] | None = None,
+    ) -> bool:
+        return False
+
+    def protect(
+        self,
+        *,
+        role: str | None = None,
+        permission: str | None = None,
+        feature: str | None = None,
+        plan: str | None = None,
+        reverification: str | Mapping[str, Any] | None = None,
+        condition: Callable[[Callable[..., bool]], bool] | None = None,
+        unauthenticated_url: str | None = None,
+        unauthorized_url: str | None = None,
+    ) -> AuthObject:
+        """Return this object, or raise ``Unauthenticated`` / ``Unauthorized``."""
+        if not self.is_authenticated:
+            raise Unauthenticated(
+                "Sign-in required.",
+                reason=getattr(self, "reason", None),
+                redirect_url=unauthenticated_url,
+            )
+        asked = any(v is not None for v in (role, permission, feature, plan, reverification))
+        if self.token_type != "session_token":
+            if asked or condition is not None:
+                raise Unauthorized("Machine tokens carry no roles.", redirect_url=unauthorized_url)
+            return self  # type: ignore[return-value]
+        allowed = True
+        if asked:
+            allowed = self.has(
+                role=role,
+                permission=permission,
+                feature=feature,
+                plan=plan,
+                reverification=reverification,
+            )
+        if allowed and condition is not None:
+            try:
+                allowed = bool(condition(self.has))
+            except Exception:
+                allowed = False
+        if not allowed:
+            raise Unauthorized("Not authorized.", redirect_url=unauthorized_url)
+        return self  # type: ignore[return-value]
+
+
+class SessionAuth(_AuthBase):
+    """A signed-in session."""
+
+    token_type = "session_token"
+    is_authenticated = True
+
+    def __init__(self, claims: Mapping[str, Any], token: str) -> None:
+        self._token = token
+        self.session_claims = claims
+        self.user_id = claims.get("sub")
+        self.session_id = claims.get("sid")
+        sts = claims.get("sts")
+        self.session_status = sts if isinstance(sts, str) else None
+        act = claims.get("act")
+        self.actor = act if isinstance(act, Mapping) else None
+        org = decode_org_claims(claims)
+        self.org_id = org.org_id
+        self.org_role = org.org_role
+        self.org_slug = org.org_slug
+        self.org_permissions = org.org_permissions
+        fva = claims.get("fva")
+        self.factor_verification_age = list(fva) if isinstance(fva, list) else None
+
+    def __repr__(self) -> str:
+        return (
+            f"SessionAuth(user_id={self.user_id!r}, session_id={self.session_id!r}, "
+            f"org_id={self.org_id!r}, org_role={self.org_role!r})"
+        )
+
+    def has(
+        self,
+        *,
+        role: str | None = None,
+        permission: str | None = None,
+        feature: str | None = None,
+        plan: str | None = None,
+        reverification: str | Mapping[str, Any] | None = None,
+    ) -> bool:
+        try:
+            return has_authorization(
+                user_id=self.user_id,
+                org_id=self.org_id,
+                org_role=self.org_role,
+                org_permissions=self.org_permissions,
+                claims=self.session_claims or {},
+                role=role,
+                permission=permission,
+                feature=feature,
+                plan=plan,
+                reverification=reverification,
+            )
+        except Exception:  # has() never raises: fail closed
+            return False
+
+    def get_token(self, template: str | None = None) -> str | None:
+        """The raw session token. Templates need the Backend API client (not yet available)."""
+        if template is not None:
+            raise NotImplementedError(
+                "get_token(template=...) needs the Backend API client, which is not available yet."
+            )
+        return self._token
+
+
+class MachineAuth(_AuthBase):
+    """An authenticated API key, M2M token or OAuth token."""
+
+    is_authenticated = True
+
+    def __init__(
+        self,
+        token_type: str,
+        *,
+        id: str | None,
+        subject: str | None,
+        scopes: Sequence[str] | None,
+        claims: Mapping[str, Any] | None,
+        token: str,
+        name: str | None = None,
+        client_id: str | None = None,
+    ) -> None:
+        self._token = token
+        self.token_type = token_type
+        self.id = id
+        self.subject = subject
+        self.scopes = list(scopes or [])
+        self.claims = claims
+        self.name = name
+        if token_type == "api_key":
+            self.user_id = subject if subject and subject.startswith("user_") else None
+            self.org_id = subject if subject and subject.startswith("org_") else None
+        elif token_type == "m2m_token":
+            self.machine_id = subject
+        elif token_type == "oauth_token":
+            self.user_id = subject
+            self.client_id = client_id
+
+    def __repr__(self) -> str:
+        return (
+            f"MachineAuth(token_type={self.token_type!r}, id={self.id!r}, subject={self.subject!r})"
+        )
+
+    def get_token(self, template: str | None = None) -> str | None:
+        return self._token
+
+
+class SignedOutAuth(_AuthBase):
+    """Nobody is signed in. ``reason`` says why (Clerk's reason string), when there is one."""
+
+    def __init__(
+        self,
+        *,
+        token_type: str | None = "session_token",
+        reason: str | None = None,
+        session_status: str | None = None,
+    ) -> None:
+        self.token_type = token_type
+        self.reason = reason
+        self.session_status = session_status
+
+    def __repr__(self) -> str:
+        return f"SignedOutAuth(token_type={self.token_type!r}, reason={self.reason!r})"
+
+    def get_token(self, template: str | None = None) -> None:
+        return None
+
+
+AuthObject = SessionAuth | MachineAuth | SignedOutAuth

@@ -1,0 +1,1019 @@
+"""The engine: ``Clerk.authenticate_request`` and the request states it returns.
+
+The decision procedure (docs/clerk-semantics.md §1-2, §7) is written once, as a generator that yields
+the two kinds of I/O it may need, a signing key or a Backend API call, and receives their results. A
+sync runner and an async runner drive the same generator, so the two paths cannot drift, and sync
+code never starts an event loop.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, cast
+from urllib.parse import SplitResult, quote, urlencode, urlsplit
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from . import __about__
+from .auth import AuthObject, MachineAuth, SessionAuth, SignedOutAuth
+from .errors import ClerkConfigurationError, TokenVerificationError
+from .errors import TokenVerificationErrorReason as R
+from .keys import CLERK_API_VERSION_HEADER, JWKSCache, KeySource, NoKeySource, PEMKeySource
+from .options import TOKEN_TYPES, ClerkOptions, normalise_accepts_token
+from .request import RequestView, parse_authorization
+from .tokens import (
+    DecodedJWT,
+    check_algorithm,
+    check_common_header,
+    check_machine_claims,
+    check_session_claims,
+    check_session_header,
+    decode_jwt,
+    is_machine_jwt,
+    is_oauth_jwt,
+    verify_signature,
+)
+
+__all__ = ["AuthErrorReason", "AuthStatus", "Clerk", "RequestState"]
+
+logger = logging.getLogger("clerk_core")
+
+
+class AuthStatus(str, enum.Enum):
+    SIGNED_IN = "signed-in"
+    SIGNED_OUT = "signed-out"
+    HANDSHAKE = "handshake"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class AuthErrorReason(str, enum.Enum):
+    """Request-level reasons (Clerk's ``AuthErrorReason``)."""
+
+    CLIENT_UAT_WITHOUT_SESSION_TOKEN = "client-uat-but-no-session-token"
+    DEV_BROWSER_MISSING = "dev-browser-missing"
+    DEV_BROWSER_SYNC = "dev-browser-sync"
+    PRIMARY_RESPONDS_TO_SYNCING = "primary-responds-to-syncing"
+    PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC = "primary-domain-cross-origin-sync"
+    SATELLITE_COOKIE_NEEDS_SYNCING = "satellite-needs-syncing"
+    SESSION_TOKEN_AND_UAT_MISSING = "session-token-and-uat-missing"
+    SESSION_TOKEN_MISSING = "session-token-missing"
+    SESSION_TOKEN_EXPIRED = "session-token-expired"
+    SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT = "session-token-iat-before-client-uat"
+    SESSION_TOKEN_NBF = "session-token-nbf"
+    SESSION_TOKEN_IAT_IN_THE_FUTURE = "session-token-iat-in-the-future"
+    SESSION_TOKEN_WITHOUT_CLIENT_UAT = "session-token-but-no-client-uat"
+    ACTIVE_ORGANIZATION_MISMATCH = "active-organization-mismatch"
+    TOKEN_TYPE_MISMATCH = "token-type-mismatch"
+    UNEXPECTED_ERROR = "unexpected-error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+Headers = list[tuple[str, str]]
+
+
+class RequestState:
+    """The outcome of authenticating one request.
+
+    ``headers`` are response headers the adapter must add (debug headers, and for a handshake its
+    ``Location``, ``Cache-Control`` and ``Set-Cookie``), as ``(name, value)`` pairs.
+    """
+
+    __slots__ = (
+        "_auth",
+        "_claims",
+        "_machine",
+        "headers",
+        "message",
+        "reason",
+        "status",
+        "token",
+        "token_type",
+    )
+
+    def __init__(
+        self,
+        status: AuthStatus,
+        *,
+        reason: str | None = None,
+        message: str | None = None,
+        token: str | None = None,
+        token_type: str | None = "session_token",
+        headers: Headers | None = None,
+        claims: Mapping[str, Any] | None = None,
+        machine: MachineAuth | None = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.token = token
+        self.token_type = token_type
+        self.headers: Headers = headers if headers is not None else []
+        self._claims = claims
+        self._machine = machine
+        self._auth: AuthObject | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RequestState(status={self.status.value!r}, reason={self.reason!r}, "
+            f"token_type={self.token_type!r})"
+        )
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.status is AuthStatus.SIGNED_IN
+
+    @property
+    def is_signed_in(self) -> bool:
+        return self.status is AuthStatus.SIGNED_IN
+
+    def header(self, name: str) -> str | None:
+        """The first value of a response header this state asks for, or ``None``."""
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return None
+
+    @property
+    def location(self) -> str | None:
+        return self.header("location")
+
+    def to_auth(self, *, treat_pending_as_signed_out: bool = True) -> AuthObject:
+        """The auth object for views: session, machine or signed-out.
+
+        A pending session (``sts == "pending"``) is signed out by default, with
+        ``session_status == "pending"``. A handshake state gives a signed-out object carrying its reason
+        (Clerk JS gives ``null``; adapters answer a handshake before any view runs).
+        """
+        if treat_pending_as_signed_out and self._auth is not None:
+            return self._auth
+        auth = self._build_auth(treat_pending_as_signed_out)
+        if treat_pending_as_signed_out:
+            self._auth = auth
+        return auth
+
+    def _build_auth(self, treat_pending_as_signed_out: bool) -> AuthObject:
+        if self.status is AuthStatus.SIGNED_IN:
+            if self._machine is not None:
+                return self._machine
+            claims = self._claims or {}
+            if treat_pending_as_signed_out and claims.get("sts") == "pending":
+                return SignedOutAuth(session_status="pending", reason=self.reason)
+            return SessionAuth(claims, self.token or "")
+        return SignedOutAuth(token_type=self.token_type, reason=self.reason)
+
+
+# ---------------------------------------------------------------------------------------- effects
+class _NeedKey:
+    __slots__ = ("kid",)
+
+    def __init__(self, kid: str | None) -> None:
+        self.kid = kid
+
+
+class _ApiCall:
+    __slots__ = ("bearer", "body", "method", "url")
+
+    def __init__(self, method: str, url: str, body: Mapping[str, Any], bearer: str) -> None:
+        self.method = method
+        self.url = url
+        self.body = body
+        self.bearer = bearer
+
+
+class _ApiResult:
+    __slots__ = ("data", "status")
+
+    def __init__(self, status: int | None, data: Any) -> None:
+        self.status = status
+        self.data = data
+
+
+Effect = _NeedKey | _ApiCall
+Flow = Generator[Effect, Any, RequestState]
+
+_MACHINE_PREFIXES = (("ak_", "api_key"), ("mt_", "m2m_token"), ("oat_", "oauth_token"))
+_MACHINE_VERIFY = {
+    "api_key": ("api_keys/verify", "secret", "API key not found"),
+    "m2m_token": ("m2m_tokens/verify", "token", "Machine token not found"),
+    "oauth_token": (
+        "oauth_applications/access_tokens/verify",
+        "access_token",
+        "OAuth token not found",
+    ),
+}
+_INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
+_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+_DEV_ACCOUNT_SUFFIXES = (".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com")
+_LEGACY_DEV_SUFFIXES = (".lcl.dev", ".lclstage.dev", ".lclclerk.com")
+_MAX_REDIRECTS = 3
+
+
+def _parse_int(value: str | None) -> int:
+    """JavaScript's ``parseInt(value) || 0``."""
+    if not value:
+        return 0
+    match = _INT_PREFIX.match(value)
+    return int(match.group(1)) if match else 0
+
+
+def _peek_payload(token: str | None, max_bytes: int) -> dict[str, Any] | None:
+    if not token:
+        return None
+    try:
+        return decode_jwt(token, max_bytes).payload
+    except TokenVerificationError:
+        return None
+
+
+def _origin(split: SplitResult) -> str:
+    return f"{split.scheme}://{split.netloc}".lower()
+
+
+class _TokenMemory:
+    """Verified session tokens (Policy 9): keyed by SHA-256 of the token, never past ``exp + skew``.
+
+    Bounded; the oldest entry goes first. An entry is ignored once the key set has changed in a way
+    that could invalidate it.
+    """
+
+    __slots__ = ("_entries", "_lock", "_size")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: dict[bytes, tuple[dict[str, Any], float, int]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, digest: bytes, now: float, skew: float, generation: int) -> dict[str, Any] | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        claims, exp, gen = entry
+        if now < exp + skew and gen == generation:
+            return claims
+        with self._lock:
+            self._entries.pop(digest, None)
+        return None
+
+    def put(self, digest: bytes, claims: dict[str, Any], exp: float, generation: int) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            entries = self._entries
+            if digest not in entries and len(entries) >= self._size:
+                del entries[next(iter(entries))]
+            entries[digest] = (claims, exp, generation)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class Clerk:
+    """The engine for one Clerk instance: owns the key cache, the token memory and HTTP clients.
+
+    Create one per Clerk instance per process (adapters do it at start-up) and share it across requests.
+    """
+
+    def __init__(
+        self,
+        options: ClerkOptions | None = None,
+        *,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.options = options if options is not None else ClerkOptions.from_env()
+        opts = self.options
+        self._clock: Callable[[], float] = clock or time.time
+        self._http_client = http_client
+        self._async_http_client = async_http_client
+        accepted = opts.accepted_token_types
+        if "session_token" in accepted and not opts.publishable_key:
+            raise ClerkConfigurationError(
+                "Missing publishable key: set publishable_key (CLERK_PUBLISHABLE_KEY) to the 'pk_test_...'"
+                " or 'pk_live_...' key from the API keys page of the Clerk dashboard."
+            )
+        if not opts.secret_key and not opts.jwt_key and accepted != ("m2m_token",):
+            raise ClerkConfigurationError(
+                "Missing secret key: set secret_key (CLERK_SECRET_KEY) to the 'sk_test_...' or "
+                "'sk_live_...' key from the Clerk dashboard, or jwt_key (CLERK_JWT_KEY) for networkless "
+                "verification."
+            )
+        self.keys: KeySource
+        if opts.public_key is not None:
+            self.keys = PEMKeySource(opts.public_key)
+        elif opts.secret_key:
+            self.keys = JWKSCache(
+                opts,
+                http_client=http_client,
+                async_http_client=async_http_client,
+                clock=self._clock,
+            )
+        else:
+            self.keys = NoKeySource()
+        self._memory = _TokenMemory(opts.token_cache_size)
+        self._warned_azp = False
+
+    def __repr__(self) -> str:
+        return f"Clerk(frontend_api={self.options.frontend_api!r})"
+
+    # ------------------------------------------------------------------------- public API
+    def authenticate_request(
+        self,
+        request: RequestView,
+        *,
+        accepts_token: str | list[str] | tuple[str, ...] | None = None,
+    ) -> RequestState:
+        """Authenticate a request (sync). Never raises for bad input: bad tokens are signed-out states."""
+        fast = self._fast_path(request, accepts_token)
+        if fast is not None:
+            return fast
+        try:
+            return self._run_sync(self._flow(request, accepts_token))
+        except Exception:
+            logger.exception("Unexpected error while authenticating a request")
+            return self._unexpected()
+
+    async def authenticate_request_async(
+        self,
+        request: RequestView,
+        *,
+        accepts_token: str | list[str] | tuple[str, ...] | None = None,
+    ) -> RequestState:
+        """Authenticate a request (async): the same procedure, with async I/O."""
+        fast = self._fast_path(request, accepts_token)
+        if fast is not None:
+            return fast
+        try:
+            return await self._run_async(self._flow(request, accepts_token))
+        except Exception:
+            logger.exception("Unexpected error while authenticating a request")
+            return self._unexpected()
+
+    def verify_token(self, token: str) -> dict[str, Any]:
+        """Verify a session token and return its claims; raises :class:`TokenVerificationError`."""
+        gen = self._verify_session_token(token, None)
+        return cast("dict[str, Any]", self._drive_sync(gen))
+
+    async def verify_token_async(self, token: str) -> dict[str, Any]:
+        gen = self._verify_session_token(token, None)
+        return cast("dict[str, Any]", await self._drive_async(gen))
+
+    # ------------------------------------------------------------------------- runners
+    def _drive_sync(self, gen: Generator[Effect, Any, Any]) -> Any:
+        try:
+            effect = next(gen)
+            while True:
+                try:
+                    value = self._perform_sync(effect)
+                except TokenVerificationError as exc:
+                    effect = gen.throw(exc)
+                else:
+                    effect = gen.send(value)
+        except StopIteration as stop:
+            return stop.value
+
+    async def _drive_async(self, gen: Generator[Effect, Any, Any]) -> Any:
+        try:
+            effect = next(gen)
+            while True:
+                try:
+                    value = await self._perform_async(effect)
+                except TokenVerificationError as exc:
+                    effect = gen.throw(exc)
+                else:
+                    effect = gen.send(value)
+        except StopIteration as stop:
+            return stop.value
+
+    def _run_sync(self, flow: Flow) -> RequestState:
+        return cast(RequestState, self._drive_sync(flow))
+
+    async def _run_async(self, flow: Flow) -> RequestState:
+        return cast(RequestState, await self._drive_async(flow))
+
+    def _perform_sync(self, effect: Effect) -> Any:
+        if isinstance(effect, _NeedKey):
+            return self.keys.get_key(effect.kid)
+        client = self._http_client
+        if client is None:
+            client = self._http_client = httpx.Client(follow_redirects=False)
+        try:
+            response = client.request(
+                effect.method,
+                effect.url,
+                json=dict(effect.body),
+                headers=self._api_headers(effect.bearer),
+                timeout=self.options.jwks_fetch_timeout,
+            )
+        except httpx.HTTPError:
+            return _ApiResult(None, None)
+        return _ApiResult(response.status_code, _json_or_none(response))
+
+    async def _perform_async(self, effect: Effect) -> Any:
+        if isinstance(effect, _NeedKey):
+            return await self.keys.get_key_async(effect.kid)
+        client = self._async_http_client
+        owned = client is None
+        if client is None:
+            client = httpx.AsyncClient(follow_redirects=False)
+        try:
+            response = await client.request(
+                effect.method,
+                effect.url,
+                json=dict(effect.body),
+                headers=self._api_headers(effect.bearer),
+                timeout=self.options.jwks_fetch_timeout,
+            )
+        except httpx.HTTPError:
+            return _ApiResult(None, None)
+        finally:
+            if owned:
+                await client.aclose()
+        return _ApiResult(response.status_code, _json_or_none(response))
+
+    @staticmethod
+    def _api_headers(bearer: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {bearer}",
+            "Clerk-API-Version": CLERK_API_VERSION_HEADER,
+            "User-Agent": f"clerk-integrations/{__about__.__version__}",
+        }
+
+    # ------------------------------------------------------------------------- fast path
+    def _fast_path(self, request: RequestView, accepts_token: Any) -> RequestState | None:
+        """A remembered Bearer session token: one hash and one dictionary lookup."""
+        if (
+            accepts_token is not None
+            and accepts_token != "session_token"
+            and accepts_token != "any"
+        ):
+            return None
+        if accepts_token is None and self.options.accepts_token not in ("session_token", "any"):
+            return None
+        value = request.headers.get("authorization")
+        if not value or len(value) > self.options.max_token_bytes + 16:
+            return None
+        token = parse_authorization(value)
+        if token is None or token[:3] in ("ak_", "mt_") or token.startswith("oat_"):
+            return None
+        claims = self._memory.get(
+            hashlib.sha256(token.encode()).digest(),
+            self._clock(),
+            self.options.clock_skew,
+            self.keys.generation,
+        )
+        if claims is None:
+            return None
+        return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
+
+    # ------------------------------------------------------------------------- the procedure
+    def _accepts(self, accepts_token: Any) -> tuple[str | tuple[str, ...], tuple[str, ...]]:
+        raw = (
+            self.options.accepts_token
+            if accepts_token is None
+            else normalise_accepts_token(accepts_token)
+        )
+        if raw == "any":
+            return "any", TOKEN_TYPES
+        if isinstance(raw, str):
+            return raw, (raw,)
+        return tuple(raw), tuple(raw)
+
+    def _flow(self, request: RequestView, accepts_token: Any) -> Flow:
+        mode, accepted = self._accepts(accepts_token)
+        token = parse_authorization(request.headers.get("authorization"))
+        if token is not None:
+            return (yield from self._header_flow(request, token, mode, accepted))
+        if "session_token" not in accepted:
+            token_type = mode if isinstance(mode, str) else None
+            return self._signed_out(
+                request, "No token in header", "No token in header", token_type=token_type
+            )
+        return (yield from self._cookie_flow(request))
+
+    def _token_kind(self, token: str) -> tuple[str, DecodedJWT | None]:
+        for prefix, kind in _MACHINE_PREFIXES:
+            if token.startswith(prefix):
+                return kind, None
+        try:
+            decoded = decode_jwt(token, self.options.max_token_bytes)
+        except TokenVerificationError:
+            return "session_token", None
+        if is_machine_jwt(decoded):
+            return "m2m_token", decoded
+        if is_oauth_jwt(decoded):
+            return "oauth_token", decoded
+        return "session_token", decoded
+
+    def _header_flow(
+        self,
+        request: RequestView,
+        token: str,
+        mode: str | tuple[str, ...],
+        accepted: tuple[str, ...],
+    ) -> Flow:
+        kind, decoded = self._token_kind(token)
+        if kind not in accepted:
+            if isinstance(mode, tuple):
+                return self._signed_out(
+                    request,
+                    R.TOKEN_TYPE_MISMATCH.value,
+                    "The token type is not accepted here.",
+                    token_type=None,
+                )
+            if mode != "any":
+                return self._signed_out(
+                    request,
+                    R.TOKEN_TYPE_MISMATCH.value,
+                    "The token type is not accepted here.",
+                    token_type=mode,
+                )
+        if kind != "session_token":
+            return (yield from self._machine_flow(request, token, kind, decoded))
+        try:
+            claims = yield from self._verify_session_token(token, decoded)
+        except TokenVerificationError as exc:
+            return self._token_error(
+                request, exc, token, "header", dev_token=None, uses_suffixed=False
+            )
+        return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
+
+    def _verify_session_token(
+        self, token: str, decoded: DecodedJWT | None
+    ) -> Generator[Effect, Any, dict[str, Any]]:
+        opts = self.options
+        digest = hashlib.sha256(token.encode()).digest()
+        now = self._clock()
+        remembered = self._memory.get(digest, now, opts.clock_skew, self.keys.generation)
+        if remembered is not None:
+            return remembered
+        if decoded is None:
+            decoded = decode_jwt(token, opts.max_token_bytes)
+        check_session_header(decoded)
+        header = decoded.header
+        kid = header.get("kid")
+        if header.get("alg") != "RS256":
+            # Clerk resolves the key before checking the algorithm; look only in what is cached.
+            if (
+                not isinstance(self.keys, (PEMKeySource, NoKeySource))
+                and self.keys.peek(kid) is None
+            ):
+                raise TokenVerificationError(
+                    R.JWK_KID_MISMATCH,
+                    "Unable to find a signing key in JWKS that matches the kid of the provided token.",
+                )
+            check_algorithm(header)
+        generation = self.keys.generation
+        key: RSAPublicKey = yield _NeedKey(kid)
+        verify_signature(decoded, key)
+        payload = decoded.payload
+        now = self._clock()
+        check_session_claims(
+            payload,
+            now=now,
+            skew=opts.clock_skew,
+            issuer=opts.issuer,
+            authorized_parties=opts.authorized_parties,
+            audience=cast("tuple[str, ...] | None", opts.audience),
+        )
+        self._memory.put(digest, payload, float(payload["exp"]), generation)
+        return payload
+
+    # ------------------------------------------------------------------------- machine tokens
+    def _machine_flow(
+        self, request: RequestView, token: str, kind: str, decoded: DecodedJWT | None
+    ) -> Flow:
+        opts = self.options
+        if decoded is not None:
+            try:
+                claims = yield from self._verify_machine_jwt(decoded, kind)
+            except TokenVerificationError as exc:
+                return self._signed_out(request, exc.reason, exc.message, token_type=kind)
+            if kind == "m2m_token":
+                # M2M scopes: the space-separated `scopes` claim, else `aud`.
+                scopes = _str_list(claims["scopes"] if "scopes" in claims else claims.get("aud"))
+            else:
+                scopes = _str_list(claims["scp"] if "scp" in claims else claims.get("scope"))
+            machine = MachineAuth(
+                kind,
+                id=_str(claims.get("jti")),
+                subject=_str(claims.get("sub")),
+                scopes=scopes,
+                claims=claims,
+                token=token,
+                client_id=_str(claims.get("client_id")),
+            )
+            return RequestState(AuthStatus.SIGNED_IN, token=token, token_type=kind, machine=machine)
+        path, field, not_found = _MACHINE_VERIFY[kind]
+        bearer = (
+            opts.machine_secret_key
+            if kind == "m2m_token" and opts.machine_secret_key
+            else opts.secret_key
+        )
+        if not bearer:
+            return self._signed_out(
+                request,
+                R.SECRET_KEY_INVALID.value,
+                "A secret key is needed to verify machine tokens.",
+                token_type=kind,
+            )
+        result: _ApiResult = yield _ApiCall(
+            "POST", f"{opts.api_url}/{path}", {field: token}, bearer
+        )
+        data = result.data if isinstance(result.data, dict) else {}
+        if result.status == 200 and not data.get("revoked") and not data.get("expired"):
+            machine = MachineAuth(
+                kind,
+                id=_str(data.get("id")),
+                subject=_str(data.get("subject")),
+                scopes=_str_list(data.get("scopes")),
+                claims=data.get("claims") if isinstance(data.get("claims"), dict) else None,
+                token=token,
+                name=_str(data.get("name")),
+                client_id=_str(data.get("client_id")),
+            )
+            return RequestState(AuthStatus.SIGNED_IN, token=token, token_type=kind, machine=machine)
+        if result.status == 401:
+            code, message = R.SECRET_KEY_INVALID.value, "Clerk rejected the secret key"
+        elif result.status == 404 or result.status == 200:
+            code, message = R.TOKEN_INVALID.value, not_found
+        else:
+            code, message = (
+                AuthErrorReason.UNEXPECTED_ERROR.value,
+                "Unexpected error verifying the token",
+            )
+        return self._signed_out(
+            request, code, f"{message} (code={code}, status={result.status})", token_type=kind
+        )
+
+    def _verify_machine_jwt(
+        self, decoded: DecodedJWT, kind: str
+    ) -> Generator[Effect, Any, dict[str, Any]]:
+        header = decoded.header
+        if kind == "m2m_token":
+            cat = header.get("cat")
+            if cat is not None and cat != "cl_B7d4PD333AAA":
+                raise TokenVerificationError(R.TOKEN_INVALID, "Invalid machine token category.")
+            check_common_header(header, allow_typ=("JWT",))
+        else:
+            check_common_header(header, allow_typ=("at+jwt", "application/at+jwt"))
+        check_algorithm(header)
+        key: RSAPublicKey = yield _NeedKey(header.get("kid"))
+        verify_signature(decoded, key)
+        check_machine_claims(decoded.payload, now=self._clock(), skew=self.options.clock_skew)
+        return decoded.payload
+
+    # ------------------------------------------------------------------------- cookie path
+    def _uses_suffixed(self, cookies: Mapping[str, str], now: float) -> bool:
+        """Clerk's eight-step choice between ``__session`` and ``__session_<suffix>``."""
+        opts = self.options
+        suffix = opts.cookie_suffix
+        limit = opts.max_token_bytes
+        session = cookies.get("__session")
+        uat = cookies.get("__client_uat")
+        s_session = cookies.get(f"__session_{suffix}")
+        s_uat = cookies.get(f"__client_uat_{suffix}")
+        payload = _peek_payload(session, limit)
+        if session:
+            if payload is None or "iss" not in payload:
+                return False
+            iss = payload["iss"]
+            if not isinstance(iss, str) or _SCHEME.sub("", iss) != opts.frontend_api:
+                return True
+        if not s_uat and not s_session:
+            return False
+        s_payload = _peek_payload(s_session, limit)
+        iat = _num(payload.get("iat")) if payload else 0
+        s_iat = _num(s_payload.get("iat")) if s_payload else 0
+        if s_uat != "0" and uat != "0" and iat > s_iat:
+            return False
+        if s_uat == "0" and uat != "0":
+            return False
+        if not opts.is_production and s_uat != "0" and uat == "0":
+            exp = _num(s_payload.get("exp")) if s_payload else None
+            if s_payload is not None and exp is not None and exp <= now:
+                return False
+        return not (not s_uat and s_session)
+
+    def _cookie_flow(self, request: RequestView) -> Flow:
+        opts = self.options
+        cookies = request.cookies_within(opts.max_cookie_header_bytes)
+        now = self._clock()
+        suffixed = self._uses_suffixed(cookies, now)
+        suffix = f"_{opts.cookie_suffix}" if suffixed else ""
+        session_token = cookies.get(f"__session{suffix}") or None
+        client_uat = _parse_int(cookies.get(f"__client_uat{suffix}"))
+        dev_token: str | None = None
+        development = not opts.is_production
+        if development:
+            dev_token = (
+                request.query_param("__clerk_db_jwt")
+                or cookies.get(f"__clerk_db_jwt{suffix}")
+                or cookies.get("__clerk_db_jwt")
+                or None
+            )
+
+        def hs(reason: str, message: str = "") -> RequestState:
+            return self._handshake_or_signed_out(
+                request,
+                reason,
+                message,
+                session_token=session_token,
+                dev_token=dev_token,
+                uses_suffixed=suffixed,
+            )
+
+        if (
+            opts.is_satellite
+            and request.method == "GET"
+            and request.headers.get("sec-fetch-dest") == "document"
+            and request.query_param("__clerk_synced") == "false"
+            and development is False
+        ):
+            return hs(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value)
+        if development and request.query_param("__clerk_db_jwt"):
+            return hs(AuthErrorReason.DEV_BROWSER_SYNC.value)
+        if development and not dev_token:
+            return hs(AuthErrorReason.DEV_BROWSER_MISSING.value)
+        if not client_uat and not session_token:
+            return self._signed_out(
+                request, AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, ""
+            )
+        if not client_uat and session_token:
+            return hs(AuthErrorReason.SESSION_TOKEN_WITHOUT_CLIENT_UAT.value)
+        if client_uat and not session_token:
+            return hs(AuthErrorReason.CLIENT_UAT_WITHOUT_SESSION_TOKEN.value)
+        assert session_token is not None
+        try:
+            decoded = decode_jwt(session_token, opts.max_token_bytes)
+        except TokenVerificationError as exc:
+            return self._signed_out(
+                request, exc.reason, self._message(exc.message, exc.reason, "cookie")
+            )
+        cat = decoded.header.get("cat")
+        if is_machine_jwt(decoded) or (
+            cat is not None and cat not in ("cl_B7d4PD111AAA", "cl_I7d4PD111III")
+        ):
+            return self._signed_out(
+                request,
+                R.TOKEN_TYPE_MISMATCH.value,
+                self._message(
+                    "The session cookie does not hold a session token.",
+                    R.TOKEN_TYPE_MISMATCH.value,
+                    "cookie",
+                ),
+            )
+        iat = _num(decoded.payload.get("iat"))
+        if iat < client_uat:
+            return hs(AuthErrorReason.SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT.value)
+        try:
+            claims = yield from self._verify_session_token(session_token, decoded)
+        except TokenVerificationError as exc:
+            return self._token_error(
+                request, exc, session_token, "cookie", dev_token=dev_token, uses_suffixed=suffixed
+            )
+        if not opts.is_satellite and self._cross_origin_sync_needed(request, cookies):
+            return hs(AuthErrorReason.PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC.value)
+        if "azp" not in claims and not self._warned_azp:
+            self._warned_azp = True
+            logger.warning(
+                "Clerk session token has no 'azp' claim. Set authorized_parties "
+                "(CLERK_AUTHORIZED_PARTIES) to the origins of your app to check it."
+            )
+        return RequestState(AuthStatus.SIGNED_IN, token=session_token, claims=claims)
+
+    def _cross_origin_sync_needed(self, request: RequestView, cookies: Mapping[str, str]) -> bool:
+        referer = request.headers.get("referer")
+        if (
+            request.method != "GET"
+            or request.headers.get("sec-fetch-dest") != "document"
+            or not referer
+        ):
+            return False
+        if _parse_int(cookies.get("__clerk_redirect_count")) != 0:
+            return False
+        try:
+            ref = urlsplit(referer)
+            ref_host = (ref.hostname or "").lower()
+        except ValueError:
+            return False
+        if not ref.scheme or not ref_host:
+            return False
+        public = request.public_url(trust_forwarded=self.options.trust_forwarded_headers)
+        if _origin(ref) == _origin(public):
+            return False
+        return not self._is_clerk_origin(ref_host)
+
+    def _is_clerk_origin(self, host: str) -> bool:
+        fapi = self.options.frontend_api or ""
+        if host == fapi:
+            return True
+        accounts = "accounts." + fapi[len("clerk.") :] if fapi.startswith("clerk.") else None
+        if accounts and host == accounts:
+            return True
+        if self.options.is_production:
+            return False
+        if host.endswith(_DEV_ACCOUNT_SUFFIXES):
+            return True
+        return host.startswith("accounts.") and host.endswith(_LEGACY_DEV_SUFFIXES)
+
+    # ------------------------------------------------------------------------- outcomes
+    @staticmethod
+    def _message(message: str, reason: str, carrier: str) -> str:
+        return f"{message} (reason={reason}, token-carrier={carrier})"
+
+    def _debug_headers(
+        self, status: AuthStatus, reason: str | None, message: str | None
+    ) -> Headers:
+        headers: Headers = [("x-clerk-auth-status", status.value)]
+        if reason:
+            headers.append(("x-clerk-auth-reason", reason))
+        if message:
+            headers.append(("x-clerk-auth-message", _header_safe(message)))
+        return headers
+
+    def _signed_out(
+        self,
+        request: RequestView,
+        reason: str,
+        message: str,
+        token_type: str | None = "session_token",
+    ) -> RequestState:
+        return RequestState(
+            AuthStatus.SIGNED_OUT,
+            reason=reason,
+            message=message or None,
+            token_type=token_type,
+            headers=self._debug_headers(AuthStatus.SIGNED_OUT, reason, message),
+        )
+
+    def _unexpected(self) -> RequestState:
+        reason = AuthErrorReason.UNEXPECTED_ERROR.value
+        return RequestState(
+            AuthStatus.SIGNED_OUT,
+            reason=reason,
+            message="Unexpected error while authenticating the request.",
+            headers=self._debug_headers(AuthStatus.SIGNED_OUT, reason, None),
+        )
+
+    def _token_error(
+        self,
+        request: RequestView,
+        exc: TokenVerificationError,
+        token: str,
+        carrier: str,
+        *,
+        dev_token: str | None,
+        uses_suffixed: bool,
+    ) -> RequestState:
+        reason = exc.reason
+        message = self._message(exc.message, reason, carrier)
+        if reason == R.TOKEN_EXPIRED.value:
+            hs_reason = f"{AuthErrorReason.SESSION_TOKEN_EXPIRED.value}-refresh-{self._refresh_error(request)}"
+        elif reason == R.TOKEN_NOT_ACTIVE_YET.value:
+            hs_reason = AuthErrorReason.SESSION_TOKEN_NBF.value
+        elif reason == R.TOKEN_IAT_IN_THE_FUTURE.value:
+            hs_reason = AuthErrorReason.SESSION_TOKEN_IAT_IN_THE_FUTURE.value
+        else:
+            return self._signed_out(request, reason, message)
+        return self._handshake_or_signed_out(
+            request,
+            hs_reason,
+            message,
+            session_token=token,
+            dev_token=dev_token,
+            uses_suffixed=uses_suffixed,
+        )
+
+    def _refresh_error(self, request: RequestView) -> str:
+        if request.method != "GET":
+            return "non-eligible-non-get"
+        if not request.cookies.get(f"__refresh_{self.options.cookie_suffix}"):
+            return "non-eligible-no-refresh-cookie"
+        # Refreshing through the Backend API arrives with the Backend API client.
+        return "missing-api-client"
+
+    @staticmethod
+    def _eligible_for_handshake(request: RequestView) -> bool:
+        if request.method != "GET":
+            return False
+        dest = request.headers.get("sec-fetch-dest")
+        if dest is not None:
+            return dest in ("document", "iframe")
+        return request.headers.get("accept", "").startswith("text/html")
+
+    def _handshake_or_signed_out(
+        self,
+        request: RequestView,
+        reason: str,
+        message: str,
+        *,
+        session_token: str | None,
+        dev_token: str | None,
+        uses_suffixed: bool,
+    ) -> RequestState:
+        if not self._eligible_for_handshake(request):
+            return self._signed_out(request, reason, message)
+        count = _parse_int(request.cookies.get("__clerk_redirect_count"))
+        if count >= _MAX_REDIRECTS:
+            return self._signed_out(request, reason, message)
+        location = self._handshake_location(
+            request, reason, session_token, dev_token, uses_suffixed
+        )
+        headers = self._debug_headers(AuthStatus.HANDSHAKE, reason, message)
+        headers.extend(
+            [
+                ("location", location),
+                ("cache-control", "no-store"),
+                (
+                    "set-cookie",
+                    f"__clerk_redirect_count={count + 1}; SameSite=Lax; HttpOnly; Max-Age=2",
+                ),
+            ]
+        )
+        return RequestState(
+            AuthStatus.HANDSHAKE,
+            reason=reason,
+            message=message or None,
+            token=session_token,
+            headers=headers,
+        )
+
+    def _handshake_location(
+        self,
+        request: RequestView,
+        reason: str,
+        session_token: str | None,
+        dev_token: str | None,
+        uses_suffixed: bool,
+    ) -> str:
+        opts = self.options
+        public = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
+        if opts.proxy_url:
+            proxy = opts.proxy_url.rstrip("/")
+            base = proxy if "://" in proxy else f"{public.scheme}://{public.netloc}{proxy}"
+        elif opts.is_satellite and opts.is_production and opts.domain:
+            base = f"https://clerk.{opts.domain}"
+        else:
+            base = f"https://{opts.frontend_api}"
+        query = "&".join(
+            pair
+            for pair in public.query.split("&")
+            if pair and pair.split("=", 1)[0] not in ("__clerk_db_jwt", "__dev_session")
+        )
+        redirect_url = SplitResult(public.scheme, public.netloc, public.path, query, "").geturl()
+        params: list[tuple[str, str]] = [
+            ("redirect_url", redirect_url),
+            ("__clerk_api_version", CLERK_API_VERSION_HEADER),
+            ("suffixed_cookies", "true" if uses_suffixed else "false"),
+            ("__clerk_hs_reason", reason),
+            ("format", "nonce"),
+        ]
+        if session_token:
+            params.append(("__session", session_token))
+        if not opts.is_production and dev_token:
+            params.append(("__clerk_db_jwt", dev_token))
+        return f"{base}/v1/client/handshake?{urlencode(params, quote_via=quote)}"
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _str_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _num(value: Any) -> float:
+    return float(value) if type(value) in (int, float) else 0.0
+
+
+def _header_safe(value: str) -> str:
+    return "".join(ch if 32 <= ord(ch) < 127 else " " for ch in value)
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -1,0 +1,146 @@
+"""Errors raised by clerk_core.
+
+The hierarchy::
+
+    ClerkError
+    ├── ClerkConfigurationError   bad or missing settings; raised at start-up, never per request
+    ├── TokenVerificationError    a token failed verification; ``reason`` is one of Clerk's reason strings
+    ├── ClerkAPIError             the Backend API answered with an error or could not be reached
+    ├── WebhookVerificationError  a webhook delivery failed signature or header checks
+    ├── ProtectError              ``auth.protect()`` refused the request
+    │   ├── Unauthenticated
+    │   └── Unauthorized
+    └── MalformedURLError         a request path could not be decoded (``status_code == 400``)
+
+A missing token is never an error: it is a signed-out request state. No message in this module ever
+contains a token, a secret key or a cookie value.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+__all__ = [
+    "ClerkAPIError",
+    "ClerkConfigurationError",
+    "ClerkError",
+    "MalformedURLError",
+    "ProtectError",
+    "TokenVerificationError",
+    "TokenVerificationErrorReason",
+    "Unauthenticated",
+    "Unauthorized",
+    "WebhookVerificationError",
+]
+
+
+class TokenVerificationErrorReason(str, enum.Enum):
+    """Clerk's verification reason strings (``@clerk/backend`` ``TokenVerificationErrorReason``)."""
+
+    TOKEN_EXPIRED = "token-expired"
+    TOKEN_INVALID = "token-invalid"
+    TOKEN_INVALID_ALGORITHM = "token-invalid-algorithm"
+    TOKEN_INVALID_AUTHORIZED_PARTIES = "token-invalid-authorized-parties"
+    TOKEN_INVALID_SIGNATURE = "token-invalid-signature"
+    TOKEN_NOT_ACTIVE_YET = "token-not-active-yet"
+    TOKEN_IAT_IN_THE_FUTURE = "token-iat-in-the-future"
+    TOKEN_VERIFICATION_FAILED = "token-verification-failed"
+    TOKEN_TYPE_MISMATCH = "token-type-mismatch"
+    SECRET_KEY_INVALID = "secret-key-invalid"
+    LOCAL_JWK_MISSING = "jwk-local-missing"
+    REMOTE_JWK_FAILED_TO_LOAD = "jwk-remote-failed-to-load"
+    REMOTE_JWK_INVALID = "jwk-remote-invalid"
+    REMOTE_JWK_MISSING = "jwk-remote-missing"
+    JWK_FAILED_TO_RESOLVE = "jwk-failed-to-resolve"
+    JWK_KID_MISMATCH = "jwk-kid-mismatch"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ClerkError(Exception):
+    """Base class of every error this library raises."""
+
+
+class ClerkConfigurationError(ClerkError, ValueError):
+    """A setting is missing or malformed. The message names the setting and how to fix it."""
+
+
+class TokenVerificationError(ClerkError):
+    """A token failed verification.
+
+    ``reason`` is one of Clerk's reason strings (see :class:`TokenVerificationErrorReason`); the
+    message never contains the token.
+    """
+
+    def __init__(self, reason: TokenVerificationErrorReason | str, message: str = "") -> None:
+        self.reason = str(reason)
+        self.message = message or self.reason
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"TokenVerificationError(reason={self.reason!r}, message={self.message!r})"
+
+
+class ClerkAPIError(ClerkError):
+    """The Backend API answered with an error, or could not be reached (``status is None``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        clerk_trace_id: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        self.status = status
+        self.errors = errors or []
+        self.clerk_trace_id = clerk_trace_id
+        self.retry_after = retry_after
+        super().__init__(message)
+
+    @property
+    def codes(self) -> list[str]:
+        """The Clerk error codes of the response body, in order."""
+        return [str(e.get("code")) for e in self.errors if isinstance(e, dict) and e.get("code")]
+
+
+class WebhookVerificationError(ClerkError):
+    """A webhook delivery failed verification (headers, timestamp or signature)."""
+
+
+class ProtectError(ClerkError):
+    """``auth.protect()`` refused the request; adapters turn it into a response."""
+
+    status_code: int = 401
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        reason: str | None = None,
+        redirect_url: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.redirect_url = redirect_url
+        super().__init__(message or type(self).__name__)
+
+
+class Unauthenticated(ProtectError):
+    """The request is signed out (or its session is pending)."""
+
+    status_code = 401
+
+
+class Unauthorized(ProtectError):
+    """The request is signed in but lacks the role, permission, feature, plan or reverification."""
+
+    status_code = 403
+
+
+class MalformedURLError(ClerkError, ValueError):
+    """A request path has a malformed percent-escape; answer it with HTTP 400."""
+
+    status_code = 400

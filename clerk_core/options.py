@@ -1,0 +1,398 @@
+"""``ClerkOptions``: one frozen, validated settings object shared by every adapter.
+
+Everything that can be wrong with a setting is found here, at construction, with a message that names
+the setting and says how to fix it. Secrets never appear in messages or in ``repr()``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, cast
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from .errors import ClerkConfigurationError
+
+__all__ = [
+    "TOKEN_TYPES",
+    "AcceptsToken",
+    "ClerkOptions",
+    "InstanceType",
+    "cookie_suffix",
+    "parse_publishable_key",
+]
+
+InstanceType = Literal["development", "production"]
+TokenType = Literal["session_token", "api_key", "m2m_token", "oauth_token"]
+AcceptsToken = str | Sequence[str]
+TOKEN_TYPES: tuple[str, ...] = ("session_token", "api_key", "m2m_token", "oauth_token")
+
+_HOST_RE = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+(?::\d{1,5})?$"
+)
+_SECRET_KEY_RE = re.compile(r"^sk_(test|live)_[A-Za-z0-9_-]{8,}$")
+_ORIGIN_RE = re.compile(r"^https?://[^/\s?#@\\]+$")
+_MIN_RSA_BITS = 2048
+
+_DOCS = "https://clerk.com/docs/guides/development/clerk-environment-variables"
+
+
+def parse_publishable_key(key: str) -> tuple[str, InstanceType]:
+    """Decode a publishable key into ``(frontend_api_host, instance_type)``.
+
+    A key is ``pk_test_`` or ``pk_live_`` followed by the base64 of ``<frontend API host>$``, padded or
+    not. Raises :class:`ClerkConfigurationError` when it is anything else.
+    """
+    if not isinstance(key, str):
+        raise ClerkConfigurationError(
+            "publishable_key must be a string such as 'pk_test_...' (CLERK_PUBLISHABLE_KEY)."
+        )
+    key = key.strip()
+    if key.startswith("pk_live_"):
+        instance: InstanceType = "production"
+    elif key.startswith("pk_test_"):
+        instance = "development"
+    else:
+        raise ClerkConfigurationError(
+            "publishable_key must start with 'pk_test_' or 'pk_live_'. Copy it from the API keys page "
+            f"of the Clerk dashboard into CLERK_PUBLISHABLE_KEY ({_DOCS})."
+        )
+    encoded = key[8:]
+    try:
+        decoded = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True).decode(
+            "ascii"
+        )
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ClerkConfigurationError(
+            "publishable_key is not a valid Clerk publishable key: the part after the prefix is not "
+            "base64. Copy the key again from the Clerk dashboard (CLERK_PUBLISHABLE_KEY)."
+        ) from None
+    if not decoded.endswith("$") or decoded.count("$") != 1:
+        raise ClerkConfigurationError(
+            "publishable_key is not a valid Clerk publishable key: it does not encode "
+            "'<frontend API host>$'. Copy the key again from the Clerk dashboard (CLERK_PUBLISHABLE_KEY)."
+        )
+    host = decoded[:-1]
+    if not _HOST_RE.match(host):
+        raise ClerkConfigurationError(
+            "publishable_key is not a valid Clerk publishable key: it does not encode a host name. "
+            "Copy the key again from the Clerk dashboard (CLERK_PUBLISHABLE_KEY)."
+        )
+    return host.lower(), instance
+
+
+def cookie_suffix(publishable_key: str) -> str:
+    """Clerk's cookie-name suffix: the first 8 characters of base64url(SHA-1(publishable key))."""
+    digest = hashlib.sha1(publishable_key.encode("utf-8"), usedforsecurity=False).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")[:8]
+
+
+def _load_pem(value: str) -> RSAPublicKey:
+    text = value.strip().replace("\\n", "\n")
+    if "-----BEGIN" not in text:
+        # A bare base64 body (as some hosts store multi-line variables): wrap it.
+        body = "".join(text.split())
+        text = "-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PUBLIC KEY-----\n"
+    try:
+        key = load_pem_public_key(text.encode("ascii"))
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise ClerkConfigurationError(
+            "jwt_key is not a PEM public key. Paste the 'PEM Public Key' from the API keys page of the "
+            "Clerk dashboard into CLERK_JWT_KEY, including the BEGIN/END lines."
+        ) from None
+    if not isinstance(key, RSAPublicKey):
+        raise ClerkConfigurationError(
+            "jwt_key must be an RSA public key (Clerk signs session tokens with RS256); the PEM given "
+            "holds another kind of key. Use the 'PEM Public Key' from the Clerk dashboard."
+        )
+    if key.key_size < _MIN_RSA_BITS:
+        raise ClerkConfigurationError(
+            f"jwt_key is a {key.key_size}-bit RSA key; at least {_MIN_RSA_BITS} bits are required. "
+            "Use the 'PEM Public Key' from the Clerk dashboard."
+        )
+    return key
+
+
+def normalise_accepts_token(value: Any) -> str | tuple[str, ...]:
+    if isinstance(value, str):
+        if value == "any" or value in TOKEN_TYPES:
+            return value
+    elif isinstance(value, Sequence) and value and all(isinstance(v, str) for v in value):
+        bad = [v for v in value if v not in TOKEN_TYPES]
+        if not bad:
+            return tuple(dict.fromkeys(value))
+    raise ClerkConfigurationError(
+        "accepts_token must be 'any', one of "
+        + ", ".join(repr(t) for t in TOKEN_TYPES)
+        + ", or a non-empty list of them."
+    )
+
+
+def _mask(_: str | None) -> str:
+    return "'***'" if _ else "None"
+
+
+@dataclasses.dataclass(frozen=True)
+class ClerkOptions:
+    """Settings for one Clerk instance. Validated at construction; secrets are kept out of ``repr``.
+
+    Build it directly, or from the environment with :meth:`from_env`.
+    """
+
+    secret_key: str | None = dataclasses.field(default=None, repr=False)
+    publishable_key: str | None = None
+    jwt_key: str | None = dataclasses.field(default=None, repr=False)
+    authorized_parties: Sequence[str] = ()
+    clock_skew: float = 5.0
+    api_url: str = "https://api.clerk.com"
+    api_version: str = "v1"
+    sign_in_url: str | None = None
+    sign_up_url: str | None = None
+    proxy_url: str | None = None
+    domain: str | None = None
+    is_satellite: bool = False
+    machine_secret_key: str | None = dataclasses.field(default=None, repr=False)
+    webhook_signing_secret: str | None = dataclasses.field(default=None, repr=False)
+    accepts_token: AcceptsToken = "session_token"
+    audience: str | Sequence[str] | None = None
+    trust_forwarded_headers: bool = False
+    """Read ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` for the public URL (only behind a trusted proxy)."""
+
+    # Cache and limit knobs (docs/security.md §4).
+    jwks_cache_ttl: float = 300.0
+    jwks_stale_if_error: float = 3600.0
+    jwks_kid_cooldown: float = 30.0
+    jwks_negative_cache_ttl: float = 300.0
+    jwks_negative_cache_size: int = 1024
+    jwks_fetch_timeout: float = 5.0
+    jwks_connect_timeout: float = 2.0
+    jwks_backoff_initial: float = 5.0
+    jwks_backoff_max: float = 60.0
+    jwks_max_body_bytes: int = 512 * 1024
+    max_token_bytes: int = 8192
+    max_cookie_header_bytes: int = 16 * 1024
+    max_webhook_body_bytes: int = 1024 * 1024
+    token_cache_size: int = 10_000
+    """How many verified tokens to remember (0 turns the memory off)."""
+
+    # Derived at construction.
+    frontend_api: str | None = dataclasses.field(init=False, default=None)
+    instance_type: InstanceType | None = dataclasses.field(init=False, default=None)
+    issuer: str | None = dataclasses.field(init=False, default=None, repr=False)
+    cookie_suffix: str | None = dataclasses.field(init=False, default=None, repr=False)
+    public_key: RSAPublicKey | None = dataclasses.field(
+        init=False, default=None, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        for name in (
+            "secret_key",
+            "publishable_key",
+            "jwt_key",
+            "machine_secret_key",
+            "webhook_signing_secret",
+            "sign_in_url",
+            "sign_up_url",
+            "proxy_url",
+            "domain",
+        ):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ClerkConfigurationError(f"{name} must be a string or None.")
+            if isinstance(value, str):
+                value = value.strip() or None
+                set_(self, name, value)
+
+        if self.publishable_key is not None:
+            host, instance = parse_publishable_key(self.publishable_key)
+            set_(self, "frontend_api", host)
+            set_(self, "instance_type", instance)
+            set_(self, "issuer", "https://" + host)
+            set_(self, "cookie_suffix", cookie_suffix(self.publishable_key))
+
+        if self.secret_key is not None:
+            match = _SECRET_KEY_RE.match(self.secret_key)
+            if match is None:
+                raise ClerkConfigurationError(
+                    "secret_key must look like 'sk_test_...' or 'sk_live_...'. Copy the secret key from "
+                    f"the API keys page of the Clerk dashboard into CLERK_SECRET_KEY ({_DOCS})."
+                )
+            secret_instance = "production" if match.group(1) == "live" else "development"
+            if self.instance_type is not None and secret_instance != self.instance_type:
+                raise ClerkConfigurationError(
+                    "secret_key and publishable_key belong to different environments: one is a "
+                    "development ('_test_') key, the other a production ('_live_') key. Use the pair "
+                    "from the same Clerk instance."
+                )
+
+        if self.jwt_key is not None:
+            set_(self, "public_key", _load_pem(self.jwt_key))
+
+        parties = self.authorized_parties
+        if isinstance(parties, str):
+            parties = [p for p in (s.strip() for s in parties.split(",")) if p]
+        if not isinstance(parties, Sequence) or not all(isinstance(p, str) for p in parties):
+            raise ClerkConfigurationError("authorized_parties must be a list of origins.")
+        for party in parties:
+            if not _ORIGIN_RE.match(party):
+                raise ClerkConfigurationError(
+                    f"authorized_parties entry {party!r} is not an origin. Give scheme, host and port "
+                    "only, without a path or trailing slash, e.g. 'https://example.com'."
+                )
+        set_(self, "authorized_parties", tuple(parties))
+
+        if isinstance(self.audience, str):
+            set_(self, "audience", (self.audience,))
+        elif self.audience is not None:
+            if not all(isinstance(a, str) for a in self.audience):
+                raise ClerkConfigurationError("audience must be a string or a list of strings.")
+            set_(self, "audience", tuple(self.audience))
+
+        skew = self.clock_skew
+        if isinstance(skew, bool) or not isinstance(skew, (int, float)):
+            raise ClerkConfigurationError("clock_skew must be a number of seconds (default 5).")
+        if not math.isfinite(skew):
+            skew = 5.0  # Clerk JS: a non-finite skew falls back to the default.
+        if skew < 0:
+            raise ClerkConfigurationError("clock_skew must not be negative (default 5 seconds).")
+        set_(self, "clock_skew", float(skew))
+
+        set_(self, "accepts_token", normalise_accepts_token(self.accepts_token))
+
+        api_url = self.api_url.strip().rstrip("/") if isinstance(self.api_url, str) else ""
+        if not api_url.startswith(("https://", "http://")):
+            raise ClerkConfigurationError(
+                "api_url must be an absolute http(s) URL such as 'https://api.clerk.com' (CLERK_API_URL)."
+            )
+        set_(self, "api_url", api_url)
+        version = self.api_version.strip().strip("/") if isinstance(self.api_version, str) else ""
+        if not version or "/" in version:
+            raise ClerkConfigurationError("api_version must be a version segment such as 'v1'.")
+        set_(self, "api_version", version)
+
+        for name in (
+            "jwks_cache_ttl",
+            "jwks_stale_if_error",
+            "jwks_kid_cooldown",
+            "jwks_negative_cache_ttl",
+            "jwks_fetch_timeout",
+            "jwks_connect_timeout",
+            "jwks_backoff_initial",
+            "jwks_backoff_max",
+        ):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not value >= 0
+                or not math.isfinite(value)
+            ):
+                raise ClerkConfigurationError(f"{name} must be a finite number of seconds >= 0.")
+        for name in (
+            "jwks_negative_cache_size",
+            "jwks_max_body_bytes",
+            "max_token_bytes",
+            "max_cookie_header_bytes",
+            "max_webhook_body_bytes",
+            "token_cache_size",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ClerkConfigurationError(f"{name} must be a whole number >= 0.")
+
+        if self.is_satellite and not (self.domain or self.proxy_url):
+            raise ClerkConfigurationError(
+                "is_satellite is set but neither domain nor proxy_url is: a satellite application "
+                "needs its domain (CLERK_DOMAIN) or a proxy URL (CLERK_PROXY_URL)."
+            )
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)
+            if f.repr
+            and f.name
+            in (
+                "publishable_key",
+                "frontend_api",
+                "instance_type",
+                "api_url",
+                "authorized_parties",
+                "accepts_token",
+                "jwt_key",
+            )
+        )
+        return (
+            f"ClerkOptions({fields}, secret_key={_mask(self.secret_key)}, "
+            f"jwt_key={_mask(self.jwt_key)})"
+        )
+
+    # ----------------------------------------------------------------- derived helpers
+    @property
+    def accepted_token_types(self) -> tuple[str, ...]:
+        value = cast("str | tuple[str, ...]", self.accepts_token)
+        if value == "any":
+            return TOKEN_TYPES
+        return (value,) if isinstance(value, str) else value
+
+    @property
+    def jwks_url(self) -> str:
+        """The Backend API JWKS endpoint: ``{api_url}/{api_version}/jwks``."""
+        return f"{self.api_url}/{self.api_version}/jwks"
+
+    @property
+    def is_production(self) -> bool:
+        return self.instance_type == "production"
+
+    # ----------------------------------------------------------------- environment
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ClerkOptions:
+        """Read the standard ``CLERK_*`` variables; keyword arguments win over the environment."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, var in _ENV_VARS.items():
+            raw = env.get(var)
+            if raw is None or not raw.strip():
+                continue
+            if name == "is_satellite":
+                values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif name == "clock_skew":
+                try:
+                    values[name] = float(raw)
+                except ValueError:
+                    raise ClerkConfigurationError(
+                        f"{var} must be a number of seconds, got {raw!r}."
+                    ) from None
+            elif name == "authorized_parties":
+                values[name] = [p.strip() for p in raw.split(",") if p.strip()]
+            else:
+                values[name] = raw
+        values.update(overrides)
+        return cls(**values)
+
+
+_ENV_VARS: dict[str, str] = {
+    "secret_key": "CLERK_SECRET_KEY",
+    "publishable_key": "CLERK_PUBLISHABLE_KEY",
+    "jwt_key": "CLERK_JWT_KEY",
+    "authorized_parties": "CLERK_AUTHORIZED_PARTIES",
+    "api_url": "CLERK_API_URL",
+    "api_version": "CLERK_API_VERSION",
+    "sign_in_url": "CLERK_SIGN_IN_URL",
+    "sign_up_url": "CLERK_SIGN_UP_URL",
+    "proxy_url": "CLERK_PROXY_URL",
+    "domain": "CLERK_DOMAIN",
+    "is_satellite": "CLERK_IS_SATELLITE",
+    "machine_secret_key": "CLERK_MACHINE_SECRET_KEY",
+    "webhook_signing_secret": "CLERK_WEBHOOK_SIGNING_SECRET",
+    "clock_skew": "CLERK_CLOCK_SKEW",
+}

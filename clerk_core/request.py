@@ -1,0 +1,132 @@
+"""``RequestView``: the framework-neutral request, and the one cookie parser every adapter uses."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from urllib.parse import SplitResult, unquote, urlsplit
+
+__all__ = ["RequestView", "parse_authorization", "parse_cookie_header"]
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """Parse a raw ``Cookie`` header the way browsers and Clerk's JS SDK read it.
+
+    The first occurrence of a name wins; a malformed pair is skipped without hiding its neighbours;
+    a value wrapped in double quotes loses them; values are percent-decoded (kept raw when decoding
+    fails).
+    """
+    cookies: dict[str, str] = {}
+    for part in header.split(";"):
+        eq = part.find("=")
+        if eq <= 0:
+            continue
+        name = part[:eq].strip()
+        if not name or name in cookies:
+            continue
+        value = part[eq + 1 :].strip()
+        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        if "%" in value:
+            with contextlib.suppress(UnicodeDecodeError):
+                value = unquote(value, errors="strict")
+        cookies[name] = value
+    return cookies
+
+
+def parse_authorization(value: str | None) -> str | None:
+    """The token carried by an ``Authorization`` header, or ``None``.
+
+    ``Bearer <token>`` with the scheme in any case (RFC 9110); a bare value without a scheme is the
+    token itself (as in Clerk JS); any other scheme (``Basic ...``) carries no token, so the cookie path
+    runs.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    parts = value.split(None, 1)
+    if len(parts) == 1:
+        return None if parts[0].lower() == "bearer" else parts[0]
+    scheme, rest = parts
+    if scheme.lower() != "bearer":
+        return None
+    token = rest.strip()
+    return token or None
+
+
+class RequestView:
+    """A request as the engine sees it: method, absolute URL and headers.
+
+    Header names are case-insensitive. The raw ``cookie`` header is parsed here, once, by
+    :func:`parse_cookie_header`, so every framework reads the same cookies.
+    """
+
+    __slots__ = ("_cookies", "_split", "headers", "method", "url")
+
+    def __init__(self, method: str, url: str, headers: Mapping[str, str]) -> None:
+        self.method = method.upper()
+        self.url = url
+        self.headers: dict[str, str] = {k.lower(): v for k, v in headers.items()}
+        self._cookies: dict[str, str] | None = None
+        self._split: SplitResult | None = None
+
+    def __repr__(self) -> str:
+        return f"RequestView(method={self.method!r}, url={self.url!r})"
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        cookies = self._cookies
+        if cookies is None:
+            raw = self.headers.get("cookie", "")
+            cookies = parse_cookie_header(raw) if raw else {}
+            self._cookies = cookies
+        return cookies
+
+    def cookies_within(self, limit: int) -> dict[str, str]:
+        """The cookies, or none at all when the raw header is longer than ``limit`` bytes."""
+        raw = self.headers.get("cookie", "")
+        if len(raw) > limit:
+            return {}
+        return self.cookies
+
+    @property
+    def split_url(self) -> SplitResult:
+        split = self._split
+        if split is None:
+            try:
+                split = urlsplit(self.url)
+            except ValueError:
+                split = urlsplit("/")
+            self._split = split
+        return split
+
+    def public_url(self, *, trust_forwarded: bool) -> SplitResult:
+        """The URL the browser used: forwarded host and scheme are read only when trusted."""
+        split = self.split_url
+        scheme = split.scheme or "http"
+        host = split.netloc or self.headers.get("host", "")
+        if trust_forwarded:
+            fwd_host = self.headers.get("x-forwarded-host")
+            if fwd_host:
+                host = fwd_host.split(",")[0].strip() or host
+            fwd_proto = self.headers.get("x-forwarded-proto")
+            if fwd_proto:
+                proto = fwd_proto.split(",")[0].strip().lower()
+                if proto in ("http", "https"):
+                    scheme = proto
+        return SplitResult(scheme, host, split.path or "/", split.query, "")
+
+    def query_param(self, name: str) -> str | None:
+        query = self.split_url.query
+        if not query or name not in query:
+            return None
+        for pair in query.split("&"):
+            key, _, value = pair.partition("=")
+            if unquote(key.replace("+", " ")) == name:
+                return unquote(value.replace("+", " "))
+        return None

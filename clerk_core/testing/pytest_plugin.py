@@ -1,0 +1,48 @@
+"""pytest plugin ``clerk``: fixtures for the local Clerk instance.
+
+Loaded automatically through the ``pytest11`` entry point (disable with ``-p no:clerk``). It imports no
+web framework and defines no autouse fixture.
+
+Fixtures:
+
+* ``clerk_instance``: a :class:`~clerk_core.testing.LocalClerkInstance` (development instance);
+* ``clerk_options``: ``ClerkOptions`` for it;
+* ``clerk_engine``: a ``Clerk`` engine whose HTTP clients talk to the instance's fake Backend API;
+* ``clerk_token_factory``: ``clerk_token_factory(user_id="user_test", **claims) -> str``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from clerk_core.clerk import Clerk
+from clerk_core.options import ClerkOptions
+
+from .instance import LocalClerkInstance
+
+
+@pytest.fixture
+def clerk_instance() -> LocalClerkInstance:
+    """A fresh local Clerk instance (its RSA key is generated once per process)."""
+    return LocalClerkInstance()
+
+
+@pytest.fixture
+def clerk_options(clerk_instance: LocalClerkInstance) -> ClerkOptions:
+    return clerk_instance.options()
+
+
+@pytest.fixture
+def clerk_engine(clerk_instance: LocalClerkInstance) -> Clerk:
+    return clerk_instance.clerk()
+
+
+@pytest.fixture
+def clerk_token_factory(clerk_instance: LocalClerkInstance) -> Callable[..., str]:
+    def factory(user_id: str = "user_test", **kwargs: Any) -> str:
+        return clerk_instance.session_token(user_id, **kwargs)
+
+    return factory

@@ -1,0 +1,259 @@
+"""Pure JWT checks: decoding, header rules, signature and claims. No I/O happens here.
+
+Order and reason strings follow Clerk's ``@clerk/backend`` (docs/clerk-semantics.md §2), with the
+stricter policies of DESIGN.md (RS256 only; ``typ`` absent or ``JWT``; no ``crit``; ``iss``, ``sid``,
+``exp`` and ``iat`` required with strict types).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.hashes import SHA256
+
+from .errors import TokenVerificationError
+from .errors import TokenVerificationErrorReason as R
+
+__all__ = [
+    "CAT_IGNORE",
+    "CAT_JWT_TEMPLATE",
+    "CAT_M2M",
+    "CAT_SESSION",
+    "DecodedJWT",
+    "check_machine_claims",
+    "check_session_claims",
+    "check_session_header",
+    "decode_jwt",
+    "is_machine_jwt",
+    "is_oauth_jwt",
+    "verify_signature",
+]
+
+CAT_SESSION = "cl_B7d4PD111AAA"
+CAT_JWT_TEMPLATE = "cl_B7d4PD222AAA"
+CAT_M2M = "cl_B7d4PD333AAA"
+CAT_IGNORE = "cl_I7d4PD111III"
+_SESSION_CATS = frozenset({CAT_SESSION, CAT_IGNORE})
+_OAUTH_TYPS = frozenset({"at+jwt", "application/at+jwt"})
+
+_JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_PADDING = PKCS1v15()
+_SHA256 = SHA256()
+_b64decode = base64.urlsafe_b64decode
+
+_FORM_MESSAGE = "Invalid JWT form. A JWT consists of three parts separated by dots."
+_DECODE_MESSAGE = "Invalid JWT. The token could not be decoded."
+
+
+class DecodedJWT:
+    """A structurally valid JWT: header and payload objects, the signed bytes and the signature."""
+
+    __slots__ = ("header", "payload", "signature_b64", "signing_input")
+
+    def __init__(
+        self,
+        header: dict[str, Any],
+        payload: dict[str, Any],
+        signing_input: str,
+        signature_b64: str,
+    ) -> None:
+        self.header = header
+        self.payload = payload
+        self.signing_input = signing_input
+        self.signature_b64 = signature_b64
+
+    @property
+    def kid(self) -> Any:
+        return self.header.get("kid")
+
+
+def _b64json(segment: str) -> Any:
+    raw = _b64decode(segment + "=" * (-len(segment) % 4))
+    return json.loads(raw)
+
+
+def decode_jwt(token: str, max_bytes: int = 8192) -> DecodedJWT:
+    """Split and decode a compact JWS; anything unusual is ``token-invalid`` (never another error).
+
+    The length cap is checked before any base64 or JSON work; segments must be strict base64url
+    (no padding, no ``+/``), which removes token malleability.
+    """
+    if not isinstance(token, str) or len(token) > max_bytes or not _JWT_RE.fullmatch(token):
+        raise TokenVerificationError(R.TOKEN_INVALID, _FORM_MESSAGE)
+    h, p, s = token.split(".")
+    try:
+        header = _b64json(h)
+        payload = _b64json(p)
+    except (ValueError, binascii.Error, RecursionError, UnicodeDecodeError):
+        raise TokenVerificationError(R.TOKEN_INVALID, _DECODE_MESSAGE) from None
+    if type(header) is not dict or type(payload) is not dict:
+        raise TokenVerificationError(R.TOKEN_INVALID, _DECODE_MESSAGE)
+    return DecodedJWT(header, payload, token[: len(h) + len(p) + 1], s)
+
+
+def is_machine_jwt(decoded: DecodedJWT) -> bool:
+    """An M2M JWT: ``sub`` starts with ``mch_`` or the header category is the M2M one."""
+    sub = decoded.payload.get("sub")
+    return decoded.header.get("cat") == CAT_M2M or (isinstance(sub, str) and sub.startswith("mch_"))
+
+
+def is_oauth_jwt(decoded: DecodedJWT) -> bool:
+    typ = decoded.header.get("typ")
+    return isinstance(typ, str) and typ in _OAUTH_TYPS
+
+
+def check_session_header(decoded: DecodedJWT) -> None:
+    """Header rules for a session token, before any key lookup (Policies 1-3)."""
+    header = decoded.header
+    cat = header.get("cat")
+    if cat is not None and cat not in _SESSION_CATS:
+        raise TokenVerificationError(
+            R.TOKEN_TYPE_MISMATCH,
+            "The token's category is not a session token (a JWT template or machine token was sent).",
+        )
+    if is_machine_jwt(decoded):
+        raise TokenVerificationError(
+            R.TOKEN_TYPE_MISMATCH, "A machine token was sent where a session token is expected."
+        )
+    check_common_header(header, allow_typ=("JWT",))
+
+
+def check_common_header(header: dict[str, Any], *, allow_typ: Sequence[str]) -> None:
+    typ = header.get("typ")
+    if typ is not None and typ not in allow_typ:
+        raise TokenVerificationError(
+            R.TOKEN_INVALID, f"Invalid JWT type. Expected one of {', '.join(allow_typ)}."
+        )
+    if "crit" in header:
+        raise TokenVerificationError(
+            R.TOKEN_INVALID, "Critical JWT header parameters are not supported."
+        )
+    kid = header.get("kid")
+    if kid is not None and not isinstance(kid, str):
+        raise TokenVerificationError(R.TOKEN_INVALID, "Invalid JWT key ID: 'kid' must be a string.")
+
+
+def check_algorithm(header: dict[str, Any]) -> None:
+    alg = header.get("alg")
+    if alg == "RS256":
+        return
+    if alg in ("RS384", "RS512"):
+        # Clerk keys are labelled RS256, so Clerk JS fails these in the crypto layer.
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED, "Failed to verify the JWT: the key only verifies RS256."
+        )
+    raise TokenVerificationError(
+        R.TOKEN_INVALID_ALGORITHM, "Invalid JWT algorithm. Supported algorithms: RS256."
+    )
+
+
+def verify_signature(decoded: DecodedJWT, key: RSAPublicKey) -> None:
+    try:
+        signature = _b64decode(decoded.signature_b64 + "=" * (-len(decoded.signature_b64) % 4))
+    except (ValueError, binascii.Error):
+        raise TokenVerificationError(
+            R.TOKEN_INVALID_SIGNATURE, "JWT signature is invalid."
+        ) from None
+    try:
+        key.verify(signature, decoded.signing_input.encode("ascii"), _PADDING, _SHA256)
+    except InvalidSignature:
+        raise TokenVerificationError(
+            R.TOKEN_INVALID_SIGNATURE, "JWT signature is invalid."
+        ) from None
+    except Exception:  # a crypto-layer failure: never a 500
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED, "Failed to verify the JWT signature."
+        ) from None
+
+
+def _number(payload: dict[str, Any], name: str, *, required: bool) -> float | None:
+    if name not in payload:
+        if required:
+            raise TokenVerificationError(
+                R.TOKEN_VERIFICATION_FAILED, f"Invalid JWT: the '{name}' claim is required."
+            )
+        return None
+    value = payload[name]
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED, f"Invalid JWT: the '{name}' claim must be a number."
+        )
+    return float(value)
+
+
+def _check_times(payload: dict[str, Any], now: float, skew: float, *, require_iat: bool) -> None:
+    exp = _number(payload, "exp", required=True)
+    nbf = _number(payload, "nbf", required=False)
+    iat = _number(payload, "iat", required=require_iat)
+    assert exp is not None
+    if exp <= now - skew:
+        raise TokenVerificationError(R.TOKEN_EXPIRED, "JWT is expired.")
+    if nbf is not None and nbf > now + skew:
+        raise TokenVerificationError(
+            R.TOKEN_NOT_ACTIVE_YET, "JWT cannot be used prior to its not-before date."
+        )
+    if iat is not None and iat > now + skew:
+        raise TokenVerificationError(
+            R.TOKEN_IAT_IN_THE_FUTURE, "JWT issued-at date claim is in the future."
+        )
+
+
+def _check_audience(payload: dict[str, Any], audience: Sequence[str] | None) -> None:
+    aud = payload.get("aud")
+    if not audience or not aud:
+        return  # Clerk JS: checked only when both the option and the claim are non-empty.
+    values = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else None
+    if values is None or not any(isinstance(a, str) and a in audience for a in values):
+        raise TokenVerificationError(R.TOKEN_VERIFICATION_FAILED, "Invalid JWT audience claim.")
+
+
+def check_session_claims(
+    payload: dict[str, Any],
+    *,
+    now: float,
+    skew: float,
+    issuer: str | None,
+    authorized_parties: Sequence[str],
+    audience: Sequence[str] | None = None,
+) -> None:
+    """Claims of a session token, in Clerk's order, with this project's stricter types."""
+    if not isinstance(payload.get("sub"), str):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED, "Subject claim (sub) is required and must be a string."
+        )
+    if not isinstance(payload.get("sid"), str):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED, "Session claim (sid) is required and must be a string."
+        )
+    if issuer is not None and payload.get("iss") != issuer:
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED,
+            "Invalid JWT issuer: the token was not issued by this instance.",
+        )
+    _check_audience(payload, audience)
+    if authorized_parties:
+        azp = payload.get("azp")
+        if not isinstance(azp, str) or azp not in authorized_parties:
+            raise TokenVerificationError(
+                R.TOKEN_INVALID_AUTHORIZED_PARTIES,
+                "Invalid JWT Authorized party claim (azp). Add its origin to authorized_parties.",
+            )
+    _check_times(payload, now, skew, require_iat=True)
+
+
+def check_machine_claims(payload: dict[str, Any], *, now: float, skew: float) -> None:
+    """Claims of an M2M or OAuth JWT: a string subject and valid times."""
+    if not isinstance(payload.get("sub"), str):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED, "Subject claim (sub) is required and must be a string."
+        )
+    _check_times(payload, now, skew, require_iat=False)

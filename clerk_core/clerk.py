@@ -340,6 +340,8 @@ class Clerk:
         accepts_token: str | list[str] | tuple[str, ...] | None = None,
     ) -> RequestState:
         """Authenticate a request (sync). Never raises for bad input: bad tokens are signed-out states."""
+        if accepts_token is not None:
+            accepts_token = normalise_accepts_token(accepts_token)
         fast = self._fast_path(request, accepts_token)
         if fast is not None:
             return fast
@@ -356,6 +358,8 @@ class Clerk:
         accepts_token: str | list[str] | tuple[str, ...] | None = None,
     ) -> RequestState:
         """Authenticate a request (async): the same procedure, with async I/O."""
+        if accepts_token is not None:
+            accepts_token = normalise_accepts_token(accepts_token)
         fast = self._fast_path(request, accepts_token)
         if fast is not None:
             return fast
@@ -484,11 +488,7 @@ class Clerk:
 
     # ------------------------------------------------------------------------- the procedure
     def _accepts(self, accepts_token: Any) -> tuple[str | tuple[str, ...], tuple[str, ...]]:
-        raw = (
-            self.options.accepts_token
-            if accepts_token is None
-            else normalise_accepts_token(accepts_token)
-        )
+        raw = self.options.accepts_token if accepts_token is None else accepts_token
         if raw == "any":
             return "any", TOKEN_TYPES
         if isinstance(raw, str):
@@ -569,11 +569,9 @@ class Clerk:
         header = decoded.header
         kid = header.get("kid")
         if header.get("alg") != "RS256":
-            # Clerk resolves the key before checking the algorithm; look only in what is cached.
-            if (
-                not isinstance(self.keys, (PEMKeySource, NoKeySource))
-                and self.keys.peek(kid) is None
-            ):
+            # Clerk resolves the key before it checks the algorithm, so an unknown kid is reported
+            # first. A bad algorithm never causes a fetch here: only what is cached is consulted.
+            if self.keys.knows(kid) is False:
                 raise TokenVerificationError(
                     R.JWK_KID_MISMATCH,
                     "Unable to find a signing key in JWKS that matches the kid of the provided token.",

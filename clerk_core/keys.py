@@ -122,6 +122,10 @@ class KeySource:
     def peek(self, kid: str | None) -> RSAPublicKey | None:
         raise NotImplementedError
 
+    def knows(self, kid: str | None) -> bool | None:
+        """Whether ``kid`` is a known key (``None``: cannot tell without a fetch). Never does I/O."""
+        return True
+
     def get_key(self, kid: str | None) -> RSAPublicKey:
         raise NotImplementedError
 
@@ -280,6 +284,11 @@ class JWKSCache(KeySource):
     def peek(self, kid: str | None) -> RSAPublicKey | None:
         key = self._keys.get(kid) if kid is not None else None
         return key if isinstance(key, RSAPublicKey) else None
+
+    def knows(self, kid: str | None) -> bool | None:
+        if self._fetched_at is None:
+            return None
+        return kid is not None and isinstance(self._keys.get(kid), RSAPublicKey)
 
     # ------------------------------------------------------------------ decisions (no I/O)
     def _usable_until(self) -> float:

@@ -8,6 +8,8 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 __all__ = ["RequestView", "parse_authorization", "parse_cookie_header"]
 
+_OWS = " \t"
+
 
 def parse_cookie_header(header: str) -> dict[str, str]:
     """Parse a raw ``Cookie`` header the way browsers and Clerk's JS SDK read it.
@@ -43,16 +45,16 @@ def parse_authorization(value: str | None) -> str | None:
     """
     if not value:
         return None
-    value = value.strip()
+    value = value.strip(_OWS)  # only optional white space (SP, HTAB) surrounds a field value
     if not value:
         return None
-    parts = value.split(None, 1)
-    if len(parts) == 1:
-        return None if parts[0].lower() == "bearer" else parts[0]
-    scheme, rest = parts
+    split_at = next((i for i, ch in enumerate(value) if ch in _OWS), -1)
+    if split_at < 0:
+        return None if value.lower() == "bearer" else value
+    scheme, rest = value[:split_at], value[split_at:]
     if scheme.lower() != "bearer":
         return None
-    token = rest.strip()
+    token = rest.strip(_OWS)
     return token or None
 
 

@@ -49,6 +49,7 @@ _JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _PADDING = PKCS1v15()
 _SHA256 = SHA256()
 _b64decode = base64.urlsafe_b64decode
+_json_loads = json.loads
 
 _FORM_MESSAGE = "Invalid JWT form. A JWT consists of three parts separated by dots."
 _DECODE_MESSAGE = "Invalid JWT. The token could not be decoded."
@@ -78,7 +79,7 @@ class DecodedJWT:
 
 def _b64json(segment: str) -> Any:
     raw = _b64decode(segment + "=" * (-len(segment) % 4))
-    return json.loads(raw)
+    return _json_loads(raw)
 
 
 def decode_jwt(token: str, max_bytes: int = 8192) -> DecodedJWT:
@@ -137,8 +138,7 @@ def check_common_header(header: dict[str, Any], *, allow_typ: Sequence[str]) -> 
         raise TokenVerificationError(
             R.TOKEN_INVALID, "Critical JWT header parameters are not supported."
         )
-    kid = header.get("kid")
-    if kid is not None and not isinstance(kid, str):
+    if "kid" in header and not isinstance(header["kid"], str):
         raise TokenVerificationError(R.TOKEN_INVALID, "Invalid JWT key ID: 'kid' must be a string.")
 
 

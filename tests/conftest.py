@@ -1,0 +1,110 @@
+"""Shared test infrastructure: a loopback-only socket guard, a fake clock, and the shared vectors."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = ROOT.parent / "shared" / "security-vectors"
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def load_vectors(name: str) -> dict[str, Any]:
+    """A file of ../shared/security-vectors, read in place; the test skips when it is absent."""
+    path = VECTORS / name
+    if not path.is_file():
+        pytest.skip(f"{path} is not present (the shared vectors live beside the project)")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def vectors_or_empty(name: str) -> dict[str, Any]:
+    """For parametrisation at collection time: an empty dict when the file is absent."""
+    path = VECTORS / name
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+class FakeClock:
+    """A settable clock (Unix seconds); thread-safe enough for tests."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+class ConnectionLog:
+    def __init__(self) -> None:
+        self.peers: list[tuple[str, int]] = []
+        self._lock = threading.Lock()
+
+    def record(self, host: str, port: int) -> None:
+        with self._lock:
+            self.peers.append((host, port))
+
+
+def _host_of(address: Any) -> tuple[str, int] | None:
+    if isinstance(address, tuple) and len(address) >= 2:
+        return str(address[0]), int(address[1])
+    return None  # AF_UNIX paths and the like
+
+
+@pytest.fixture(autouse=True)
+def socket_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectionLog]:
+    """Refuse every connection that leaves loopback, and record the loopback ones."""
+    log = ConnectionLog()
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def check(address: Any) -> None:
+        peer = _host_of(address)
+        if peer is None:
+            return
+        host, port = peer
+        if host not in _LOOPBACK:
+            raise ConnectionRefusedError(
+                f"test tried to reach {host}:{port} (only loopback allowed)"
+            )
+        log.record(host, port)
+
+    def guarded_connect(self: socket.socket, address: Any) -> None:
+        check(address)
+        real_connect(self, address)
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> int:
+        check(address)
+        return real_connect_ex(self, address)
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and str(name) not in _LOOPBACK:
+            raise socket.gaierror(f"test tried to resolve {name!r} (only loopback allowed)")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    yield log

@@ -1,0 +1,206 @@
+"""ClerkOptions: validation at construction, messages that say how to fix, no secret anywhere."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from clerk_core import ClerkConfigurationError, ClerkOptions, cookie_suffix, parse_publishable_key
+from clerk_core.testing import LocalClerkInstance
+from tests.conftest import load_vectors
+
+SECRET = "sk_test_abcdefghijklmnopqrstuvwxyz0123456789"
+PK = "pk_test_Y2xlcmsuY2xlcmsuZGV2JA"
+
+
+def pem_of(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def test_publishable_key_decodes_to_frontend_api_and_instance_type() -> None:
+    assert parse_publishable_key("pk_test_Y2xlcmsuY2xlcmsuZGV2JA") == (
+        "clerk.clerk.dev",
+        "development",
+    )
+    assert parse_publishable_key("pk_live_Y2xlcmsuY2xlcmsuZGV2JA") == (
+        "clerk.clerk.dev",
+        "production",
+    )
+    # Padded keys decode too.
+    assert parse_publishable_key("pk_live_ZmFrZS1jbGVyay10ZXN0LmNsZXJrLmFjY291bnRzLmRldiQ=")[0] == (
+        "fake-clerk-test.clerk.accounts.dev"
+    )
+
+
+def test_shared_publishable_key_and_suffix_vectors() -> None:
+    data = load_vectors("clerk_cookie_and_keys.json")
+    for case in data["publishable_key_decoding"]:
+        options = ClerkOptions(publishable_key=case["pk"])
+        assert options.frontend_api == case["frontend_api"]
+        assert options.issuer == case["expected_iss"]
+    for case in data["cookie_suffix_vectors"]:
+        assert cookie_suffix(case["pk"]) == case["suffix"]
+
+
+def test_suffix_vectors_from_clerk_semantics() -> None:
+    assert cookie_suffix("pk_live_Y2xlcmsuY2xlcmsuZGV2JA") == "1Z8AzTQD"
+    assert cookie_suffix("pk_test_Y2xlcmsuY2xlcmsuZGV2JA") == "QvfNY2dr"
+    assert cookie_suffix("pk_live_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA") == "MqCvchyS"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "pk_foo_Y2xlcmsuY2xlcmsuZGV2JA",
+        "sk_test_Y2xlcmsuY2xlcmsuZGV2JA",
+        "pk_test_!!!!",
+        "pk_test_" + base64.b64encode(b"clerk.clerk.dev").decode(),  # no trailing $
+        "pk_test_" + base64.b64encode(b"clerk.clerk.dev$$").decode(),  # two $
+        "pk_test_" + base64.b64encode(b"localhost$").decode(),  # no dot
+        "pk_test_" + base64.b64encode(b"evil.com/path$").decode(),
+        "pk_test_",
+    ],
+)
+def test_malformed_publishable_keys_fail_at_construction(key: str) -> None:
+    with pytest.raises(ClerkConfigurationError, match="publishable_key"):
+        ClerkOptions(publishable_key=key)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "sk_test_short",
+        "sk_foo_abcdefghijkl",
+        "pk_test_abcdefghijklmn",
+        "sk_test_abc def ghi jkl",
+        "whsec_abcdefghijklmnop",
+    ],
+)
+def test_malformed_secret_key_fails_without_echoing_it(secret: str) -> None:
+    with pytest.raises(ClerkConfigurationError) as info:
+        ClerkOptions(secret_key=secret, publishable_key=PK)
+    assert "secret_key" in str(info.value)
+    assert secret not in str(info.value)
+
+
+def test_mixed_environment_keys_are_a_configuration_error() -> None:
+    live_secret = "sk_live_abcdefghijklmnopqrstuvwxyz0123"
+    with pytest.raises(ClerkConfigurationError, match="different environments") as info:
+        ClerkOptions(secret_key=live_secret, publishable_key=PK)
+    assert live_secret not in str(info.value)
+    with pytest.raises(ClerkConfigurationError, match="different environments"):
+        ClerkOptions(secret_key=SECRET, publishable_key="pk_live_Y2xlcmsuY2xlcmsuZGV2JA")
+
+
+def test_secrets_never_appear_in_repr() -> None:
+    options = ClerkOptions(
+        secret_key=SECRET,
+        publishable_key=PK,
+        webhook_signing_secret="whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0",
+        machine_secret_key="ak_machinesecret123456",
+    )
+    text = repr(options) + str(options)
+    for secret in (SECRET, "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "ak_machinesecret123456"):
+        assert secret not in text
+    assert "clerk.clerk.dev" in text
+
+
+def test_pem_key_must_be_rsa_of_at_least_2048_bits() -> None:
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    with pytest.raises(ClerkConfigurationError, match="1024-bit"):
+        ClerkOptions(publishable_key=PK, jwt_key=pem_of(small))
+    with pytest.raises(ClerkConfigurationError, match="RSA"):
+        ClerkOptions(publishable_key=PK, jwt_key=pem_of(ec.generate_private_key(ec.SECP256R1())))
+    with pytest.raises(ClerkConfigurationError, match="PEM"):
+        ClerkOptions(
+            publishable_key=PK, jwt_key="-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----"
+        )
+
+
+def test_pem_key_accepts_escaped_newlines_and_bare_body() -> None:
+    pem = LocalClerkInstance().public_key_pem()
+    escaped = pem.replace("\n", "\\n")
+    assert ClerkOptions(publishable_key=PK, jwt_key=escaped).public_key is not None
+    body = "".join(line for line in pem.splitlines() if "-----" not in line)
+    assert ClerkOptions(publishable_key=PK, jwt_key=body).public_key is not None
+
+
+def test_from_env_reads_clerk_variables_and_overrides_win() -> None:
+    env = {
+        "CLERK_SECRET_KEY": SECRET,
+        "CLERK_PUBLISHABLE_KEY": PK,
+        "CLERK_AUTHORIZED_PARTIES": "https://a.example, https://b.example:8443",
+        "CLERK_API_URL": "https://api.clerk.test/",
+        "CLERK_API_VERSION": "v1",
+        "CLERK_SIGN_IN_URL": "/sign-in",
+        "CLERK_WEBHOOK_SIGNING_SECRET": "",
+    }
+    options = ClerkOptions.from_env(env, clock_skew=10)
+    assert options.secret_key == SECRET
+    assert options.authorized_parties == ("https://a.example", "https://b.example:8443")
+    assert options.api_url == "https://api.clerk.test"
+    assert options.jwks_url == "https://api.clerk.test/v1/jwks"
+    assert options.sign_in_url == "/sign-in"
+    assert options.webhook_signing_secret is None
+    assert options.clock_skew == 10.0
+
+
+@pytest.mark.parametrize(
+    "party",
+    [
+        "https://a.example/",
+        "a.example",
+        "https://a.example/path",
+        "https://user@a.example",
+        "ftp://a.example",
+    ],
+)
+def test_authorized_parties_must_be_origins(party: str) -> None:
+    with pytest.raises(ClerkConfigurationError, match="authorized_parties"):
+        ClerkOptions(publishable_key=PK, authorized_parties=[party])
+
+
+def test_clock_skew_rules() -> None:
+    assert ClerkOptions(clock_skew=float("nan")).clock_skew == 5.0
+    assert ClerkOptions(clock_skew=float("inf")).clock_skew == 5.0
+    assert ClerkOptions(clock_skew=0).clock_skew == 0.0
+    with pytest.raises(ClerkConfigurationError):
+        ClerkOptions(clock_skew=-1)
+    with pytest.raises(ClerkConfigurationError):
+        ClerkOptions(clock_skew="5")  # type: ignore[arg-type]
+
+
+def test_accepts_token_is_validated() -> None:
+    assert ClerkOptions(accepts_token=["api_key", "m2m_token"]).accepts_token == (
+        "api_key",
+        "m2m_token",
+    )
+    assert ClerkOptions(accepts_token="any").accepted_token_types == (
+        "session_token",
+        "api_key",
+        "m2m_token",
+        "oauth_token",
+    )
+    with pytest.raises(ClerkConfigurationError, match="accepts_token"):
+        ClerkOptions(accepts_token="jwt")
+    with pytest.raises(ClerkConfigurationError, match="accepts_token"):
+        ClerkOptions(accepts_token=[])
+
+
+def test_satellite_needs_domain_or_proxy() -> None:
+    with pytest.raises(ClerkConfigurationError, match="satellite"):
+        ClerkOptions(publishable_key=PK, is_satellite=True)
+    assert ClerkOptions(publishable_key=PK, is_satellite=True, domain="sat.example").is_satellite
+
+
+def test_options_are_frozen() -> None:
+    options = ClerkOptions(publishable_key=PK)
+    with pytest.raises(AttributeError):
+        options.secret_key = SECRET  # type: ignore[misc]

@@ -301,6 +301,7 @@ class Clerk:
         opts = self.options
         self._clock: Callable[[], float] = clock or time.time
         self._http_client = http_client
+        self._owns_http_client = False
         self._async_http_client = async_http_client
         accepted = opts.accepted_token_types
         if "session_token" in accepted and not opts.publishable_key:
@@ -331,6 +332,20 @@ class Clerk:
 
     def __repr__(self) -> str:
         return f"Clerk(frontend_api={self.options.frontend_api!r})"
+
+    def close(self) -> None:
+        """Close the HTTP clients this engine created (clients passed in stay open)."""
+        if self._owns_http_client and self._http_client is not None:
+            self._http_client.close()
+        close_keys = getattr(self.keys, "close", None)
+        if close_keys is not None:
+            close_keys()
+
+    def __enter__(self) -> Clerk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------------- public API
     def authenticate_request(
@@ -417,6 +432,7 @@ class Clerk:
         client = self._http_client
         if client is None:
             client = self._http_client = httpx.Client(follow_redirects=False)
+            self._owns_http_client = True
         try:
             response = client.request(
                 effect.method,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +70,7 @@ def _host_of(address: Any) -> tuple[str, int] | None:
 
 
 @pytest.fixture(autouse=True)
-def socket_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectionLog]:
+def socket_guard(monkeypatch: pytest.MonkeyPatch) -> ConnectionLog:
     """Refuse every connection that leaves loopback, and record the loopback ones."""
     log = ConnectionLog()
     real_connect = socket.socket.connect
@@ -107,4 +106,4 @@ def socket_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectionLog]:
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
-    yield log
+    return log

@@ -10,6 +10,6 @@
 The pytest plugin (entry point ``clerk``) exposes the same objects as fixtures.
 """
 
-from .instance import LocalClerkInstance, encode_org_claims
+from .instance import LocalClerkInstance, encode_org_claims, public_jwk
 
-__all__ = ["LocalClerkInstance", "encode_org_claims"]
+__all__ = ["LocalClerkInstance", "encode_org_claims", "public_jwk"]

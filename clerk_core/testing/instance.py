@@ -21,7 +21,7 @@ from ..options import ClerkOptions, cookie_suffix
 from ..request import RequestView
 from ..tokens import CAT_JWT_TEMPLATE, CAT_M2M, CAT_SESSION
 
-__all__ = ["LocalClerkInstance", "encode_org_claims"]
+__all__ = ["LocalClerkInstance", "encode_org_claims", "public_jwk"]
 
 _RESERVED_SUFFIXES = (".test", ".example", ".invalid", ".localhost")
 _KEY_CACHE: dict[int, rsa.RSAPrivateKey] = {}
@@ -31,6 +31,19 @@ _KEY_LOCK = threading.Lock()
 def _b64url_uint(value: int) -> str:
     raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def public_jwk(private_key: rsa.RSAPrivateKey, kid: str) -> dict[str, str]:
+    """The public JWK (RS256, ``use: sig``) of ``private_key`` under ``kid``."""
+    numbers = private_key.public_key().public_numbers()
+    return {
+        "use": "sig",
+        "kty": "RSA",
+        "kid": kid,
+        "alg": "RS256",
+        "n": _b64url_uint(numbers.n),
+        "e": _b64url_uint(numbers.e),
+    }
 
 
 def _random_id(prefix: str) -> str:

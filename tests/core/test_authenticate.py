@@ -294,10 +294,11 @@ def test_23_uat_without_session_is_a_handshake(prod: LocalClerkInstance, run: Ru
     assert query["redirect_url"] == ["https://app.example/dashboard"]
     assert query["suffixed_cookies"] == ["false"]
     assert query["__clerk_api_version"] == ["2026-05-12"]
-    assert list(parse_qs(location.query))[0] == "redirect_url"
+    assert next(iter(parse_qs(location.query))) == "redirect_url"
     assert state.header("cache-control") == "no-store"
     cookie = state.header("set-cookie") or ""
-    assert cookie.startswith("__clerk_redirect_count=1;") and "Max-Age=2" in cookie
+    assert cookie.startswith("__clerk_redirect_count=1;")
+    assert "Max-Age=2" in cookie
     assert state.header("x-clerk-auth-status") == "handshake"
 
 

@@ -113,7 +113,7 @@ def test_secrets_never_appear_in_repr() -> None:
 
 
 def test_pem_key_must_be_rsa_of_at_least_2048_bits() -> None:
-    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
     with pytest.raises(ClerkConfigurationError, match="1024-bit"):
         ClerkOptions(publishable_key=PK, jwt_key=pem_of(small))
     with pytest.raises(ClerkConfigurationError, match="RSA"):

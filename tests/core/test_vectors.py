@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 import clerk_core.tokens as tokens_module
-from clerk_core import AuthStatus, Clerk, ClerkOptions, RequestView, SignedOutAuth
+from clerk_core import (
+    AuthStatus,
+    Clerk,
+    ClerkOptions,
+    RequestView,
+    SignedOutAuth,
+    TokenVerificationError,
+)
 from clerk_core.testing import LocalClerkInstance
 from tests.conftest import load_vectors, vectors_or_empty
 
@@ -124,7 +131,7 @@ def test_hostile_token_through_verify_token(case: dict[str, Any]) -> None:
         claims = engine.verify_token(token)
         assert isinstance(claims["sub"], str)
     elif want in ("reject",):
-        with pytest.raises(tokens_module.TokenVerificationError):
+        with pytest.raises(TokenVerificationError):
             engine.verify_token(token)
 
 
@@ -163,7 +170,7 @@ def test_clerk_js_fixture_tokens_and_time_window() -> None:
         now[0] = t
         try:
             engine.verify_token(token)
-        except tokens_module.TokenVerificationError as exc:
+        except TokenVerificationError as exc:
             return exc.reason
         return None
 
@@ -193,7 +200,7 @@ def test_fixture_tokens_fail_against_an_unrelated_key() -> None:
         ),
         clock=lambda: float(valid["valid_at"]),
     )
-    with pytest.raises(tokens_module.TokenVerificationError) as info:
+    with pytest.raises(TokenVerificationError) as info:
         engine.verify_token(valid["token"])
     assert info.value.reason == "token-invalid-signature"
 

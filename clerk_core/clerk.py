@@ -357,11 +357,12 @@ class Clerk:
         """Authenticate a request (sync). Never raises for bad input: bad tokens are signed-out states."""
         if accepts_token is not None:
             accepts_token = normalise_accepts_token(accepts_token)
-        fast = self._fast_path(request, accepts_token)
+        token = parse_authorization(request.headers.get("authorization"))
+        fast, digest = self._fast_path(token, accepts_token)
         if fast is not None:
             return fast
         try:
-            return self._run_sync(self._flow(request, accepts_token))
+            return self._run_sync(self._flow(request, accepts_token, token, digest))
         except Exception:
             logger.exception("Unexpected error while authenticating a request")
             return self._unexpected()
@@ -375,11 +376,12 @@ class Clerk:
         """Authenticate a request (async): the same procedure, with async I/O."""
         if accepts_token is not None:
             accepts_token = normalise_accepts_token(accepts_token)
-        fast = self._fast_path(request, accepts_token)
+        token = parse_authorization(request.headers.get("authorization"))
+        fast, digest = self._fast_path(token, accepts_token)
         if fast is not None:
             return fast
         try:
-            return await self._run_async(self._flow(request, accepts_token))
+            return await self._run_async(self._flow(request, accepts_token, token, digest))
         except Exception:
             logger.exception("Unexpected error while authenticating a request")
             return self._unexpected()
@@ -476,31 +478,28 @@ class Clerk:
         }
 
     # ------------------------------------------------------------------------- fast path
-    def _fast_path(self, request: RequestView, accepts_token: Any) -> RequestState | None:
-        """A remembered Bearer session token: one hash and one dictionary lookup."""
-        if (
-            accepts_token is not None
-            and accepts_token != "session_token"
-            and accepts_token != "any"
-        ):
-            return None
-        if accepts_token is None and self.options.accepts_token not in ("session_token", "any"):
-            return None
-        value = request.headers.get("authorization")
-        if not value or len(value) > self.options.max_token_bytes + 16:
-            return None
-        token = parse_authorization(value)
-        if token is None or token[:3] in ("ak_", "mt_") or token.startswith("oat_"):
-            return None
+    def _fast_path(
+        self, token: str | None, accepts_token: Any
+    ) -> tuple[RequestState | None, bytes | None]:
+        """A remembered Bearer session token: one hash and one dictionary lookup.
+
+        Returns the state when the token is remembered, and the token's digest for the full
+        procedure otherwise (so it is computed once per request).
+        """
+        if token is None or len(token) > self.options.max_token_bytes:
+            return None, None
+        mode = self.options.accepts_token if accepts_token is None else accepts_token
+        if mode != "session_token" and mode != "any":
+            return None, None
+        if token.startswith(("ak_", "mt_", "oat_")):
+            return None, None
+        digest = hashlib.sha256(token.encode()).digest()
         claims = self._memory.get(
-            hashlib.sha256(token.encode()).digest(),
-            self._clock(),
-            self.options.clock_skew,
-            self.keys.generation,
+            digest, self._clock(), self.options.clock_skew, self.keys.generation
         )
         if claims is None:
-            return None
-        return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
+            return None, digest
+        return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims), digest
 
     # ------------------------------------------------------------------------- the procedure
     def _accepts(self, accepts_token: Any) -> tuple[str | tuple[str, ...], tuple[str, ...]]:
@@ -511,11 +510,12 @@ class Clerk:
             return raw, (raw,)
         return tuple(raw), tuple(raw)
 
-    def _flow(self, request: RequestView, accepts_token: Any) -> Flow:
+    def _flow(
+        self, request: RequestView, accepts_token: Any, token: str | None, digest: bytes | None
+    ) -> Flow:
         mode, accepted = self._accepts(accepts_token)
-        token = parse_authorization(request.headers.get("authorization"))
         if token is not None:
-            return (yield from self._header_flow(request, token, mode, accepted))
+            return (yield from self._header_flow(request, token, mode, accepted, digest))
         if "session_token" not in accepted:
             token_type = mode if isinstance(mode, str) else None
             return self._signed_out(
@@ -543,6 +543,7 @@ class Clerk:
         token: str,
         mode: str | tuple[str, ...],
         accepted: tuple[str, ...],
+        digest: bytes | None = None,
     ) -> Flow:
         kind, decoded = self._token_kind(token)
         if kind not in accepted:
@@ -563,7 +564,7 @@ class Clerk:
         if kind != "session_token":
             return (yield from self._machine_flow(request, token, kind, decoded))
         try:
-            claims = yield from self._verify_session_token(token, decoded)
+            claims = yield from self._verify_session_token(token, decoded, digest)
         except TokenVerificationError as exc:
             return self._token_error(
                 request, exc, token, "header", dev_token=None, uses_suffixed=False
@@ -571,14 +572,16 @@ class Clerk:
         return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
 
     def _verify_session_token(
-        self, token: str, decoded: DecodedJWT | None
+        self, token: str, decoded: DecodedJWT | None, digest: bytes | None = None
     ) -> Generator[Effect, Any, dict[str, Any]]:
         opts = self.options
-        digest = hashlib.sha256(token.encode()).digest()
-        now = self._clock()
-        remembered = self._memory.get(digest, now, opts.clock_skew, self.keys.generation)
-        if remembered is not None:
-            return remembered
+        if digest is None:
+            digest = hashlib.sha256(token.encode()).digest()
+            remembered = self._memory.get(
+                digest, self._clock(), opts.clock_skew, self.keys.generation
+            )
+            if remembered is not None:
+                return remembered
         if decoded is None:
             decoded = decode_jwt(token, opts.max_token_bytes)
         check_session_header(decoded)

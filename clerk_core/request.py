@@ -48,7 +48,8 @@ def parse_authorization(value: str | None) -> str | None:
     value = value.strip(_OWS)  # only optional white space (SP, HTAB) surrounds a field value
     if not value:
         return None
-    split_at = next((i for i, ch in enumerate(value) if ch in _OWS), -1)
+    space, tab = value.find(" "), value.find("\t")
+    split_at = space if tab < 0 or (0 <= space < tab) else tab
     if split_at < 0:
         return None if value.lower() == "bearer" else value
     scheme, rest = value[:split_at], value[split_at:]

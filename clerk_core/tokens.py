@@ -7,7 +7,6 @@ stricter policies of DESIGN.md (RS256 only; ``typ`` absent or ``JWT``; no ``crit
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
@@ -48,8 +47,15 @@ _OAUTH_TYPS = frozenset({"at+jwt", "application/at+jwt"})
 _JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _PADDING = PKCS1v15()
 _SHA256 = SHA256()
-_b64decode = base64.urlsafe_b64decode
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _json_loads = json.loads
+
+
+def _b64decode(segment: str) -> bytes:
+    """base64url without padding; the caller has already checked the alphabet."""
+    padded = segment + "=" * (-len(segment) % 4)
+    return binascii.a2b_base64(padded.encode("ascii").translate(_URLSAFE))
+
 
 _FORM_MESSAGE = "Invalid JWT form. A JWT consists of three parts separated by dots."
 _DECODE_MESSAGE = "Invalid JWT. The token could not be decoded."
@@ -78,8 +84,8 @@ class DecodedJWT:
 
 
 def _b64json(segment: str) -> Any:
-    raw = _b64decode(segment + "=" * (-len(segment) % 4))
-    return _json_loads(raw)
+    # JSON text in a JWT is UTF-8 (RFC 7519 §7.2): no encoding detection, no UTF-16.
+    return _json_loads(_b64decode(segment).decode("utf-8"))
 
 
 def decode_jwt(token: str, max_bytes: int = 8192) -> DecodedJWT:
@@ -158,7 +164,7 @@ def check_algorithm(header: dict[str, Any]) -> None:
 
 def verify_signature(decoded: DecodedJWT, key: RSAPublicKey) -> None:
     try:
-        signature = _b64decode(decoded.signature_b64 + "=" * (-len(decoded.signature_b64) % 4))
+        signature = _b64decode(decoded.signature_b64)
     except (ValueError, binascii.Error):
         raise TokenVerificationError(
             R.TOKEN_INVALID_SIGNATURE, "JWT signature is invalid."

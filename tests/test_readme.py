@@ -11,8 +11,11 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
 
 
-@pytest.mark.parametrize("code", [b for b in BLOCKS if "def test_" not in b],
-                         ids=lambda code: code.strip().splitlines()[0][:50])
+@pytest.mark.parametrize(
+    "code",
+    [b for b in BLOCKS if "def test_" not in b],
+    ids=lambda code: code.strip().splitlines()[0][:50],
+)
 def test_readme_example_runs(code: str) -> None:
     exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})  # noqa: S102
 

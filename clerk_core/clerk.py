@@ -566,8 +566,12 @@ class Clerk:
         try:
             claims = yield from self._verify_session_token(token, decoded, digest)
         except TokenVerificationError as exc:
-            return self._token_error(
-                request, exc, token, "header", dev_token=None, uses_suffixed=False
+            cookies = request.cookies_within(self.options.max_cookie_header_bytes)
+            suffixed = self._uses_suffixed(cookies, self._clock())
+            return (
+                yield from self._token_error(
+                    request, exc, token, "header", dev_token=None, uses_suffixed=suffixed
+                )
             )
         return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
 
@@ -802,8 +806,15 @@ class Clerk:
         try:
             claims = yield from self._verify_session_token(session_token, decoded)
         except TokenVerificationError as exc:
-            return self._token_error(
-                request, exc, session_token, "cookie", dev_token=dev_token, uses_suffixed=suffixed
+            return (
+                yield from self._token_error(
+                    request,
+                    exc,
+                    session_token,
+                    "cookie",
+                    dev_token=dev_token,
+                    uses_suffixed=suffixed,
+                )
             )
         if not opts.is_satellite and self._cross_origin_sync_needed(request, cookies):
             return hs(AuthErrorReason.PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC.value)
@@ -898,11 +909,23 @@ class Clerk:
         *,
         dev_token: str | None,
         uses_suffixed: bool,
-    ) -> RequestState:
+    ) -> Flow:
+        """Clerk's handling of a failed session token: refresh, handshake or signed out."""
         reason = exc.reason
         message = self._message(exc.message, reason, carrier)
         if reason == R.TOKEN_EXPIRED.value:
-            hs_reason = f"{AuthErrorReason.SESSION_TOKEN_EXPIRED.value}-refresh-{self._refresh_error(request)}"
+            cookies = request.cookies_within(self.options.max_cookie_header_bytes)
+            refresh_cookie = cookies.get(f"__refresh_{self.options.cookie_suffix}")
+            if request.method != "GET":
+                refresh_error = "non-eligible-non-get"
+            elif not refresh_cookie:
+                refresh_error = "non-eligible-no-refresh-cookie"
+            else:
+                outcome = yield from self._refresh(request, token, refresh_cookie, uses_suffixed)
+                if isinstance(outcome, RequestState):
+                    return outcome
+                refresh_error = outcome
+            hs_reason = f"{AuthErrorReason.SESSION_TOKEN_EXPIRED.value}-refresh-{refresh_error}"
         elif reason == R.TOKEN_NOT_ACTIVE_YET.value:
             hs_reason = AuthErrorReason.SESSION_TOKEN_NBF.value
         elif reason == R.TOKEN_IAT_IN_THE_FUTURE.value:
@@ -918,13 +941,66 @@ class Clerk:
             uses_suffixed=uses_suffixed,
         )
 
-    def _refresh_error(self, request: RequestView) -> str:
-        if request.method != "GET":
-            return "non-eligible-non-get"
-        if not request.cookies.get(f"__refresh_{self.options.cookie_suffix}"):
-            return "non-eligible-no-refresh-cookie"
-        # Refreshing through the Backend API arrives with the Backend API client.
-        return "missing-api-client"
+    def _refresh(
+        self, request: RequestView, expired: str, refresh_token: str, uses_suffixed: bool
+    ) -> Generator[Effect, Any, RequestState | str]:
+        """Exchange an expired session token and the ``__refresh`` cookie for fresh cookies.
+
+        Returns the signed-in state (carrying the ``Set-Cookie`` directives), or Clerk's refresh
+        error string for the reason ``session-token-expired-refresh-<error>``.
+        """
+        opts = self.options
+        if not opts.secret_key:
+            return "missing-api-client"
+        payload = _peek_payload(expired, opts.max_token_bytes)
+        if payload is None:
+            return "expired-session-token-decode-failed"
+        sid = payload.get("sid")
+        if not isinstance(sid, str) or not sid:
+            return "expired-session-token-missing-sid-claim"
+        public = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
+        body = {
+            "format": "cookie",
+            "expired_token": expired,
+            "refresh_token": refresh_token,
+            "request_origin": f"{public.scheme}://{public.netloc}",
+            "request_headers": {name: [value] for name, value in request.headers.items()},
+        }
+        suffixed = "true" if uses_suffixed else "false"
+        url = (
+            f"{opts.api_url}/{opts.api_version}/sessions/{quote(sid, safe='')}/refresh"
+            f"?suffixed_cookies={suffixed}"
+        )
+        result: _ApiResult = yield _ApiCall("POST", url, body, opts.secret_key)
+        if result.status is None:
+            return "fetch-error"
+        data = result.data if isinstance(result.data, dict) else None
+        if result.status != 200:
+            errors = data.get("errors") if data else None
+            if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+                code = errors[0].get("code")
+                if code == "unexpected_error":
+                    return "fetch-error"
+                if isinstance(code, str) and code:
+                    return _header_safe(code)
+            return "unexpected-bapi-error"
+        cookies = data.get("cookies") if data else None
+        if not isinstance(cookies, list) or not cookies:
+            return "unexpected-sdk-error"
+        directives = [c for c in cookies if isinstance(c, str)]
+        session_token = ""
+        for directive in directives:
+            name, _, rest = directive.split(";", 1)[0].partition("=")
+            if name.strip().startswith("__session"):
+                session_token = rest.strip()
+        try:
+            claims = yield from self._verify_session_token(session_token, None)
+        except TokenVerificationError:
+            return "invalid-session-token"
+        headers: Headers = [("set-cookie", _header_safe(d)) for d in directives]
+        return RequestState(
+            AuthStatus.SIGNED_IN, token=session_token, claims=claims, headers=headers
+        )
 
     @staticmethod
     def _eligible_for_handshake(request: RequestView) -> bool:

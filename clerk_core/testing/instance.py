@@ -149,6 +149,7 @@ class LocalClerkInstance:
         self._api_keys: dict[str, dict[str, Any]] = {}
         self._m2m_tokens: dict[str, dict[str, Any]] = {}
         self._oauth_tokens: dict[str, dict[str, Any]] = {}
+        self._refresh_tokens: dict[str, tuple[str, dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self.dev_browser_token = "dvb_" + secrets.token_hex(12)
 
@@ -435,10 +436,25 @@ class LocalClerkInstance:
         return secret
 
     def revoke(self, secret: str) -> None:
+        """Revoke an API key, M2M token, OAuth token or refresh token."""
         with self._lock:
             for store in (self._api_keys, self._m2m_tokens, self._oauth_tokens):
                 if secret in store:
                     store[secret]["revoked"] = True
+            self._refresh_tokens.pop(secret, None)
+
+    @property
+    def refresh_cookie_name(self) -> str:
+        """The (always suffixed) cookie that carries a refresh token: ``__refresh_<suffix>``."""
+        return f"__refresh_{self.cookie_suffix}"
+
+    def refresh_token(self, user_id: str = "user_test", **session_kwargs: Any) -> str:
+        """A refresh token the fake Backend API exchanges for a fresh session token of ``user_id``
+        (``session_kwargs`` as in :meth:`session_claims`)."""
+        secret = "rt_" + secrets.token_hex(16)
+        with self._lock:
+            self._refresh_tokens[secret] = (user_id, dict(session_kwargs))
+        return secret
 
     # ------------------------------------------------------------------ requests
     def cookies(
@@ -504,6 +520,12 @@ class LocalClerkInstance:
             with self._lock:
                 self.jwks_requests += 1
             return httpx.Response(200, json=self.jwks())
+        if (
+            request.method == "POST"
+            and path.startswith("/v1/sessions/")
+            and path.endswith("/refresh")
+        ):
+            return self._refresh(request, path.split("/")[3])
         if request.method == "POST":
             body = _json_body(request)
             table: Iterable[tuple[str, dict[str, dict[str, Any]], str]] = (
@@ -523,6 +545,42 @@ class LocalClerkInstance:
             404,
             json={"errors": [{"code": "resource_not_found", "message": f"No route for {path}"}]},
         )
+
+    def _refresh(self, request: httpx.Request, sid: str) -> httpx.Response:
+        body = _json_body(request)
+        with self._lock:
+            grant = self._refresh_tokens.get(str(body.get("refresh_token", "")))
+        if grant is None or body.get("format") != "cookie":
+            return httpx.Response(
+                400,
+                json={
+                    "errors": [
+                        {
+                            "code": "invalid_refresh_token",
+                            "message": "The refresh token is invalid.",
+                        }
+                    ]
+                },
+            )
+        try:
+            expired = jwt.decode(
+                str(body.get("expired_token", "")), options={"verify_signature": False}
+            )
+        except jwt.PyJWTError:
+            expired = {}
+        if expired.get("sid") != sid:
+            return httpx.Response(400, json={"errors": [{"code": "invalid_refresh_token"}]})
+        user_id, kwargs = grant
+        token = self.session_token(user_id, session_id=sid, **kwargs)
+        suffix = (
+            f"_{self.cookie_suffix}" if request.url.params.get("suffixed_cookies") == "true" else ""
+        )
+        now = int(self.clock())
+        cookies = [
+            f"__session{suffix}={token}; Path=/; SameSite=Lax; Secure",
+            f"__client_uat{suffix}={now}; Path=/; SameSite=Lax; Secure; Max-Age=315360000",
+        ]
+        return httpx.Response(200, json={"object": "cookies", "cookies": cookies})
 
 
 def _json_body(request: httpx.Request) -> dict[str, Any]:

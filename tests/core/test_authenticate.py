@@ -640,3 +640,98 @@ def test_unexpected_errors_are_signed_out_never_raised(
 def test_invalid_per_call_accepts_token_is_a_configuration_error(prod: LocalClerkInstance) -> None:
     with pytest.raises(ClerkConfigurationError):
         prod.clerk().authenticate_request(doc(), accepts_token="jwt")
+
+
+# ------------------------------------------------------------------ refresh (case 34)
+def expired_cookie_request(
+    instance: LocalClerkInstance,
+    *,
+    refresh: str | None,
+    suffixed_refresh: bool = True,
+    method: str = "GET",
+) -> RequestView:
+    s = instance.cookie_suffix
+    expired = instance.expired_token("user_r")
+    cookies = {f"__session_{s}": expired, f"__client_uat_{s}": str(int(T - 500))}
+    if refresh is not None:
+        name = instance.refresh_cookie_name if suffixed_refresh else "__refresh"
+        cookies[name] = refresh
+    return doc(method=method, cookies=cookies, sec_fetch_dest="empty", accept="application/json")
+
+
+def test_34_expired_cookie_is_refreshed(prod: LocalClerkInstance, run: Runner) -> None:
+    engine = prod.clerk()
+    refresh = prod.refresh_token("user_r", org_id="org_1", org_role="org:admin")
+    state = run(engine, expired_cookie_request(prod, refresh=refresh))
+    assert state.status is AuthStatus.SIGNED_IN, state.reason
+    auth = state.to_auth()
+    assert (auth.user_id, auth.org_role) == ("user_r", "org:admin")
+    set_cookies = [v for k, v in state.headers if k == "set-cookie"]
+    assert any(c.startswith(f"__session_{prod.cookie_suffix}={state.token};") for c in set_cookies)
+    assert any(c.startswith(f"__client_uat_{prod.cookie_suffix}=") for c in set_cookies)
+    call = next(r for r in prod.requests if r.url.path.endswith("/refresh"))
+    assert call.url.params["suffixed_cookies"] == "true"
+    assert call.headers["authorization"] == f"Bearer {prod.secret_key}"
+
+
+def test_34_unsuffixed_refresh_cookie_is_ignored(prod: LocalClerkInstance, run: Runner) -> None:
+    refresh = prod.refresh_token("user_r")
+    state = run(prod.clerk(), expired_cookie_request(prod, refresh=refresh, suffixed_refresh=False))
+    assert state.reason == "session-token-expired-refresh-non-eligible-no-refresh-cookie"
+
+
+def test_refresh_errors_name_their_cause(prod: LocalClerkInstance, run: Runner) -> None:
+    engine = prod.clerk()
+    state = run(engine, expired_cookie_request(prod, refresh="rt_unknown"))
+    assert (state.status, state.reason) == (
+        AuthStatus.SIGNED_OUT,
+        "session-token-expired-refresh-invalid_refresh_token",
+    )
+    post = expired_cookie_request(prod, refresh=prod.refresh_token(), method="POST")
+    assert run(engine, post).reason == "session-token-expired-refresh-non-eligible-non-get"
+    networkless = prod.clerk(networkless=True, secret_key=None)
+    state = run(networkless, expired_cookie_request(prod, refresh=prod.refresh_token()))
+    assert state.reason == "session-token-expired-refresh-missing-api-client"
+
+
+def test_refresh_with_an_unreachable_api_is_a_fetch_error(
+    prod: LocalClerkInstance, run: Runner
+) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/refresh"):
+            raise httpx.ConnectError("refused", request=request)
+        return prod.transport().handle_request(request)
+
+    transport = httpx.MockTransport(refuse)
+    engine = Clerk(
+        prod.options(),
+        http_client=httpx.Client(transport=transport),
+        async_http_client=httpx.AsyncClient(transport=transport),
+        clock=prod.clock,
+    )
+    state = run(engine, expired_cookie_request(prod, refresh=prod.refresh_token()))
+    assert state.reason == "session-token-expired-refresh-fetch-error"
+
+
+def test_a_refreshed_token_that_fails_verification_is_not_accepted(
+    prod: LocalClerkInstance, run: Runner
+) -> None:
+    forged = prod.other_key_token("user_r")
+
+    def forge(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/refresh"):
+            return httpx.Response(200, json={"cookies": [f"__session={forged}; Path=/"]})
+        return prod.transport().handle_request(request)
+
+    transport = httpx.MockTransport(forge)
+    engine = Clerk(
+        prod.options(),
+        http_client=httpx.Client(transport=transport),
+        async_http_client=httpx.AsyncClient(transport=transport),
+        clock=prod.clock,
+    )
+    state = run(engine, expired_cookie_request(prod, refresh=prod.refresh_token()))
+    assert (state.status, state.reason) == (
+        AuthStatus.SIGNED_OUT,
+        "session-token-expired-refresh-invalid-session-token",
+    )

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, cast
-from urllib.parse import SplitResult, quote, urlencode, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urlencode, urlsplit
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -760,14 +760,55 @@ class Clerk:
                 uses_suffixed=suffixed,
             )
 
+        # Satellite sync (document GETs only; skipped once `__clerk_synced=true`).
+        synced = request.query_param("__clerk_synced")
         if (
             opts.is_satellite
             and request.method == "GET"
             and request.headers.get("sec-fetch-dest") == "document"
-            and request.query_param("__clerk_synced") == "false"
-            and development is False
+            and synced != "true"
         ):
-            return hs(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value)
+            has_cookies = bool(session_token or client_uat)
+            if not has_cookies and synced != "false":
+                return self._signed_out(
+                    request, AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, ""
+                )
+            if not has_cookies or synced == "false":
+                if not development:
+                    return hs(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value)
+                # Development: the primary's sign-in page syncs the dev browser and sends us back.
+                current = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
+                target = _with_query(
+                    opts.sign_in_url or "", [("__clerk_redirect_url", current.geturl())]
+                )
+                return self._handshake_or_signed_out(
+                    request,
+                    AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value,
+                    "",
+                    session_token=session_token,
+                    dev_token=dev_token,
+                    uses_suffixed=suffixed,
+                    location=target,
+                )
+        # A development primary answering a satellite's sync: back to the satellite with the dev
+        # browser token. Clerk JS follows any URL here; we follow only this app's own origins.
+        back = request.query_param("__clerk_redirect_url") if development else None
+        if back and not opts.is_satellite:
+            target_url = self._own_origin_url(request, back)
+            if target_url is not None:
+                extra = [("__clerk_db_jwt", dev_token)] if dev_token else []
+                target = _with_query(
+                    target_url, [*extra, ("__clerk_synced", "true")], replace=("__clerk_synced",)
+                )
+                return self._handshake_or_signed_out(
+                    request,
+                    AuthErrorReason.PRIMARY_RESPONDS_TO_SYNCING.value,
+                    "",
+                    session_token=session_token,
+                    dev_token=dev_token,
+                    uses_suffixed=suffixed,
+                    location=target,
+                )
         if development and request.query_param("__clerk_db_jwt"):
             return hs(AuthErrorReason.DEV_BROWSER_SYNC.value)
         if development and not dev_token:
@@ -847,6 +888,24 @@ class Clerk:
         if _origin(ref) == _origin(public):
             return False
         return not self._is_clerk_origin(ref_host)
+
+    def _own_origin_url(self, request: RequestView, url: str) -> str | None:
+        """``url`` when it is a plain absolute http(s) URL on this request's origin or on one of
+        ``authorized_parties``; ``None`` otherwise (backslashes, control characters, user info and
+        other schemes are refused outright)."""
+        if any(ch in url for ch in "\\ \t\r\n") or any(ord(ch) < 32 for ch in url):
+            return None
+        try:
+            split = urlsplit(url)
+            port = split.port
+        except ValueError:
+            return None
+        if split.scheme not in ("http", "https") or not split.hostname or "@" in split.netloc:
+            return None
+        origin = f"{split.scheme}://{split.hostname}" + (f":{port}" if port else "")
+        public = request.public_url(trust_forwarded=self.options.trust_forwarded_headers)
+        allowed = {_origin(public), *(p.lower() for p in self.options.authorized_parties)}
+        return url if origin.lower() in allowed else None
 
     def _is_clerk_origin(self, host: str) -> bool:
         fapi = self.options.frontend_api or ""
@@ -1020,15 +1079,17 @@ class Clerk:
         session_token: str | None,
         dev_token: str | None,
         uses_suffixed: bool,
+        location: str | None = None,
     ) -> RequestState:
         if not self._eligible_for_handshake(request):
             return self._signed_out(request, reason, message)
         count = _parse_int(request.cookies.get("__clerk_redirect_count"))
         if count >= _MAX_REDIRECTS:
             return self._signed_out(request, reason, message)
-        location = self._handshake_location(
-            request, reason, session_token, dev_token, uses_suffixed
-        )
+        if location is None:
+            location = self._handshake_location(
+                request, reason, session_token, dev_token, uses_suffixed
+            )
         headers = self._debug_headers(AuthStatus.HANDSHAKE, reason, message)
         headers.extend(
             [
@@ -1083,6 +1144,19 @@ class Clerk:
         if not opts.is_production and dev_token:
             params.append(("__clerk_db_jwt", dev_token))
         return f"{base}/v1/client/handshake?{urlencode(params, quote_via=quote)}"
+
+
+def _with_query(url: str, params: list[tuple[str, str]], *, replace: tuple[str, ...] = ()) -> str:
+    """``url`` with ``params`` appended to its query (names in ``replace`` are set, not added)."""
+    split = urlsplit(url)
+    kept = [
+        pair
+        for pair in split.query.split("&")
+        if pair and unquote(pair.split("=", 1)[0]) not in replace
+    ]
+    extra = urlencode(params, quote_via=quote)
+    query = "&".join([*kept, extra]) if extra else "&".join(kept)
+    return SplitResult(split.scheme, split.netloc, split.path, query, split.fragment).geturl()
 
 
 def _str(value: Any) -> str | None:

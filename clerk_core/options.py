@@ -309,6 +309,15 @@ class ClerkOptions:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ClerkConfigurationError(f"{name} must be a whole number >= 0.")
 
+        if (
+            self.is_satellite
+            and self.instance_type == "development"
+            and not (self.sign_in_url or "").startswith(("https://", "http://"))
+        ):
+            raise ClerkConfigurationError(
+                "A development satellite needs sign_in_url (CLERK_SIGN_IN_URL) set to the absolute "
+                "URL of the primary application's sign-in page, e.g. 'https://primary.example/sign-in'."
+            )
         if self.is_satellite and not (self.domain or self.proxy_url):
             raise ClerkConfigurationError(
                 "is_satellite is set but neither domain nor proxy_url is: a satellite application "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
@@ -735,3 +735,57 @@ def test_a_refreshed_token_that_fails_verification_is_not_accepted(
         AuthStatus.SIGNED_OUT,
         "session-token-expired-refresh-invalid-session-token",
     )
+
+
+# ------------------------------------------------------------------ multi-domain sync (dev)
+def test_development_satellite_goes_to_the_primary_sign_in(
+    fake_clock: FakeClock, run: Runner
+) -> None:
+    sat = LocalClerkInstance(frontend_api="clerk.primary.test", clock=fake_clock)
+    engine = sat.clerk(
+        is_satellite=True, domain="satellite.test", sign_in_url="https://primary.test/sign-in"
+    )
+    assert run(engine, doc()).reason == "session-token-and-uat-missing"
+    state = run(engine, doc("/page?__clerk_synced=false"))
+    assert (state.status, state.reason) == (AuthStatus.HANDSHAKE, "satellite-needs-syncing")
+    location = urlsplit(state.location or "")
+    assert (location.netloc, location.path) == ("primary.test", "/sign-in")
+    assert parse_qs(location.query)["__clerk_redirect_url"] == [
+        "https://app.example/page?__clerk_synced=false"
+    ]
+
+
+def test_development_satellite_needs_an_absolute_sign_in_url() -> None:
+    sat = LocalClerkInstance(frontend_api="clerk.primary.test")
+    with pytest.raises(ClerkConfigurationError, match="sign_in_url"):
+        sat.options(is_satellite=True, domain="satellite.test")
+    with pytest.raises(ClerkConfigurationError, match="sign_in_url"):
+        sat.options(is_satellite=True, domain="satellite.test", sign_in_url="/sign-in")
+
+
+def test_development_primary_answers_its_own_satellites_only(
+    dev: LocalClerkInstance, run: Runner
+) -> None:
+    engine = dev.clerk(authorized_parties=("https://app.example", "https://sat.example"))
+    cookies = {"__clerk_db_jwt": dev.dev_browser_token}
+    back = "https://sat.example/after?x=1&__clerk_synced=false"
+    state = run(engine, doc(f"/sign-in?__clerk_redirect_url={quote(back)}", cookies=cookies))
+    assert (state.status, state.reason) == (AuthStatus.HANDSHAKE, "primary-responds-to-syncing")
+    location = urlsplit(state.location or "")
+    query = parse_qs(location.query)
+    assert (location.netloc, location.path) == ("sat.example", "/after")
+    assert query["__clerk_synced"] == ["true"]
+    assert query["__clerk_db_jwt"] == [dev.dev_browser_token]
+    assert query["x"] == ["1"]
+    for evil in (
+        "https://evil.example/steal",
+        "https://sat.example@evil.example/",
+        "//evil.example/",
+        "https:\\\\evil.example/",
+        "javascript:alert(1)",
+        "https://sat.example\\@evil.example/",
+    ):
+        state = run(engine, doc(f"/sign-in?__clerk_redirect_url={quote(evil)}", cookies=cookies))
+        assert state.reason != "primary-responds-to-syncing", evil
+        assert "evil.example" not in (state.location or "")
+        assert dev.dev_browser_token not in (state.location or "")

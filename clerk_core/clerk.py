@@ -750,7 +750,7 @@ class Clerk:
                 or None
             )
 
-        def hs(reason: str, message: str = "") -> RequestState:
+        def hs(reason: str, message: str = "", location: str | None = None) -> RequestState:
             return self._handshake_or_signed_out(
                 request,
                 reason,
@@ -758,6 +758,7 @@ class Clerk:
                 session_token=session_token,
                 dev_token=dev_token,
                 uses_suffixed=suffixed,
+                location=location,
             )
 
         # Satellite sync (document GETs only; skipped once `__clerk_synced=true`).
@@ -781,15 +782,7 @@ class Clerk:
                 target = _with_query(
                     opts.sign_in_url or "", [("__clerk_redirect_url", current.geturl())]
                 )
-                return self._handshake_or_signed_out(
-                    request,
-                    AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value,
-                    "",
-                    session_token=session_token,
-                    dev_token=dev_token,
-                    uses_suffixed=suffixed,
-                    location=target,
-                )
+                return hs(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value, location=target)
         # A development primary answering a satellite's sync: back to the satellite with the dev
         # browser token. Clerk JS follows any URL here; we follow only this app's own origins.
         back = request.query_param("__clerk_redirect_url") if development else None
@@ -800,15 +793,7 @@ class Clerk:
                 target = _with_query(
                     target_url, [*extra, ("__clerk_synced", "true")], replace=("__clerk_synced",)
                 )
-                return self._handshake_or_signed_out(
-                    request,
-                    AuthErrorReason.PRIMARY_RESPONDS_TO_SYNCING.value,
-                    "",
-                    session_token=session_token,
-                    dev_token=dev_token,
-                    uses_suffixed=suffixed,
-                    location=target,
-                )
+                return hs(AuthErrorReason.PRIMARY_RESPONDS_TO_SYNCING.value, location=target)
         if development and request.query_param("__clerk_db_jwt"):
             return hs(AuthErrorReason.DEV_BROWSER_SYNC.value)
         if development and not dev_token:

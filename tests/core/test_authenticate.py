@@ -659,6 +659,19 @@ def expired_cookie_request(
     return doc(method=method, cookies=cookies, sec_fetch_dest="empty", accept="application/json")
 
 
+def engine_with_api(
+    instance: LocalClerkInstance, handler: Callable[[httpx.Request], httpx.Response]
+) -> Clerk:
+    """An engine whose Backend API calls go to ``handler``."""
+    transport = httpx.MockTransport(handler)
+    return Clerk(
+        instance.options(),
+        http_client=httpx.Client(transport=transport),
+        async_http_client=httpx.AsyncClient(transport=transport),
+        clock=instance.clock,
+    )
+
+
 def test_34_expired_cookie_is_refreshed(prod: LocalClerkInstance, run: Runner) -> None:
     engine = prod.clerk()
     refresh = prod.refresh_token("user_r", org_id="org_1", org_role="org:admin")
@@ -702,13 +715,7 @@ def test_refresh_with_an_unreachable_api_is_a_fetch_error(
             raise httpx.ConnectError("refused", request=request)
         return prod.transport().handle_request(request)
 
-    transport = httpx.MockTransport(refuse)
-    engine = Clerk(
-        prod.options(),
-        http_client=httpx.Client(transport=transport),
-        async_http_client=httpx.AsyncClient(transport=transport),
-        clock=prod.clock,
-    )
+    engine = engine_with_api(prod, refuse)
     state = run(engine, expired_cookie_request(prod, refresh=prod.refresh_token()))
     assert state.reason == "session-token-expired-refresh-fetch-error"
 
@@ -723,13 +730,7 @@ def test_a_refreshed_token_that_fails_verification_is_not_accepted(
             return httpx.Response(200, json={"cookies": [f"__session={forged}; Path=/"]})
         return prod.transport().handle_request(request)
 
-    transport = httpx.MockTransport(forge)
-    engine = Clerk(
-        prod.options(),
-        http_client=httpx.Client(transport=transport),
-        async_http_client=httpx.AsyncClient(transport=transport),
-        clock=prod.clock,
-    )
+    engine = engine_with_api(prod, forge)
     state = run(engine, expired_cookie_request(prod, refresh=prod.refresh_token()))
     assert (state.status, state.reason) == (
         AuthStatus.SIGNED_OUT,

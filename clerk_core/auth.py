@@ -67,10 +67,12 @@ class _AuthBase:
     ) -> AuthObject:
         """Return this object, or raise ``Unauthenticated`` / ``Unauthorized``."""
         if not self.is_authenticated:
+            pending = self.session_status == "pending"
             raise Unauthenticated(
-                "Sign-in required.",
+                "The session has a pending task." if pending else "Sign-in required.",
                 reason=getattr(self, "reason", None),
                 redirect_url=unauthenticated_url,
+                pending=pending,
             )
         asked = any(v is not None for v in (role, permission, feature, plan, reverification))
         if self.token_type != "session_token":

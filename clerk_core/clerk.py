@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, cast
-from urllib.parse import SplitResult, quote, unquote, urlencode, urlsplit
+from urllib.parse import SplitResult, quote, urlencode, urlsplit
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -26,7 +26,8 @@ from .auth import AuthObject, MachineAuth, SessionAuth, SignedOutAuth
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
 from .keys import CLERK_API_VERSION_HEADER, JWKSCache, KeySource, NoKeySource, PEMKeySource
-from .options import TOKEN_TYPES, ClerkOptions, normalise_accepts_token
+from .options import TOKEN_TYPES, ClerkOptions, accounts_host, normalise_accepts_token
+from .redirects import safe_redirect_url, with_query
 from .request import RequestView, parse_authorization
 from .tokens import (
     DecodedJWT,
@@ -779,7 +780,7 @@ class Clerk:
                     return hs(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value)
                 # Development: the primary's sign-in page syncs the dev browser and sends us back.
                 current = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
-                target = _with_query(
+                target = with_query(
                     opts.sign_in_url or "", [("__clerk_redirect_url", current.geturl())]
                 )
                 return hs(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value, location=target)
@@ -790,7 +791,7 @@ class Clerk:
             target_url = self._own_origin_url(request, back)
             if target_url is not None:
                 extra = [("__clerk_db_jwt", dev_token)] if dev_token else []
-                target = _with_query(
+                target = with_query(
                     target_url, [*extra, ("__clerk_synced", "true")], replace=("__clerk_synced",)
                 )
                 return hs(AuthErrorReason.PRIMARY_RESPONDS_TO_SYNCING.value, location=target)
@@ -875,29 +876,17 @@ class Clerk:
         return not self._is_clerk_origin(ref_host)
 
     def _own_origin_url(self, request: RequestView, url: str) -> str | None:
-        """``url`` when it is a plain absolute http(s) URL on this request's origin or on one of
-        ``authorized_parties``; ``None`` otherwise (backslashes, control characters, user info and
-        other schemes are refused outright)."""
-        if any(ch in url for ch in "\\ \t\r\n") or any(ord(ch) < 32 for ch in url):
+        """``url`` when it is an absolute URL on this request's origin, one of
+        ``authorized_parties`` or ``allowed_redirect_origins`` (docs/security.md §H)."""
+        if not url.lower().startswith(("http://", "https://")):
             return None
-        try:
-            split = urlsplit(url)
-            port = split.port
-        except ValueError:
-            return None
-        if split.scheme not in ("http", "https") or not split.hostname or "@" in split.netloc:
-            return None
-        origin = f"{split.scheme}://{split.hostname}" + (f":{port}" if port else "")
         public = request.public_url(trust_forwarded=self.options.trust_forwarded_headers)
-        allowed = {_origin(public), *(p.lower() for p in self.options.authorized_parties)}
-        return url if origin.lower() in allowed else None
+        allowed = [*self.options.authorized_parties, *self.options.allowed_redirect_origins]
+        return safe_redirect_url(url, current=public, allowed_origins=allowed)
 
     def _is_clerk_origin(self, host: str) -> bool:
         fapi = self.options.frontend_api or ""
-        if host == fapi:
-            return True
-        accounts = "accounts." + fapi[len("clerk.") :] if fapi.startswith("clerk.") else None
-        if accounts and host == accounts:
+        if host == fapi or host == accounts_host(fapi):
             return True
         if self.options.is_production:
             return False
@@ -1129,19 +1118,6 @@ class Clerk:
         if not opts.is_production and dev_token:
             params.append(("__clerk_db_jwt", dev_token))
         return f"{base}/v1/client/handshake?{urlencode(params, quote_via=quote)}"
-
-
-def _with_query(url: str, params: list[tuple[str, str]], *, replace: tuple[str, ...] = ()) -> str:
-    """``url`` with ``params`` appended to its query (names in ``replace`` are set, not added)."""
-    split = urlsplit(url)
-    kept = [
-        pair
-        for pair in split.query.split("&")
-        if pair and unquote(pair.split("=", 1)[0]) not in replace
-    ]
-    extra = urlencode(params, quote_via=quote)
-    query = "&".join([*kept, extra]) if extra else "&".join(kept)
-    return SplitResult(split.scheme, split.netloc, split.path, query, split.fragment).geturl()
 
 
 def _str(value: Any) -> str | None:

@@ -112,7 +112,13 @@ class WebhookVerificationError(ClerkError):
 
 
 class ProtectError(ClerkError):
-    """``auth.protect()`` refused the request; adapters turn it into a response."""
+    """``auth.protect()`` refused the request; ``clerk_core.auth_response()`` turns it into the
+    response every adapter renders.
+
+    ``reason`` is Clerk's reason string when there is one; ``redirect_url`` the
+    ``unauthenticated_url`` / ``unauthorized_url`` given to ``protect()``; ``pending`` marks a session
+    that still has a task to finish (it is sent to ``<sign-in>/tasks``).
+    """
 
     status_code: int = 401
 
@@ -122,9 +128,11 @@ class ProtectError(ClerkError):
         *,
         reason: str | None = None,
         redirect_url: str | None = None,
+        pending: bool = False,
     ) -> None:
         self.reason = reason
         self.redirect_url = redirect_url
+        self.pending = pending
         super().__init__(message or type(self).__name__)
 
 

@@ -95,6 +95,15 @@ def cookie_suffix(publishable_key: str) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")[:8]
 
 
+def accounts_host(frontend_api: str) -> str:
+    """The Account Portal host of a Frontend API host (``clerk.example.com`` -> ``accounts.example.com``,
+    ``foo-13.clerk.accounts.dev`` -> ``foo-13.accounts.dev``), as Clerk derives it."""
+    if not frontend_api:
+        return ""
+    host = frontend_api.replace("clerk.accountsstage.", "accountsstage.", 1)
+    return re.sub(r"clerk\.accounts\.|clerk\.", "accounts.", host, count=1)
+
+
 def _load_pem(value: str) -> RSAPublicKey:
     text = value.strip().replace("\\n", "\n")
     if "-----BEGIN" not in text:
@@ -165,6 +174,13 @@ class ClerkOptions:
     audience: str | Sequence[str] | None = None
     trust_forwarded_headers: bool = False
     """Read ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` for the public URL (only behind a trusted proxy)."""
+    allowed_redirect_origins: Sequence[str | re.Pattern[str]] = ()
+    """Origins (or ``https://*.example.com`` wildcards, or compiled patterns) that redirect targets may
+    point to besides the request's own origin."""
+    unauthenticated_status: int = 401
+    """Status for signed-out API requests to protected routes: 401, or 404 to hide the route."""
+    unauthorized_status: int = 403
+    """Status for signed-in requests that lack the role or permission: 403, or 404 to hide the route."""
 
     # Cache and limit knobs (docs/security.md §4).
     jwks_cache_ttl: float = 300.0
@@ -249,6 +265,23 @@ class ClerkOptions:
                     "only, without a path or trailing slash, e.g. 'https://example.com'."
                 )
         set_(self, "authorized_parties", tuple(parties))
+
+        origins = self.allowed_redirect_origins
+        if isinstance(origins, (str, re.Pattern)):
+            origins = [origins]
+        for entry in origins:
+            if isinstance(entry, re.Pattern):
+                continue
+            if not isinstance(entry, str) or not re.match(r"^https?://(\*\.)?[^/\s@\\]+", entry):
+                raise ClerkConfigurationError(
+                    f"allowed_redirect_origins entry {entry!r} is not an origin. Use "
+                    "'https://app.example.com', 'https://*.example.com' or a compiled re pattern."
+                )
+        set_(self, "allowed_redirect_origins", tuple(origins))
+        if self.unauthenticated_status not in (401, 404):
+            raise ClerkConfigurationError("unauthenticated_status must be 401 or 404.")
+        if self.unauthorized_status not in (403, 404):
+            raise ClerkConfigurationError("unauthorized_status must be 403 or 404.")
 
         if isinstance(self.audience, str):
             set_(self, "audience", (self.audience,))

@@ -195,9 +195,10 @@ def test_accepts_token_is_validated() -> None:
 
 
 def test_satellite_needs_domain_or_proxy() -> None:
+    live = "pk_live_Y2xlcmsuY2xlcmsuZGV2JA"
     with pytest.raises(ClerkConfigurationError, match="satellite"):
-        ClerkOptions(publishable_key=PK, is_satellite=True)
-    assert ClerkOptions(publishable_key=PK, is_satellite=True, domain="sat.example").is_satellite
+        ClerkOptions(publishable_key=live, is_satellite=True)
+    assert ClerkOptions(publishable_key=live, is_satellite=True, domain="sat.example").is_satellite
 
 
 def test_options_are_frozen() -> None:

@@ -1,0 +1,143 @@
+"""Open-redirect rules (docs/security.md §H) for every redirect target this library emits.
+
+A target is allowed when it is
+
+* an absolute path on the current origin (``/dashboard?x=1``; never ``//host`` or a path-relative
+  ``../x``), or
+* an absolute ``http(s)`` URL whose scheme, lower-cased host name and port equal the current origin
+  or an entry of the allow-list.
+
+Anything a browser could read differently from Python's URL parser is refused outright: backslashes,
+white space and control characters anywhere, user info (``https://app@evil.com``), and every other
+scheme (``javascript:``, ``data:``, ``http:evil.com``). Comparisons use the host name, never the
+``netloc``. With no allow-list only the current origin is allowed (stricter than Clerk JS, which then
+allows everything).
+
+Allow-list entries are origins (``https://app.example.com``; a path is ignored), wildcard
+sub-domains (``https://*.example.com``, which does not match ``example.com`` itself), or compiled
+``re`` patterns matched in full against the origin.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import SplitResult, quote, unquote, urlencode, urlsplit
+
+__all__ = ["AllowedOrigin", "is_allowed_redirect", "origin_of", "safe_redirect_url", "with_query"]
+
+AllowedOrigin = str | re.Pattern[str]
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_MAX_URL = 4096
+
+
+def origin_of(split: SplitResult) -> str | None:
+    """``scheme://host[:port]`` with the host lower-cased and default ports dropped; ``None`` when
+    the URL is not a plain http(s) URL."""
+    scheme = split.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        return None
+    if "@" in split.netloc:
+        return None
+    try:
+        host = split.hostname
+        port = split.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def _entry_matches(entry: AllowedOrigin, origin: str) -> bool:
+    if isinstance(entry, re.Pattern):
+        return entry.fullmatch(origin) is not None
+    entry = entry.strip()
+    if "://*." in entry:
+        scheme, _, rest = entry.partition("://*.")
+        base = rest.split("/", 1)[0].lower()
+        target = urlsplit(origin)
+        host = target.hostname or ""
+        return (
+            target.scheme == scheme.lower()
+            and host.endswith("." + base)
+            and len(host) > len(base) + 1
+        )
+    try:
+        allowed = origin_of(urlsplit(entry))
+    except ValueError:
+        return False
+    return allowed == origin
+
+
+def _unsafe_text(target: str) -> bool:
+    return (
+        len(target) > _MAX_URL
+        or "\\" in target
+        or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in target)
+    )
+
+
+def safe_redirect_url(
+    target: str | None,
+    *,
+    current: str | SplitResult,
+    allowed_origins: Sequence[AllowedOrigin] = (),
+) -> str | None:
+    """The absolute URL to redirect to, or ``None`` when ``target`` breaks the rules.
+
+    ``current`` is the request's public URL (it gives the current origin and resolves paths).
+    """
+    if not isinstance(target, str) or not target or _unsafe_text(target):
+        return None
+    base = current if isinstance(current, SplitResult) else urlsplit(current)
+    current_origin = origin_of(base)
+    if current_origin is None:
+        return None
+    if target.startswith("/"):
+        if target.startswith("//"):
+            return None
+        try:
+            path = urlsplit(target)
+        except ValueError:
+            return None
+        if path.scheme or path.netloc:
+            return None
+        return current_origin + target
+    if not target.lower().startswith(("http://", "https://")):
+        return None  # javascript:, data:, http:evil.com, path-relative URLs, ...
+    try:
+        split = urlsplit(target)
+    except ValueError:
+        return None
+    origin = origin_of(split)
+    if origin is None:
+        return None
+    if origin == current_origin or any(_entry_matches(e, origin) for e in allowed_origins):
+        return target
+    return None
+
+
+def is_allowed_redirect(
+    target: str | None,
+    *,
+    current: str | SplitResult,
+    allowed_origins: Sequence[AllowedOrigin] = (),
+) -> bool:
+    return safe_redirect_url(target, current=current, allowed_origins=allowed_origins) is not None
+
+
+def with_query(url: str, params: Sequence[tuple[str, str]], *, replace: Sequence[str] = ()) -> str:
+    """``url`` with ``params`` appended to its query (names in ``replace`` are set, not added)."""
+    split = urlsplit(url)
+    drop = set(replace)
+    kept = [
+        pair
+        for pair in split.query.split("&")
+        if pair and unquote(pair.split("=", 1)[0]) not in drop
+    ]
+    extra = urlencode(list(params), quote_via=quote)
+    query = "&".join([*kept, extra]) if extra else "&".join(kept)
+    return SplitResult(split.scheme, split.netloc, split.path, query, split.fragment).geturl()

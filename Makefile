@@ -25,7 +25,7 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/verify.py
+	$(BIN)/python benchmarks/verify.py && $(BIN)/python benchmarks/routes.py
 
 demo: $(STAMP)
 	@echo "The demo app arrives with the Starlette adapter (issue 4); see README.md."

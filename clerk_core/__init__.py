@@ -28,11 +28,15 @@ from .errors import (
     WebhookVerificationError,
 )
 from .options import ClerkOptions, cookie_suffix, parse_publishable_key
+from .redirects import is_allowed_redirect, safe_redirect_url
 from .request import RequestView, parse_authorization, parse_cookie_header
+from .responses import AuthResponse, auth_response, is_page_request, sign_in_redirect_url
+from .routes import RouteMatcher, create_route_matcher, normalize_path
 
 __all__ = [
     "AuthErrorReason",
     "AuthObject",
+    "AuthResponse",
     "AuthStatus",
     "Clerk",
     "ClerkAPIError",
@@ -44,6 +48,7 @@ __all__ = [
     "ProtectError",
     "RequestState",
     "RequestView",
+    "RouteMatcher",
     "SessionAuth",
     "SignedOutAuth",
     "TokenVerificationError",
@@ -52,9 +57,16 @@ __all__ = [
     "Unauthorized",
     "WebhookVerificationError",
     "__version__",
+    "auth_response",
     "cookie_suffix",
+    "create_route_matcher",
     "has_authorization",
+    "is_allowed_redirect",
+    "is_page_request",
+    "normalize_path",
     "parse_authorization",
     "parse_cookie_header",
     "parse_publishable_key",
+    "safe_redirect_url",
+    "sign_in_redirect_url",
 ]

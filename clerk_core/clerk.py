@@ -23,12 +23,14 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from . import __about__
 from .auth import AuthObject, MachineAuth, SessionAuth, SignedOutAuth
+from .authorization import decode_org_claims
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
 from .keys import CLERK_API_VERSION_HEADER, JWKSCache, KeySource, NoKeySource, PEMKeySource
 from .options import TOKEN_TYPES, ClerkOptions, accounts_host, normalise_accepts_token
 from .redirects import safe_redirect_url, with_query
 from .request import RequestView, parse_authorization
+from .routes import compile_path, match_path
 from .tokens import (
     DecodedJWT,
     check_algorithm,
@@ -329,6 +331,8 @@ class Clerk:
         else:
             self.keys = NoKeySource()
         self._memory = _TokenMemory(opts.token_cache_size)
+        self._org_patterns = [compile_path(p) for p in opts.organization_patterns]
+        self._personal_patterns = [compile_path(p) for p in opts.personal_account_patterns]
         self._warned_azp = False
 
     def __repr__(self) -> str:
@@ -751,7 +755,12 @@ class Clerk:
                 or None
             )
 
-        def hs(reason: str, message: str = "", location: str | None = None) -> RequestState:
+        def hs(
+            reason: str,
+            message: str = "",
+            location: str | None = None,
+            organization_id: str | None = None,
+        ) -> RequestState:
             return self._handshake_or_signed_out(
                 request,
                 reason,
@@ -760,6 +769,7 @@ class Clerk:
                 dev_token=dev_token,
                 uses_suffixed=suffixed,
                 location=location,
+                organization_id=organization_id,
             )
 
         # Satellite sync (document GETs only; skipped once `__clerk_synced=true`).
@@ -845,6 +855,11 @@ class Clerk:
             )
         if not opts.is_satellite and self._cross_origin_sync_needed(request, cookies):
             return hs(AuthErrorReason.PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC.value)
+        activate = self._organization_to_activate(request, claims)
+        if activate is not None and _parse_int(cookies.get("__clerk_redirect_count")) < 3:
+            state = hs(AuthErrorReason.ACTIVE_ORGANIZATION_MISMATCH.value, organization_id=activate)
+            if state.status is AuthStatus.HANDSHAKE:
+                return state  # otherwise (not a page request) the request goes on signed in
         if "azp" not in claims and not self._warned_azp:
             self._warned_azp = True
             logger.warning(
@@ -852,6 +867,31 @@ class Clerk:
                 "(CLERK_AUTHORIZED_PARTIES) to the origins of your app to check it."
             )
         return RequestState(AuthStatus.SIGNED_IN, token=session_token, claims=claims)
+
+    def _organization_to_activate(
+        self, request: RequestView, claims: Mapping[str, Any]
+    ) -> str | None:
+        """Organization sync: the ``organization_id`` to activate (``""`` for the personal account)
+        when this path names another organization than the session's; ``None`` when in step."""
+        if not (self._org_patterns or self._personal_patterns):
+            return None
+        if not claims.get("sub") or claims.get("sts") == "pending":
+            return None
+        path = request.split_url.path or "/"
+        org = decode_org_claims(claims)
+        for pattern in self._org_patterns:
+            params = match_path(pattern, path)
+            if params is None:
+                continue
+            if params.get("id"):
+                return str(params["id"]) if params["id"] != org.org_id else None
+            if params.get("slug"):
+                return str(params["slug"]) if params["slug"] != org.org_slug else None
+            return None
+        for pattern in self._personal_patterns:
+            if match_path(pattern, path) is not None:
+                return "" if org.org_id else None
+        return None
 
     def _cross_origin_sync_needed(self, request: RequestView, cookies: Mapping[str, str]) -> bool:
         referer = request.headers.get("referer")
@@ -1054,6 +1094,7 @@ class Clerk:
         dev_token: str | None,
         uses_suffixed: bool,
         location: str | None = None,
+        organization_id: str | None = None,
     ) -> RequestState:
         if not self._eligible_for_handshake(request):
             return self._signed_out(request, reason, message)
@@ -1064,6 +1105,8 @@ class Clerk:
             location = self._handshake_location(
                 request, reason, session_token, dev_token, uses_suffixed
             )
+            if organization_id is not None:
+                location = with_query(location, [("organization_id", organization_id)])
         headers = self._debug_headers(AuthStatus.HANDSHAKE, reason, message)
         headers.extend(
             [

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from .errors import ClerkConfigurationError
+from .routes import compile_path
 
 __all__ = [
     "TOKEN_TYPES",
@@ -179,6 +180,12 @@ class ClerkOptions:
     point to besides the request's own origin."""
     unauthenticated_status: int = 401
     """Status for signed-out API requests to protected routes: 401, or 404 to hide the route."""
+    organization_patterns: Sequence[str] = ()
+    """Organization sync: paths naming an organization with ``:id`` or ``:slug``
+    (e.g. ``/orgs/:slug(.*)``); a signed-in page request whose active organization differs is sent
+    through a handshake that activates it."""
+    personal_account_patterns: Sequence[str] = ()
+    """Organization sync: paths that belong to the personal account (no active organization)."""
     unauthorized_status: int = 403
     """Status for signed-in requests that lack the role or permission: 403, or 404 to hide the route."""
 
@@ -278,6 +285,14 @@ class ClerkOptions:
                     "'https://app.example.com', 'https://*.example.com' or a compiled re pattern."
                 )
         set_(self, "allowed_redirect_origins", tuple(origins))
+        for name in ("organization_patterns", "personal_account_patterns"):
+            patterns = getattr(self, name)
+            patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
+            for pattern in patterns:
+                if not isinstance(pattern, str):
+                    raise ClerkConfigurationError(f"{name} must be a list of path patterns.")
+                compile_path(pattern)  # raises ClerkConfigurationError with the reason
+            set_(self, name, patterns)
         if self.unauthenticated_status not in (401, 404):
             raise ClerkConfigurationError("unauthenticated_status must be 401 or 404.")
         if self.unauthorized_status not in (403, 404):

@@ -1,0 +1,186 @@
+"""The responses adapters send when a request may not go on: written once, rendered by every adapter.
+
+:func:`auth_response` turns a :class:`ProtectError` (or a signed-out / handshake
+:class:`RequestState`) and the request into an :class:`AuthResponse`: status, headers and body. An
+adapter only copies these onto its native response object.
+
+| request | outcome | response |
+| --- | --- | --- |
+| any | handshake state | 307 to the handshake ``Location``, with its headers |
+| any | ``unauthenticated_url`` given and allowed | 307 to it |
+| page (document navigation) | signed out | 307 to sign-in with ``redirect_url`` = the full URL |
+| page | pending session | 307 to ``<sign-in>/tasks`` with ``redirect_url`` |
+| API | signed out | 401 JSON ``{"error": "unauthenticated", "reason": ...}``, ``WWW-Authenticate: Bearer`` (404 with ``unauthenticated_status=404``) |
+| any | signed in, not allowed, ``unauthorized_url`` allowed | 307 to it |
+| any | signed in, not allowed | 403 JSON ``{"error": "forbidden"}`` (404 with ``unauthorized_status=404``) |
+
+Every response carries the request state's headers (Clerk's debug headers, refreshed cookies).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from .clerk import AuthStatus, RequestState
+from .errors import ProtectError, Unauthenticated
+from .options import ClerkOptions, accounts_host
+from .redirects import origin_of, safe_redirect_url, with_query
+from .request import RequestView, parse_authorization
+
+__all__ = ["AuthResponse", "auth_response", "is_page_request", "sign_in_redirect_url"]
+
+Headers = list[tuple[str, str]]
+
+
+class AuthResponse:
+    """A response description: ``status``, ``headers`` (``(name, value)`` pairs, repeatable) and
+    ``body`` (bytes; JSON for 401/403/404)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: Headers, body: bytes = b"") -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"AuthResponse(status={self.status}, location={self.location!r})"
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    @property
+    def location(self) -> str | None:
+        return self.header("location")
+
+    @property
+    def content_type(self) -> str | None:
+        return self.header("content-type")
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def is_page_request(request: RequestView) -> bool:
+    """A browser navigation: ``Sec-Fetch-Dest`` document/iframe, or an ``Accept`` naming HTML."""
+    dest = request.headers.get("sec-fetch-dest")
+    if dest in ("document", "iframe"):
+        return True
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _dev_browser_token(request: RequestView, options: ClerkOptions) -> str | None:
+    cookies = request.cookies_within(options.max_cookie_header_bytes)
+    return (
+        request.query_param("__clerk_db_jwt")
+        or cookies.get(f"__clerk_db_jwt_{options.cookie_suffix}")
+        or cookies.get("__clerk_db_jwt")
+        or None
+    )
+
+
+def sign_in_redirect_url(
+    request: RequestView, options: ClerkOptions, *, pending: bool = False
+) -> str | None:
+    """Where a signed-out page request goes: the sign-in URL with ``redirect_url`` set to the full
+    public URL of the request (``None`` when no sign-in URL can be known)."""
+    public = request.public_url(trust_forwarded=options.trust_forwarded_headers).geturl()
+    sign_in = options.sign_in_url
+    if not sign_in:
+        if not options.frontend_api:
+            return None
+        sign_in = f"https://{accounts_host(options.frontend_api)}/sign-in"
+    target = urljoin(public, sign_in)
+    if pending:
+        split = urlsplit(target)
+        target = split._replace(path=split.path.rstrip("/") + "/tasks").geturl()
+    cross_origin = origin_of(urlsplit(target)) != origin_of(urlsplit(public))
+    return_url = public
+    if options.is_satellite and cross_origin:
+        return_url = with_query(public, [("__clerk_synced", "false")], replace=("__clerk_synced",))
+    params = [("redirect_url", return_url)]
+    if cross_origin and not options.is_production:
+        dev_token = _dev_browser_token(request, options)
+        if dev_token:
+            params.append(("__clerk_db_jwt", dev_token))
+    return with_query(target, params, replace=("redirect_url",))
+
+
+def _json(status: int, headers: Headers, body: Mapping[str, Any]) -> AuthResponse:
+    return AuthResponse(
+        status,
+        [*headers, ("content-type", "application/json")],
+        json.dumps(body, separators=(",", ":")).encode(),
+    )
+
+
+def _redirect(location: str, headers: Headers) -> AuthResponse:
+    return AuthResponse(307, [*headers, ("location", location)])
+
+
+def _token_present(request: RequestView, options: ClerkOptions) -> bool:
+    if parse_authorization(request.headers.get("authorization")) is not None:
+        return True
+    cookies = request.cookies_within(options.max_cookie_header_bytes)
+    return bool(cookies.get("__session") or cookies.get(f"__session_{options.cookie_suffix}"))
+
+
+def auth_response(
+    outcome: ProtectError | RequestState,
+    request: RequestView,
+    options: ClerkOptions,
+    *,
+    state: RequestState | None = None,
+) -> AuthResponse:
+    """The response for a refused request (see the table in this module's docstring).
+
+    ``outcome`` is the ``ProtectError`` that ``protect()`` raised, or a request state that is signed
+    out or a handshake. ``state`` is the request's state when ``outcome`` is an error; its headers
+    (debug headers, refreshed cookies) are carried on the response.
+    """
+    if isinstance(outcome, RequestState):
+        state = outcome
+        if outcome.status is AuthStatus.HANDSHAKE and outcome.location:
+            return AuthResponse(307, list(outcome.headers))
+        error: ProtectError = Unauthenticated("Sign-in required.", reason=outcome.reason)
+    else:
+        error = outcome
+    carried: Headers = [
+        (k, v) for k, v in (state.headers if state is not None else []) if k.lower() != "location"
+    ]
+    public = request.public_url(trust_forwarded=options.trust_forwarded_headers)
+    allowed = options.allowed_redirect_origins
+    explicit = (
+        safe_redirect_url(error.redirect_url, current=public, allowed_origins=allowed)
+        if error.redirect_url
+        else None
+    )
+    if explicit is not None:
+        return _redirect(explicit, carried)
+
+    if isinstance(error, Unauthenticated):
+        reason = error.reason or (state.reason if state is not None else None)
+        if error.pending and reason is None:
+            reason = "session-pending"
+        if is_page_request(request):
+            target = sign_in_redirect_url(request, options, pending=error.pending)
+            if target is not None:
+                return _redirect(target, carried)
+        if options.unauthenticated_status == 404:
+            return _json(404, carried, {"error": "not_found"})
+        challenge = 'Bearer error="invalid_token"' if _token_present(request, options) else "Bearer"
+        if not any(k.lower() == "x-clerk-auth-reason" for k, _ in carried) and reason:
+            carried.append(("x-clerk-auth-reason", reason))
+        return _json(
+            401,
+            [*carried, ("www-authenticate", challenge)],
+            {"error": "unauthenticated", "reason": reason},
+        )
+
+    if options.unauthorized_status == 404:
+        return _json(404, carried, {"error": "not_found"})
+    return _json(403, carried, {"error": "forbidden"})

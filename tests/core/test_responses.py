@@ -1,0 +1,314 @@
+"""protect() and the shared responses: one test per row of the response rules (issue 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from clerk_core import (
+    AuthResponse,
+    AuthStatus,
+    Clerk,
+    MachineAuth,
+    RequestState,
+    RequestView,
+    SessionAuth,
+    Unauthenticated,
+    Unauthorized,
+    auth_response,
+)
+from clerk_core.testing import LocalClerkInstance
+from tests.conftest import FakeClock
+
+T = 1_700_000_000.0
+
+
+@pytest.fixture
+def instance() -> LocalClerkInstance:
+    return LocalClerkInstance(
+        instance_type="production",
+        frontend_api="clerk.shop.test",
+        authorized_parties=("https://shop.example",),
+        clock=FakeClock(T),
+    )
+
+
+def page(path: str = "/dashboard?tab=2", **headers: str) -> RequestView:
+    return RequestView(
+        "GET",
+        f"https://shop.example{path}",
+        {"host": "shop.example", "sec-fetch-dest": "document", "accept": "text/html", **headers},
+    )
+
+
+def api(path: str = "/api/orders", **headers: str) -> RequestView:
+    return RequestView(
+        "GET",
+        f"https://shop.example{path}",
+        {"host": "shop.example", "accept": "application/json", **headers},
+    )
+
+
+def respond(engine: Clerk, req: RequestView, **protect: Any) -> AuthResponse | None:
+    """What an adapter does: authenticate, maybe answer a handshake, protect, render."""
+    state = engine.authenticate_request(req)
+    if state.status is AuthStatus.HANDSHAKE:
+        return auth_response(state, req, engine.options)
+    try:
+        state.to_auth().protect(**protect)
+    except (Unauthenticated, Unauthorized) as exc:
+        return auth_response(exc, req, engine.options, state=state)
+    return None
+
+
+def qs(url: str | None) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url or "").query)
+
+
+def test_handshake_state_is_a_307_with_its_headers(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk()
+    response = respond(engine, page(cookie="__client_uat=5"))
+    assert response is not None
+    assert response.status == 307
+    assert (response.location or "").startswith("https://clerk.shop.test/v1/client/handshake?")
+    assert response.header("cache-control") == "no-store"
+    assert response.header("x-clerk-auth-status") == "handshake"
+    assert response.body == b""
+
+
+def test_signed_out_page_goes_to_the_account_portal(instance: LocalClerkInstance) -> None:
+    response = respond(instance.clerk(), page())
+    assert response is not None
+    assert response.status == 307
+    location = urlsplit(response.location or "")
+    assert (location.scheme, location.netloc, location.path) == (
+        "https",
+        "accounts.shop.test",
+        "/sign-in",
+    )
+    assert qs(response.location)["redirect_url"] == ["https://shop.example/dashboard?tab=2"]
+    assert response.header("x-clerk-auth-reason") == "session-token-and-uat-missing"
+
+
+def test_relative_and_absolute_sign_in_urls(instance: LocalClerkInstance) -> None:
+    relative = respond(instance.clerk(sign_in_url="/login"), page())
+    assert relative is not None
+    assert (relative.location or "").startswith("https://shop.example/login?redirect_url=")
+    absolute = respond(instance.clerk(sign_in_url="https://auth.shop.example/in"), page())
+    assert absolute is not None
+    assert (absolute.location or "").startswith("https://auth.shop.example/in?redirect_url=")
+
+
+def test_forwarded_host_only_when_trusted(instance: LocalClerkInstance) -> None:
+    req = RequestView(
+        "GET",
+        "http://10.0.0.5:8000/dashboard",
+        {
+            "sec-fetch-dest": "document",
+            "x-forwarded-host": "shop.example",
+            "x-forwarded-proto": "https",
+        },
+    )
+    untrusted = respond(instance.clerk(sign_in_url="/login"), req)
+    trusted = respond(instance.clerk(sign_in_url="/login", trust_forwarded_headers=True), req)
+    assert untrusted is not None
+    assert trusted is not None
+    assert qs(untrusted.location)["redirect_url"] == ["http://10.0.0.5:8000/dashboard"]
+    assert qs(trusted.location)["redirect_url"] == ["https://shop.example/dashboard"]
+    assert (trusted.location or "").startswith("https://shop.example/login?")
+
+
+def test_pending_session_goes_to_tasks(instance: LocalClerkInstance) -> None:
+    token = instance.session_token(sts="pending")
+    response = respond(
+        instance.clerk(sign_in_url="/sign-in/"), page(authorization=f"Bearer {token}")
+    )
+    assert response is not None
+    assert urlsplit(response.location or "").path == "/sign-in/tasks"
+    api_response = respond(instance.clerk(), api(authorization=f"Bearer {token}"))
+    assert api_response is not None
+    assert api_response.status == 401
+    assert api_response.json()["reason"] == "session-pending"
+
+
+def test_development_cross_origin_sign_in_carries_the_dev_browser(
+    instance: LocalClerkInstance,
+) -> None:
+    dev = LocalClerkInstance(frontend_api="clerk.devshop.test")
+    response = respond(dev.clerk(), page(cookie="__clerk_db_jwt=dvb_123"))
+    assert response is not None
+    # No session: a handshake is needed first in development only when the dev browser is missing.
+    assert response.status == 307
+    assert qs(response.location)["__clerk_db_jwt"] == ["dvb_123"]
+    same_origin = respond(dev.clerk(sign_in_url="/sign-in"), page(cookie="__clerk_db_jwt=dvb_123"))
+    assert same_origin is not None
+    assert "__clerk_db_jwt" not in qs(same_origin.location)
+
+
+def test_satellite_return_url_asks_for_sync(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk(
+        is_satellite=True, domain="shop.example", sign_in_url="https://primary.example/sign-in"
+    )
+    state = RequestState(AuthStatus.SIGNED_OUT, reason="session-token-and-uat-missing")
+    response = auth_response(state, page(), engine.options)
+    assert qs(response.location)["redirect_url"] == [
+        "https://shop.example/dashboard?tab=2&__clerk_synced=false"
+    ]
+
+
+def test_signed_out_api_is_401_json(instance: LocalClerkInstance) -> None:
+    response = respond(instance.clerk(), api())
+    assert response is not None
+    assert response.status == 401
+    assert response.header("www-authenticate") == "Bearer"
+    assert response.content_type == "application/json"
+    assert response.json() == {
+        "error": "unauthenticated",
+        "reason": "session-token-and-uat-missing",
+    }
+    assert response.header("x-clerk-auth-reason") == "session-token-and-uat-missing"
+    bad = respond(instance.clerk(), api(authorization=f"Bearer {instance.bad_signature_token()}"))
+    assert bad is not None
+    assert bad.header("www-authenticate") == 'Bearer error="invalid_token"'
+    assert bad.json() == {"error": "unauthenticated", "reason": "token-invalid-signature"}
+
+
+def test_hide_the_route_with_404(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk(unauthenticated_status=404, unauthorized_status=404)
+    response = respond(engine, api())
+    assert response is not None
+    assert (response.status, response.json()) == (404, {"error": "not_found"})
+    page_response = respond(engine, page())  # pages still go to sign-in, as in Clerk JS
+    assert page_response is not None
+    assert page_response.status == 307
+    token = instance.session_token()
+    forbidden = respond(engine, api(authorization=f"Bearer {token}"), role="org:admin")
+    assert forbidden is not None
+    assert forbidden.status == 404
+
+
+def test_forbidden_is_403_json_or_an_allowed_redirect(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk()
+    token = instance.session_token(org_id="org_1", org_role="org:member")
+    response = respond(engine, api(authorization=f"Bearer {token}"), role="org:admin")
+    assert response is not None
+    assert (response.status, response.json()) == (403, {"error": "forbidden"})
+    redirect = respond(
+        engine, page(authorization=f"Bearer {token}"), role="admin", unauthorized_url="/no-access"
+    )
+    assert redirect is not None
+    assert (redirect.status, redirect.location) == (307, "https://shop.example/no-access")
+    evil = respond(
+        engine,
+        page(authorization=f"Bearer {token}"),
+        role="admin",
+        unauthorized_url="https://evil.example/",
+    )
+    assert evil is not None
+    assert evil.status == 403  # an unsafe target falls back to the default
+
+
+def test_unauthenticated_url(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk(allowed_redirect_origins=["https://*.shop.example"])
+    ok = respond(engine, api(), unauthenticated_url="https://help.shop.example/login")
+    assert ok is not None
+    assert (ok.status, ok.location) == (307, "https://help.shop.example/login")
+    assert ok.header("x-clerk-auth-status") == "signed-out"
+    for evil in ("https://evil.example", "//evil.example", "/\\evil.example", "javascript:x"):
+        response = respond(engine, page(), unauthenticated_url=evil)
+        assert response is not None
+        assert "evil" not in (response.location or "")
+        assert (response.location or "").startswith("https://accounts.shop.test/sign-in")
+
+
+def test_refreshed_cookies_are_carried(instance: LocalClerkInstance) -> None:
+    state = RequestState(AuthStatus.SIGNED_IN, headers=[("set-cookie", "__session=x; Path=/")])
+    response = auth_response(Unauthorized("no"), api(), instance.options(), state=state)
+    assert response.header("set-cookie") == "__session=x; Path=/"
+
+
+def test_signed_in_and_allowed_passes(instance: LocalClerkInstance) -> None:
+    token = instance.session_token(
+        org_id="org_1", org_role="org:admin", org_permissions=["org:orders:read"]
+    )
+    engine = instance.clerk()
+    assert respond(engine, api(authorization=f"Bearer {token}")) is None
+    assert respond(engine, api(authorization=f"Bearer {token}"), permission="orders:read") is None
+    assert (
+        respond(
+            engine,
+            api(authorization=f"Bearer {token}"),
+            condition=lambda has: has(role="admin") or has(role="billing"),
+        )
+        is None
+    )
+    denied = respond(
+        engine,
+        api(authorization=f"Bearer {token}"),
+        condition=lambda has: has(permission="org:orders:delete"),
+    )
+    assert denied is not None
+    assert denied.status == 403
+
+
+def test_protect_on_auth_objects() -> None:
+    session = SessionAuth({"sub": "user_1", "org_id": "org_1", "org_role": "org:admin"}, "t")
+    assert session.protect() is session
+    assert session.protect(role="admin") is session
+    with pytest.raises(Unauthorized):
+        session.protect(role="member")
+
+    def explode(has: Any) -> bool:
+        raise RuntimeError("bug in the condition")
+
+    with pytest.raises(Unauthorized):
+        session.protect(condition=explode)  # a failing condition denies, never crashes
+    machine = MachineAuth("api_key", id="ak", subject="user_1", scopes=[], claims={}, token="ak_x")
+    assert machine.protect() is machine
+    with pytest.raises(Unauthorized):
+        machine.protect(role="admin")
+
+
+# ------------------------------------------------------------------ organization sync (§1 step 14)
+def test_organization_sync(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk(
+        organization_patterns=["/orgs/:slug", "/orgs/:slug/(.*)"],
+        personal_account_patterns=["/me", "/me/(.*)"],
+    )
+    token = instance.session_token(org_id="org_1", org_slug="acme", org_role="org:admin")
+    cookies = f"__session={token}; __client_uat={int(T) - 100}"
+    same = engine.authenticate_request(page("/orgs/acme/settings", cookie=cookies))
+    assert same.status is AuthStatus.SIGNED_IN
+    other = engine.authenticate_request(page("/orgs/globex/settings", cookie=cookies))
+    assert (other.status, other.reason) == (AuthStatus.HANDSHAKE, "active-organization-mismatch")
+    assert qs(other.location)["organization_id"] == ["globex"]
+    personal = engine.authenticate_request(page("/me/profile", cookie=cookies))
+    assert personal.status is AuthStatus.HANDSHAKE
+    assert parse_qs(urlsplit(personal.location or "").query, keep_blank_values=True)[
+        "organization_id"
+    ] == [""]
+    # Not a page request: the mismatch does not sign anybody out.
+    assert engine.authenticate_request(api("/orgs/globex", cookie=cookies)).is_authenticated
+    # After three handshakes the loop guard lets the request through.
+    looped = engine.authenticate_request(
+        page("/orgs/globex", cookie=cookies + "; __clerk_redirect_count=3")
+    )
+    assert looped.is_authenticated
+
+
+def test_organization_sync_by_id(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk(organization_patterns=["/o/:id(.*)"])
+    token = instance.session_token(org_id="org_1", org_role="org:admin")
+    cookies = f"__session={token}; __client_uat={int(T) - 100}"
+    assert engine.authenticate_request(page("/o/org_1", cookie=cookies)).is_authenticated
+    state = engine.authenticate_request(page("/o/org_2", cookie=cookies))
+    assert qs(state.location)["organization_id"] == ["org_2"]
+
+
+def test_bad_organization_pattern_fails_at_start_up(instance: LocalClerkInstance) -> None:
+    from clerk_core import ClerkConfigurationError
+
+    with pytest.raises(ClerkConfigurationError, match="route pattern"):
+        instance.options(organization_patterns=["/orgs/:"])

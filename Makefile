@@ -28,7 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/verify.py && $(BIN)/python benchmarks/routes.py
 
 demo: $(STAMP)
-	@echo "The demo app arrives with the Starlette adapter (issue 4); see README.md."
+	$(BIN)/python -m example_apps.fastapi_app
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

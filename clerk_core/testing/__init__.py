@@ -10,6 +10,24 @@
 The pytest plugin (entry point ``clerk``) exposes the same objects as fixtures.
 """
 
+from .frontend import (
+    DEFAULT_USERS,
+    LOCAL_BANNER,
+    LocalFrontendAPI,
+    TestUser,
+    banner_html,
+    refuse_live_keys,
+)
 from .instance import LocalClerkInstance, encode_org_claims, public_jwk
 
-__all__ = ["LocalClerkInstance", "encode_org_claims", "public_jwk"]
+__all__ = [
+    "DEFAULT_USERS",
+    "LOCAL_BANNER",
+    "LocalClerkInstance",
+    "LocalFrontendAPI",
+    "TestUser",
+    "banner_html",
+    "encode_org_claims",
+    "public_jwk",
+    "refuse_live_keys",
+]

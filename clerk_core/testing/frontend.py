@@ -1,0 +1,316 @@
+"""A local stand-in for Clerk's Frontend API and hosted sign-in page, for demos and browser tests.
+
+The local instance lives behind a proxy path on the app's own origin (``proxy_url="/__clerk"``), so
+Clerk handshakes land here instead of on a real Frontend API. It serves:
+
+* ``GET <sign_in_path>``: a page listing the test users (an org admin, a member, a user with no org);
+* ``POST <sign_in_path>``: signs the chosen user in (``__session``, ``__client_uat`` and the
+  development browser cookie), then redirects to ``redirect_url`` (same origin only);
+* ``GET|POST <sign_out_path>``: signs out;
+* ``GET <proxy_path>/v1/client/handshake``: what Clerk's handshake does, with cookies set directly on
+  this origin: a fresh session token for a signed-in browser, signed-out cookies otherwise.
+
+It is framework-free: an adapter hands it a ``RequestView`` (and the form body) and renders the
+``AuthResponse`` it returns. It refuses to start when live Clerk keys are configured, and every page
+it serves says it is a local test instance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import os
+import secrets
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qs
+
+from ..errors import ClerkConfigurationError
+from ..options import ClerkOptions
+from ..redirects import safe_redirect_url
+from ..request import RequestView
+from ..responses import AuthResponse
+from .instance import LocalClerkInstance
+
+__all__ = ["DEFAULT_USERS", "LOCAL_BANNER", "PAGE_STYLE", "LocalFrontendAPI", "TestUser"]
+
+LOCAL_BANNER = (
+    "Local Clerk instance: test users only, no real authentication. Set CLERK_PUBLISHABLE_KEY and "
+    "CLERK_SECRET_KEY to use your Clerk application."
+)
+_CLIENT_COOKIE = "__local_clerk_client"
+
+
+@dataclasses.dataclass(frozen=True)
+class TestUser:
+    """A user the local sign-in page offers."""
+
+    __test__ = False  # not a pytest test class
+
+    user_id: str
+    name: str
+    email: str
+    description: str = ""
+    org_id: str | None = None
+    org_slug: str | None = None
+    org_role: str | None = None
+    org_permissions: tuple[str, ...] = ()
+
+
+DEFAULT_USERS: tuple[TestUser, ...] = (
+    TestUser(
+        "user_admin",
+        "Ada Admin",
+        "ada@acme.test",
+        "administrator of Acme",
+        "org_acme",
+        "acme",
+        "org:admin",
+        ("org:orders:read", "org:orders:manage", "org:members:manage"),
+    ),
+    TestUser(
+        "user_member",
+        "Max Member",
+        "max@acme.test",
+        "member of Acme",
+        "org_acme",
+        "acme",
+        "org:member",
+        ("org:orders:read",),
+    ),
+    TestUser("user_solo", "Sam Solo", "sam@example.test", "no organization"),
+)
+
+
+@dataclasses.dataclass
+class _Client:
+    user: TestUser
+    session_id: str
+    signed_in_at: int
+
+
+def refuse_live_keys(environ: Mapping[str, str] | None = None) -> None:
+    """Raise when live Clerk keys are configured: the local instance never runs beside them."""
+    env = os.environ if environ is None else environ
+    for var, prefix in (("CLERK_SECRET_KEY", "sk_live_"), ("CLERK_PUBLISHABLE_KEY", "pk_live_")):
+        if env.get(var, "").strip().startswith(prefix):
+            raise ClerkConfigurationError(
+                f"{var} holds a live (production) key, so the local Clerk instance refuses to start. "
+                "Unset the live keys to use the local test instance, or run against your Clerk "
+                "application instead."
+            )
+
+
+class LocalFrontendAPI:
+    """The local sign-in page and Frontend API. See the module docstring."""
+
+    def __init__(
+        self,
+        instance: LocalClerkInstance | None = None,
+        *,
+        users: Sequence[TestUser] = DEFAULT_USERS,
+        sign_in_path: str = "/sign-in",
+        sign_out_path: str = "/sign-out",
+        proxy_path: str = "/__clerk",
+        token_lifetime: float = 60.0,
+        app_name: str = "Example app",
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        refuse_live_keys(environ)
+        self.instance = instance or LocalClerkInstance()
+        self.users = {user.user_id: user for user in users}
+        self.sign_in_path = sign_in_path
+        self.sign_out_path = sign_out_path
+        self.proxy_path = proxy_path.rstrip("/")
+        self.token_lifetime = token_lifetime
+        self.app_name = app_name
+        self._clients: dict[str, _Client] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"LocalFrontendAPI(users={list(self.users)!r})"
+
+    # ------------------------------------------------------------------ configuration
+    def options(self, **overrides: Any) -> ClerkOptions:
+        """Options for an app served by this local instance (networkless verification)."""
+        values: dict[str, Any] = {
+            "proxy_url": self.proxy_path,
+            "sign_in_url": self.sign_in_path,
+            "authorized_parties": (),
+            "networkless": True,
+        }
+        values.update(overrides)
+        return self.instance.options(**values)
+
+    def handles(self, path: str) -> bool:
+        """Whether ``path`` belongs to this local instance (route it to :meth:`handle`)."""
+        return path in (self.sign_in_path, self.sign_out_path) or path.startswith(
+            self.proxy_path + "/"
+        )
+
+    # ------------------------------------------------------------------ dispatch
+    def handle(self, request: RequestView, body: bytes = b"") -> AuthResponse | None:
+        """The response for a request to this local instance, or ``None`` if the path is not its."""
+        path = request.split_url.path
+        if path == self.sign_in_path:
+            if request.method == "POST":
+                return self._sign_in(request, _form(body))
+            return self._sign_in_page(request)
+        if path == self.sign_out_path:
+            return self._sign_out(request)
+        if path == f"{self.proxy_path}/v1/client/handshake" and request.method == "GET":
+            return self._handshake(request)
+        if path.startswith(self.proxy_path + "/"):
+            return _html(404, "Not found", "<p>The local Clerk instance has no such endpoint.</p>")
+        return None
+
+    # ------------------------------------------------------------------ cookies
+    def _session_cookies(
+        self, request: RequestView, client: _Client, *, suffixed: bool
+    ) -> list[str]:
+        origin = f"{request.public_url(trust_forwarded=False).scheme}://{request.split_url.netloc}"
+        token = self.instance.session_token(
+            client.user.user_id,
+            session_id=client.session_id,
+            org_id=client.user.org_id,
+            org_slug=client.user.org_slug,
+            org_role=client.user.org_role,
+            org_permissions=client.user.org_permissions,
+            azp=origin,
+            iat=int(time.time()),
+            lifetime=self.token_lifetime,
+            claims={"name": client.user.name, "email": client.user.email},
+        )
+        names = ["", f"_{self.instance.cookie_suffix}"] if suffixed else [""]
+        cookies = []
+        for suffix in names:
+            cookies.append(f"__session{suffix}={token}; Path=/; SameSite=Lax")
+            cookies.append(f"__client_uat{suffix}={client.signed_in_at}; Path=/; SameSite=Lax")
+        return cookies
+
+    def _dev_browser_cookie(self, request: RequestView) -> list[str]:
+        token = request.query_param("__clerk_db_jwt") or request.cookies.get("__clerk_db_jwt")
+        token = token or "dvb_" + secrets.token_hex(12)
+        return [f"__clerk_db_jwt={token}; Path=/; SameSite=Lax"]
+
+    @staticmethod
+    def _signed_out_cookies() -> list[str]:
+        return [
+            "__session=; Path=/; Max-Age=0; SameSite=Lax",
+            "__client_uat=0; Path=/; SameSite=Lax",
+            f"{_CLIENT_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
+        ]
+
+    def _client(self, request: RequestView) -> _Client | None:
+        client_id = request.cookies.get(_CLIENT_COOKIE)
+        if not client_id:
+            return None
+        with self._lock:
+            return self._clients.get(client_id)
+
+    def _back_to(self, request: RequestView, target: str | None) -> str:
+        public = request.public_url(trust_forwarded=False)
+        return (
+            safe_redirect_url(target or "/", current=public)
+            or safe_redirect_url("/", current=public)
+            or "/"
+        )
+
+    # ------------------------------------------------------------------ endpoints
+    def _sign_in(self, request: RequestView, form: dict[str, str]) -> AuthResponse:
+        user = self.users.get(form.get("user_id", ""))
+        if user is None:
+            return _html(400, "Unknown user", "<p>Pick one of the test users.</p>")
+        client_id = secrets.token_urlsafe(16)
+        client = _Client(user, "sess_" + secrets.token_hex(10), int(time.time()) - 1)
+        with self._lock:
+            self._clients[client_id] = client
+        headers = [
+            ("set-cookie", c) for c in self._session_cookies(request, client, suffixed=False)
+        ]
+        headers += [("set-cookie", c) for c in self._dev_browser_cookie(request)]
+        headers.append(
+            ("set-cookie", f"{_CLIENT_COOKIE}={client_id}; Path=/; HttpOnly; SameSite=Lax")
+        )
+        headers.append(("location", self._back_to(request, form.get("redirect_url"))))
+        return AuthResponse(303, headers)
+
+    def _sign_out(self, request: RequestView) -> AuthResponse:
+        client_id = request.cookies.get(_CLIENT_COOKIE)
+        if client_id:
+            with self._lock:
+                self._clients.pop(client_id, None)
+        headers = [("set-cookie", c) for c in self._signed_out_cookies()]
+        headers.append(("location", self._back_to(request, request.query_param("redirect_url"))))
+        return AuthResponse(303, headers)
+
+    def _handshake(self, request: RequestView) -> AuthResponse:
+        suffixed = request.query_param("suffixed_cookies") == "true"
+        client = self._client(request)
+        cookies = self._dev_browser_cookie(request)
+        if client is None:
+            cookies += self._signed_out_cookies()
+        else:
+            cookies += self._session_cookies(request, client, suffixed=suffixed)
+        headers = [("set-cookie", c) for c in cookies]
+        headers.append(("cache-control", "no-store"))
+        headers.append(("location", self._back_to(request, request.query_param("redirect_url"))))
+        return AuthResponse(307, headers)
+
+    def _sign_in_page(self, request: RequestView) -> AuthResponse:
+        redirect_url = request.query_param("redirect_url") or "/"
+        current = self._client(request)
+        rows = []
+        for user in self.users.values():
+            role = f"{user.org_role} in {user.org_slug}" if user.org_id else "no organization"
+            rows.append(
+                f'<li><form method="post" action="{html.escape(self.sign_in_path)}">'
+                f'<input type="hidden" name="user_id" value="{html.escape(user.user_id)}">'
+                f'<input type="hidden" name="redirect_url" value="{html.escape(redirect_url)}">'
+                f'<button type="submit" data-user="{html.escape(user.user_id)}">'
+                f"Sign in as {html.escape(user.name)}</button> "
+                f"<small>{html.escape(user.email)} ({html.escape(role)})</small></form></li>"
+            )
+        note = (
+            f"<p>Signed in as {html.escape(current.user.name)}. "
+            f'<a href="{html.escape(self.sign_out_path)}">Sign out</a></p>'
+            if current
+            else ""
+        )
+        body = f"<h1>Sign in to {html.escape(self.app_name)}</h1>{note}<ul>{''.join(rows)}</ul>"
+        return _html(200, "Sign in", body)
+
+
+PAGE_STYLE = (
+    "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;"
+    "color:#1f2328}li{margin:.5em 0;list-style:none}button{font:inherit;padding:.3em .8em;"
+    "border-radius:6px;border:1px solid #8c959f;background:#f6f8fa;cursor:pointer}"
+    "nav{margin:1em 0}a{color:#0969da}</style>"
+)
+
+
+def _form(body: bytes) -> dict[str, str]:
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return {}
+    return {k: v[0] for k, v in parsed.items() if v}
+
+
+def banner_html() -> str:
+    """The notice every page of an app served by the local instance shows."""
+    return (
+        '<p class="clerk-local-banner" role="status" style="background:#fff4d6;border:1px solid '
+        '#e0b84c;padding:.6em 1em;border-radius:6px;font-family:system-ui,sans-serif">'
+        f"<strong>{html.escape(LOCAL_BANNER)}</strong></p>"
+    )
+
+
+def _html(status: int, title: str, body: str) -> AuthResponse:
+    page = (
+        "<!doctype html><html><head><meta charset=utf-8>"
+        f"<title>{html.escape(title)}</title>{PAGE_STYLE}</head><body>{banner_html()}{body}</body></html>"
+    )
+    return AuthResponse(status, [("content-type", "text/html; charset=utf-8")], page.encode())

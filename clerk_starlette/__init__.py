@@ -1,0 +1,24 @@
+"""Clerk for Starlette and FastAPI: ``ClerkMiddleware``, ``get_auth``, ``ClerkBackend``.
+
+FastAPI dependencies live in :mod:`clerk_starlette.fastapi`.
+"""
+
+try:
+    import starlette  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "clerk_starlette needs Starlette: pip install 'clerk-integrations[starlette]' "
+        "(or '[fastapi]')"
+    ) from exc
+
+from .backend import ClerkBackend
+from .middleware import ClerkMiddleware, ClerkUser, get_auth, get_request_state, request_view
+
+__all__ = [
+    "ClerkBackend",
+    "ClerkMiddleware",
+    "ClerkUser",
+    "get_auth",
+    "get_request_state",
+    "request_view",
+]

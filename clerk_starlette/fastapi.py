@@ -1,0 +1,151 @@
+"""FastAPI dependencies: ``get_auth``, ``require_auth`` and ``Protect(...)``.
+
+They declare an HTTP bearer security scheme (Swagger UI's *Authorize* button) and work with or
+without ``ClerkMiddleware``: without it they authenticate the request themselves, with the engine in
+``app.state.clerk`` if there is one, else one built from the ``CLERK_*`` environment. All are
+``async def``, so FastAPI runs them on the event loop rather than in a thread.
+
+    from clerk_starlette.fastapi import Protect, require_auth
+
+    @app.get("/api/orders")
+    async def orders(auth: SessionAuth = Depends(Protect(permission="org:orders:read"))): ...
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import Request, Response, Security
+from fastapi.exceptions import HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from clerk_core import (
+    AuthObject,
+    AuthStatus,
+    Clerk,
+    ClerkOptions,
+    ProtectError,
+    RequestState,
+    auth_response,
+)
+
+from .middleware import AUTH_KEY, OPTIONS_KEY, STATE_KEY, request_view, store
+
+__all__ = ["ClerkHTTPException", "Protect", "clerk_bearer", "get_auth", "require_auth"]
+
+clerk_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="Clerk",
+    description="A Clerk session token (or an API key / machine token where accepted).",
+)
+
+_default_engine: Clerk | None = None
+_default_lock = threading.Lock()
+
+
+class ClerkHTTPException(HTTPException):
+    """A refusal rendered by FastAPI's exception handler: the core response's status and headers,
+    with its JSON body as ``detail``."""
+
+
+def _engine(request: Request) -> Clerk:
+    engine = getattr(request.app.state, "clerk", None)
+    if isinstance(engine, Clerk):
+        return engine
+    global _default_engine
+    with _default_lock:
+        if _default_engine is None:
+            _default_engine = Clerk(ClerkOptions.from_env())
+        return _default_engine
+
+
+async def _authenticate(request: Request, response: Response) -> tuple[AuthObject, RequestState]:
+    scope = request.scope
+    if AUTH_KEY in scope:
+        return scope[AUTH_KEY], scope[STATE_KEY]
+    engine = _engine(request)
+    state = await engine.authenticate_request_async(request_view(scope))
+    auth = store(scope, state, engine.options)
+    for name, value in state.headers:
+        if name.lower() == "set-cookie":  # a refreshed session: keep its cookies
+            response.headers.append(name, value)
+    return auth, state
+
+
+def _refuse(
+    request: Request, outcome: ProtectError | RequestState, state: RequestState
+) -> HTTPException:
+    options: ClerkOptions = request.scope[OPTIONS_KEY]
+    rendered = auth_response(outcome, request_view(request.scope), options, state=state)
+    headers: dict[str, str] = {}
+    for name, value in rendered.headers:
+        if name.lower() != "content-type":
+            headers[name] = value if name not in headers else headers[name] + ", " + value
+    detail: Any = rendered.json() if rendered.body else None
+    return ClerkHTTPException(rendered.status, detail=detail, headers=headers)
+
+
+async def get_auth(
+    request: Request,
+    response: Response,
+    credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
+) -> AuthObject:
+    """The auth object of the request (signed out when there is nobody)."""
+    auth, _ = await _authenticate(request, response)
+    return auth
+
+
+async def require_auth(
+    request: Request,
+    response: Response,
+    credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
+) -> AuthObject:
+    """Anyone signed in; otherwise the shared refusal (sign-in redirect for pages, 401 for APIs)."""
+    return await Protect()(request, response, credentials)
+
+
+class Protect:
+    """A dependency that allows only what ``auth.protect(...)`` allows."""
+
+    def __init__(
+        self,
+        *,
+        role: str | None = None,
+        permission: str | None = None,
+        feature: str | None = None,
+        plan: str | None = None,
+        reverification: str | Mapping[str, Any] | None = None,
+        condition: Callable[[Callable[..., bool]], bool] | None = None,
+        unauthenticated_url: str | None = None,
+        unauthorized_url: str | None = None,
+    ) -> None:
+        self.kwargs: dict[str, Any] = {
+            "role": role,
+            "permission": permission,
+            "feature": feature,
+            "plan": plan,
+            "reverification": reverification,
+            "condition": condition,
+            "unauthenticated_url": unauthenticated_url,
+            "unauthorized_url": unauthorized_url,
+        }
+
+    def __repr__(self) -> str:
+        asked = {k: v for k, v in self.kwargs.items() if v is not None}
+        return f"Protect({asked})"
+
+    async def __call__(
+        self,
+        request: Request,
+        response: Response,
+        credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
+    ) -> AuthObject:
+        auth, state = await _authenticate(request, response)
+        if state.status is AuthStatus.HANDSHAKE:
+            raise _refuse(request, state, state)
+        try:
+            return auth.protect(**self.kwargs)
+        except ProtectError as exc:
+            raise _refuse(request, exc, state) from None

@@ -1,0 +1,240 @@
+"""``ClerkMiddleware``: pure ASGI authentication for Starlette and FastAPI apps.
+
+Every HTTP and WebSocket scope is authenticated once with ``Clerk.authenticate_request_async``. The
+auth object is stored where :func:`get_auth` finds it, and, following Starlette's conventions,
+``scope["auth"]`` holds ``AuthCredentials`` and ``scope["user"]`` a :class:`ClerkUser`, so
+``request.user`` and ``@requires(...)`` work.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, MutableMapping
+from typing import Any
+from urllib.parse import quote
+
+from starlette.authentication import AuthCredentials, BaseUser
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from clerk_core import (
+    AuthObject,
+    AuthResponse,
+    AuthStatus,
+    Clerk,
+    ClerkOptions,
+    MalformedURLError,
+    ProtectError,
+    RequestState,
+    RequestView,
+    auth_response,
+)
+
+__all__ = [
+    "AUTH_KEY",
+    "OPTIONS_KEY",
+    "STATE_KEY",
+    "ClerkMiddleware",
+    "ClerkUser",
+    "Guard",
+    "credentials_for",
+    "get_auth",
+    "get_request_state",
+    "request_view",
+]
+
+AUTH_KEY = "clerk.auth"
+STATE_KEY = "clerk.request_state"
+OPTIONS_KEY = "clerk.options"
+POLICY_VIOLATION = 1008
+
+Guard = Callable[[AuthObject, HTTPConnection], Any]
+
+
+class ClerkUser(BaseUser):
+    """Starlette's view of the Clerk auth object (``request.user``)."""
+
+    def __init__(self, auth: AuthObject) -> None:
+        self.auth = auth
+
+    def __repr__(self) -> str:
+        return f"ClerkUser({self.auth!r})"
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.auth.is_authenticated
+
+    @property
+    def display_name(self) -> str:
+        return self.auth.user_id or self.auth.name or self.auth.id or ""
+
+    @property
+    def identity(self) -> str:
+        return self.auth.user_id or self.auth.subject or self.auth.id or ""
+
+
+def credentials_for(auth: AuthObject) -> AuthCredentials:
+    """Starlette scopes: ``authenticated``, the org role and permissions, or the machine scopes."""
+    if not auth.is_authenticated:
+        return AuthCredentials()
+    scopes = ["authenticated"]
+    if auth.org_role:
+        scopes.append(auth.org_role)
+    scopes.extend(auth.org_permissions or ())
+    if auth.token_type != "session_token":
+        scopes.extend(auth.scopes or ())
+    return AuthCredentials(scopes)
+
+
+def request_view(scope: Scope) -> RequestView:
+    """The framework-neutral view of an ASGI scope (the raw path, so escapes stay as sent)."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        if name in headers:
+            headers[name] += ("; " if name == "cookie" else ", ") + value
+        else:
+            headers[name] = value
+    scheme = {"ws": "http", "wss": "https"}.get(
+        scope.get("scheme", "http"), scope.get("scheme", "http")
+    )
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "localhost"
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else quote(scope.get("path", "/"))
+    query = scope.get("query_string", b"").decode("latin-1")
+    url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+    method = scope.get("method", "GET") if scope["type"] == "http" else "GET"
+    return RequestView(method, url, headers)
+
+
+def get_auth(conn: HTTPConnection) -> AuthObject:
+    """The Clerk auth object of a request or WebSocket that ``ClerkMiddleware`` authenticated."""
+    try:
+        auth: AuthObject = conn.scope[AUTH_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "No Clerk auth on this request: add ClerkMiddleware to the app "
+            "(app.add_middleware(ClerkMiddleware)), or use the dependencies of "
+            "clerk_starlette.fastapi, which authenticate on their own."
+        ) from None
+    return auth
+
+
+def get_request_state(conn: HTTPConnection) -> RequestState | None:
+    state: RequestState | None = conn.scope.get(STATE_KEY)
+    return state
+
+
+def store(
+    scope: MutableMapping[str, Any], state: RequestState, options: ClerkOptions
+) -> AuthObject:
+    """Put the auth object, the request state and the engine's options on the scope."""
+    auth = state.to_auth()
+    scope[AUTH_KEY] = auth
+    scope[STATE_KEY] = state
+    scope[OPTIONS_KEY] = options
+    scope["auth"] = credentials_for(auth)
+    scope["user"] = ClerkUser(auth)
+    return auth
+
+
+async def send_auth_response(send: Send, response: AuthResponse) -> None:
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def _bad_request() -> AuthResponse:
+    body = json.dumps({"error": "bad_request", "reason": "malformed-url"}).encode()
+    return AuthResponse(400, [("content-type", "application/json")], body)
+
+
+class ClerkMiddleware:
+    """Authenticate every request with Clerk.
+
+    ``app.add_middleware(ClerkMiddleware)`` reads ``CLERK_*`` from the environment; pass
+    ``options=ClerkOptions(...)`` or option fields (``secret_key=...``) instead, or a ready ``clerk``
+    engine. ``guard(auth, request)``, sync or async, runs on every request and may call
+    ``auth.protect(...)``; a refusal becomes the shared core response (sign-in redirect, 401, 403).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        /,
+        *,
+        options: ClerkOptions | None = None,
+        guard: Guard | None = None,
+        clerk: Clerk | None = None,
+        **option_fields: Any,
+    ) -> None:
+        self.app = app
+        if clerk is None:
+            if options is None:
+                options = ClerkOptions.from_env(**option_fields)
+            elif option_fields:
+                raise TypeError("pass either options=ClerkOptions(...) or option fields, not both")
+            clerk = Clerk(options)
+        self.clerk = clerk
+        self.guard = guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        view = request_view(scope)
+        state = await self.clerk.authenticate_request_async(view)
+        if state.status is AuthStatus.HANDSHAKE:
+            await self._refuse(scope, receive, send, auth_response(state, view, self.clerk.options))
+            return
+        auth = store(scope, state, self.clerk.options)
+        if self.guard is not None:
+            conn: HTTPConnection = (
+                Request(scope, receive) if kind == "http" else WebSocket(scope, receive, send)
+            )
+            try:
+                result = self.guard(auth, conn)
+                if inspect.isawaitable(result):
+                    result = await result
+            except ProtectError as exc:
+                refusal = auth_response(exc, view, self.clerk.options, state=state)
+                await self._refuse(scope, receive, send, refusal)
+                return
+            except MalformedURLError:
+                await self._refuse(scope, receive, send, _bad_request())
+                return
+            if isinstance(result, Response):
+                await result(scope, receive, send)
+                return
+        if kind == "http" and state.headers:
+            send = self._with_headers(send, state.headers)
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _with_headers(send: Send, extra: list[tuple[str, str]]) -> Send:
+        encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra]
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *encoded]}
+            await send(message)
+
+        return wrapped
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, response: AuthResponse) -> None:
+        if scope["type"] == "websocket":
+            # A WebSocket is closed, not answered: 1008 (policy violation) before accepting.
+            reason = (response.header("x-clerk-auth-reason") or "unauthorized")[:120]
+            await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": reason})
+            return
+        await send_auth_response(send, response)

@@ -1,0 +1,156 @@
+"""clerk_starlette.fastapi: dependencies with and without the middleware, OpenAPI, refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+
+from clerk_core import AuthObject, Clerk, RequestView
+from clerk_core.testing import LocalClerkInstance
+from clerk_starlette import ClerkMiddleware
+from clerk_starlette.fastapi import Protect, get_auth, require_auth
+
+PAGE = {"sec-fetch-dest": "document", "accept": "text/html"}
+
+
+def make_app(engine: Clerk, *, middleware: bool) -> FastAPI:
+    app = FastAPI()
+    if middleware:
+        app.add_middleware(ClerkMiddleware, clerk=engine)
+    else:
+        app.state.clerk = engine
+
+    @app.get("/me")
+    async def me(auth: AuthObject = Depends(get_auth)) -> dict[str, Any]:
+        return {"user_id": auth.user_id, "authenticated": auth.is_authenticated}
+
+    @app.get("/private")
+    async def private(auth: AuthObject = Depends(require_auth)) -> dict[str, Any]:
+        return {"user_id": auth.user_id}
+
+    @app.get("/orders")
+    async def orders(
+        auth: AuthObject = Depends(Protect(permission="org:orders:read")),
+    ) -> dict[str, Any]:
+        return {"org_id": auth.org_id}
+
+    @app.get("/custom")
+    async def custom(
+        auth: AuthObject = Depends(
+            Protect(condition=lambda has: has(role="admin") or has(plan="pro"))
+        ),
+    ) -> dict[str, Any]:
+        return {"ok": True}
+
+    return app
+
+
+@pytest.fixture(params=[True, False], ids=["with-middleware", "dependencies-only"])
+def http(request: pytest.FixtureRequest, clerk_engine: Clerk) -> TestClient:
+    return TestClient(
+        make_app(clerk_engine, middleware=request.param),
+        base_url="http://127.0.0.1:8000",
+        follow_redirects=False,
+    )
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def test_get_auth(http: TestClient, clerk_instance: LocalClerkInstance) -> None:
+    token = clerk_instance.session_token("user_f")
+    assert http.get("/me", headers=bearer(token)).json() == {
+        "user_id": "user_f",
+        "authenticated": True,
+    }
+    assert http.get("/me").json() == {"user_id": None, "authenticated": False}
+
+
+def test_require_auth(http: TestClient, clerk_instance: LocalClerkInstance) -> None:
+    assert http.get("/private", headers=bearer(clerk_instance.session_token("u1"))).json() == {
+        "user_id": "u1"
+    }
+    refused = http.get("/private")
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == "Bearer"
+    body = refused.json()
+    body = body.get("detail", body)
+    assert body == {"error": "unauthenticated", "reason": "dev-browser-missing"}
+
+
+def test_require_auth_redirects_pages(http: TestClient, clerk_instance: LocalClerkInstance) -> None:
+    headers = {**PAGE, "cookie": f"__clerk_db_jwt={clerk_instance.dev_browser_token}"}
+    response = http.get("/private", headers=headers)
+    assert response.status_code == 307
+    assert response.headers["location"].startswith(
+        "https://accounts.local.test/sign-in?redirect_url="
+    )
+
+
+def test_protect(http: TestClient, clerk_instance: LocalClerkInstance) -> None:
+    reader = clerk_instance.session_token(
+        org_id="org_1", org_role="org:member", org_permissions=["org:orders:read"]
+    )
+    other = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    assert http.get("/orders", headers=bearer(reader)).json() == {"org_id": "org_1"}
+    forbidden = http.get("/orders", headers=bearer(other))
+    assert forbidden.status_code == 403
+    assert forbidden.json().get("detail", forbidden.json()) == {"error": "forbidden"}
+    pro = clerk_instance.session_token(plans=["u:pro"])
+    assert http.get("/custom", headers=bearer(pro)).json() == {"ok": True}
+    assert http.get("/custom", headers=bearer(other)).status_code == 403
+
+
+def test_openapi_declares_the_bearer_scheme(clerk_engine: Clerk) -> None:
+    schema = TestClient(make_app(clerk_engine, middleware=False)).get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["Clerk"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A Clerk session token (or an API key / machine token where accepted).",
+    }
+    assert schema["paths"]["/orders"]["get"]["security"] == [{"Clerk": []}]
+
+
+def test_dependencies_keep_refreshed_cookies(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    s = clerk_instance.cookie_suffix
+    cookies = {
+        f"__session_{s}": clerk_instance.expired_token("user_r"),
+        f"__client_uat_{s}": "1",
+        f"__clerk_db_jwt_{s}": clerk_instance.dev_browser_token,
+        clerk_instance.refresh_cookie_name: clerk_instance.refresh_token("user_r"),
+    }
+    http = TestClient(make_app(clerk_engine, middleware=False))
+    response = http.get(
+        "/private", headers={"cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    )
+    assert response.json() == {"user_id": "user_r"}
+    assert any(c.startswith(f"__session_{s}=") for c in response.headers.get_list("set-cookie"))
+
+
+def test_dependencies_without_any_configuration_read_the_environment(
+    clerk_instance: LocalClerkInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import clerk_starlette.fastapi as module
+
+    monkeypatch.setattr(module, "_default_engine", None)
+    monkeypatch.setenv("CLERK_PUBLISHABLE_KEY", clerk_instance.publishable_key)
+    monkeypatch.setenv("CLERK_JWT_KEY", clerk_instance.public_key_pem())
+    monkeypatch.setenv("CLERK_SECRET_KEY", clerk_instance.secret_key)
+    app = FastAPI()
+
+    @app.get("/me")
+    async def me(auth: AuthObject = Depends(require_auth)) -> dict[str, Any]:
+        return {"user_id": auth.user_id}
+
+    token = clerk_instance.session_token("user_env", azp=False)
+    assert TestClient(app).get("/me", headers=bearer(token)).json() == {"user_id": "user_env"}
+    assert isinstance(RequestView, type)

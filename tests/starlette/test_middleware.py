@@ -1,0 +1,278 @@
+"""ClerkMiddleware through Starlette's test client: every response rule, WebSockets, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.authentication import requires
+from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from clerk_core import AuthObject, Clerk, ClerkConfigurationError, create_route_matcher
+from clerk_core.testing import LocalClerkInstance
+from clerk_starlette import ClerkMiddleware, get_auth
+
+PAGE = {"sec-fetch-dest": "document", "accept": "text/html"}
+is_private = create_route_matcher(["/private(.*)", "/ws"])
+is_admin = create_route_matcher(["/admin(.*)"])
+
+
+async def whoami(request: Request) -> JSONResponse:
+    auth = get_auth(request)
+    return JSONResponse(
+        {
+            "user_id": auth.user_id,
+            "org_role": auth.org_role,
+            "user": request.user.identity,
+            "authenticated": request.user.is_authenticated,
+            "scopes": list(request.auth.scopes),
+        }
+    )
+
+
+@requires("authenticated")
+async def needs_scope(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+@requires("org:admin", status_code=403)
+async def needs_admin_scope(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("admin")
+
+
+async def socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_json({"user_id": get_auth(websocket).user_id})
+    await websocket.close()
+
+
+def guard(auth: AuthObject, request: HTTPConnection) -> None:
+    if is_private(request):
+        auth.protect()
+    if is_admin(request):
+        auth.protect(role="org:admin")
+
+
+ROUTES = [
+    Route("/", whoami),
+    Route("/private/page", whoami),
+    Route("/admin", whoami),
+    Route("/scoped", needs_scope),
+    Route("/scoped-admin", needs_admin_scope),
+    WebSocketRoute("/ws", socket),
+    WebSocketRoute("/open-ws", socket),
+]
+
+
+def make_app(engine: Clerk, guard_fn: Any = guard, **kwargs: Any) -> Starlette:
+    return Starlette(
+        routes=ROUTES,
+        middleware=[Middleware(ClerkMiddleware, clerk=engine, guard=guard_fn, **kwargs)],
+    )
+
+
+def client(app: Starlette) -> TestClient:
+    return TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def cookie_header(instance: LocalClerkInstance, token: str) -> dict[str, str]:
+    return {"cookie": "; ".join(f"{k}={v}" for k, v in instance.cookies(token).items())}
+
+
+def test_signed_in_request_reaches_the_view(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    token = clerk_instance.session_token(
+        "user_1", org_id="org_1", org_role="org:admin", org_permissions=["org:orders:read"]
+    )
+    response = client(make_app(clerk_engine)).get("/private/page", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json() == {
+        "user_id": "user_1",
+        "org_role": "org:admin",
+        "user": "user_1",
+        "authenticated": True,
+        "scopes": ["authenticated", "org:admin", "org:orders:read"],
+    }
+    assert "x-clerk-auth-status" not in response.headers
+
+
+def test_browser_cookies_work(clerk_instance: LocalClerkInstance, clerk_engine: Clerk) -> None:
+    token = clerk_instance.session_token("user_2")
+    response = client(make_app(clerk_engine)).get(
+        "/private/page", headers={**PAGE, **cookie_header(clerk_instance, token)}
+    )
+    assert response.json()["user_id"] == "user_2"
+
+
+def test_starlette_requires_works(clerk_instance: LocalClerkInstance, clerk_engine: Clerk) -> None:
+    app = client(make_app(clerk_engine))
+    member = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    admin = clerk_instance.session_token(org_id="org_1", org_role="org:admin")
+    assert app.get("/scoped").status_code == 403
+    assert app.get("/scoped", headers=bearer(member)).text == "ok"
+    assert app.get("/scoped-admin", headers=bearer(member)).status_code == 403
+    assert app.get("/scoped-admin", headers=bearer(admin)).text == "admin"
+
+
+def test_signed_out_page_redirects_to_sign_in(
+    clerk_engine: Clerk, clerk_instance: LocalClerkInstance
+) -> None:
+    # A development browser without a session: sign-in, with the full URL to come back to.
+    headers = {**PAGE, "cookie": f"__clerk_db_jwt={clerk_instance.dev_browser_token}"}
+    response = client(make_app(clerk_engine)).get("/private/page?x=1", headers=headers)
+    assert response.status_code == 307
+    location = httpx.URL(response.headers["location"])
+    assert (location.host, location.path) == ("accounts.local.test", "/sign-in")
+    assert location.params["redirect_url"] == "http://127.0.0.1:8000/private/page?x=1"
+    assert response.headers["x-clerk-auth-reason"] == "session-token-and-uat-missing"
+
+
+def test_handshake_is_answered_before_any_view(clerk_engine: Clerk) -> None:
+    response = client(make_app(clerk_engine)).get("/", headers=PAGE)  # no dev browser yet
+    assert response.status_code == 307
+    assert response.headers["location"].startswith("https://clerk.local.test/v1/client/handshake?")
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["set-cookie"].startswith("__clerk_redirect_count=1;")
+
+
+def test_signed_out_api_is_401(clerk_engine: Clerk, clerk_instance: LocalClerkInstance) -> None:
+    app = client(make_app(clerk_engine))
+    response = app.get("/private/page")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json() == {"error": "unauthenticated", "reason": "dev-browser-missing"}
+    bad = app.get("/private/page", headers=bearer(clerk_instance.expired_token()))
+    assert bad.status_code == 401
+    assert bad.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert bad.json()["reason"] == "session-token-expired-refresh-non-eligible-no-refresh-cookie"
+
+
+def test_forbidden_is_403(clerk_engine: Clerk, clerk_instance: LocalClerkInstance) -> None:
+    member = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    response = client(make_app(clerk_engine)).get("/admin", headers=bearer(member))
+    assert (response.status_code, response.json()) == (403, {"error": "forbidden"})
+
+
+def test_hide_routes_with_404(clerk_instance: LocalClerkInstance) -> None:
+    engine = clerk_instance.clerk(unauthenticated_status=404, unauthorized_status=404)
+    member = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    app = client(make_app(engine))
+    assert app.get("/private/page").status_code == 404
+    assert app.get("/admin", headers=bearer(member)).status_code == 404
+
+
+def test_debug_headers_on_open_routes(clerk_engine: Clerk) -> None:
+    response = client(make_app(clerk_engine)).get("/")
+    assert response.status_code == 200
+    assert response.json()["authenticated"] is False
+    assert response.headers["x-clerk-auth-status"] == "signed-out"
+    assert response.headers["x-clerk-auth-reason"] == "dev-browser-missing"
+
+
+def test_refreshed_session_cookies_reach_the_browser(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    s = clerk_instance.cookie_suffix
+    expired = clerk_instance.expired_token("user_r")
+    refresh = clerk_instance.refresh_token("user_r")
+    cookies = {
+        f"__session_{s}": expired,
+        f"__client_uat_{s}": "1",
+        f"__clerk_db_jwt_{s}": clerk_instance.dev_browser_token,
+        clerk_instance.refresh_cookie_name: refresh,
+    }
+    response = client(make_app(clerk_engine)).get(
+        "/private/page", headers={"cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    )
+    assert response.status_code == 200
+    assert response.json()["user_id"] == "user_r"
+    set_cookies = response.headers.get_list("set-cookie")
+    assert any(c.startswith(f"__session_{s}=") for c in set_cookies)
+
+
+def test_async_guard_and_guard_responses(clerk_engine: Clerk) -> None:
+    async def async_guard(auth: AuthObject, request: HTTPConnection) -> Response | None:
+        await asyncio.sleep(0)
+        if request.url.path == "/":
+            return PlainTextResponse("maintenance", status_code=503)
+        auth.protect()
+        return None
+
+    app = client(make_app(clerk_engine, async_guard))
+    assert (app.get("/").status_code, app.get("/").text) == (503, "maintenance")
+    assert app.get("/private/page").status_code == 401
+
+
+def test_malformed_path_in_a_guard_is_400(clerk_engine: Clerk) -> None:
+    response = client(make_app(clerk_engine)).get("/private/%zz")
+    assert response.status_code == 400
+    assert response.json() == {"error": "bad_request", "reason": "malformed-url"}
+
+
+def test_websockets(clerk_instance: LocalClerkInstance, clerk_engine: Clerk) -> None:
+    app = client(make_app(clerk_engine))
+    token = clerk_instance.session_token("user_ws")
+    with app.websocket_connect("/ws", headers=cookie_header(clerk_instance, token)) as ws:
+        assert ws.receive_json() == {"user_id": "user_ws"}
+    with app.websocket_connect("/ws", headers=bearer(token)) as ws:
+        assert ws.receive_json() == {"user_id": "user_ws"}
+    with pytest.raises(WebSocketDisconnect) as info, app.websocket_connect("/ws"):
+        pass
+    assert info.value.code == 1008
+    with app.websocket_connect("/open-ws") as ws:  # not guarded: signed out, but accepted
+        assert ws.receive_json() == {"user_id": None}
+
+
+def test_many_simultaneous_requests(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    app = make_app(clerk_engine)
+    tokens = [clerk_instance.session_token(f"user_{i}") for i in range(40)]
+
+    async def run() -> list[tuple[int, Any]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            responses = await asyncio.gather(
+                *(http.get("/private/page", headers=bearer(tokens[i % 40])) for i in range(400))
+            )
+        return [(r.status_code, r.json()["user_id"]) for r in responses]
+
+    results = asyncio.run(run())
+    assert results == [(200, f"user_{i % 40}") for i in range(400)]
+    assert clerk_instance.jwks_requests == 1
+
+
+def test_options_from_fields_env_or_engine(
+    clerk_instance: LocalClerkInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok = ClerkMiddleware(
+        Starlette(),
+        publishable_key=clerk_instance.publishable_key,
+        secret_key=clerk_instance.secret_key,
+    )
+    assert ok.clerk.options.frontend_api == "clerk.local.test"
+    monkeypatch.setenv("CLERK_PUBLISHABLE_KEY", clerk_instance.publishable_key)
+    monkeypatch.setenv("CLERK_SECRET_KEY", clerk_instance.secret_key)
+    assert (
+        ClerkMiddleware(Starlette()).clerk.options.publishable_key == clerk_instance.publishable_key
+    )
+    with pytest.raises(ClerkConfigurationError):
+        ClerkMiddleware(Starlette(), publishable_key="pk_test_broken", secret_key="sk_test_x")
+
+
+def test_lifespan_passes_through(clerk_engine: Clerk) -> None:
+    with client(make_app(clerk_engine)) as app:  # runs startup/shutdown through the middleware
+        assert app.get("/").status_code == 200

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest bench demo clean
+.PHONY: test lint typecheck pytest bench demo demo-django clean
 
 test: lint typecheck pytest
 
@@ -29,6 +29,10 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m example_apps.fastapi_app
+
+demo-django: $(STAMP)
+	$(BIN)/python example_apps/django_app/manage.py migrate --noinput
+	$(BIN)/python example_apps/django_app/manage.py runserver 127.0.0.1:8001
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -29,13 +29,13 @@ def test_fixtures_work_in_a_users_test_suite(pytester: pytest.Pytester) -> None:
             assert clerk_engine.authenticate_request(req).to_auth().user_id == "user_7"
         """
     )
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-p", "no:django")
     result.assert_outcomes(passed=2)
 
 
 def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x(clerk_instance):\n    pass\n")
-    result = pytester.runpytest_subprocess("-q", "-p", "no:clerk")
+    result = pytester.runpytest_subprocess("-q", "-p", "no:clerk", "-p", "no:django")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'clerk_instance' not found*"])
 

@@ -1,0 +1,40 @@
+"""Clerk for Django: ``ClerkMiddleware``, ``get_auth``, decorators, DRF classes and system checks.
+
+Install the app and the middleware::
+
+    INSTALLED_APPS = [..., "clerk_django"]
+    MIDDLEWARE = [..., "clerk_django.middleware.ClerkMiddleware"]
+    CLERK = {"authorized_parties": ["https://app.example.com"]}   # keys from CLERK_* env vars
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+try:
+    import django  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "clerk_django needs Django: pip install 'clerk-integrations[django]'"
+    ) from exc
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from clerk_core import AuthObject
+
+__all__ = ["aget_auth", "get_auth"]
+
+
+def get_auth(request: HttpRequest) -> AuthObject:
+    """The Clerk auth object of a request (authenticated by the middleware, or now)."""
+    from ._http import get_auth as _get_auth
+
+    return _get_auth(request)
+
+
+async def aget_auth(request: HttpRequest) -> AuthObject:
+    """``get_auth`` for async views."""
+    from ._http import aget_auth as _aget_auth
+
+    return await _aget_auth(request)

@@ -1,0 +1,112 @@
+"""Django <-> clerk_core: the request view, authentication, and rendering core responses."""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http.response import HttpResponseRedirectBase
+
+from clerk_core import AuthObject, AuthResponse, RequestState, RequestView
+
+from .conf import get_clerk
+
+AUTH_ATTR = "auth"
+STATE_ATTR = "_clerk_request_state"
+
+
+def request_view(request: HttpRequest) -> RequestView:
+    """The framework-neutral view of a Django request (the raw path when the server gives it)."""
+    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
+    path = raw if isinstance(raw, str) and raw.startswith("/") else request.get_full_path()
+    url = f"{request.scheme}://{request.get_host()}{path}"
+    return RequestView(request.method or "GET", url, dict(request.headers.items()))
+
+
+def store(request: HttpRequest, state: RequestState) -> AuthObject:
+    auth = state.to_auth()
+    setattr(request, AUTH_ATTR, auth)
+    setattr(request, STATE_ATTR, state)
+    return auth
+
+
+def authenticated(request: HttpRequest) -> AuthObject | None:
+    """The auth object the middleware (or a decorator) already set, if any."""
+    if getattr(request, STATE_ATTR, None) is None:
+        return None
+    auth: AuthObject = getattr(request, AUTH_ATTR)
+    return auth
+
+
+def get_auth(request: HttpRequest) -> AuthObject:
+    """The Clerk auth object of ``request``; authenticates it (sync) if the middleware did not."""
+    auth = authenticated(request)
+    if auth is None:
+        auth = store(request, get_clerk().authenticate_request(request_view(request)))
+    return auth
+
+
+async def aget_auth(request: HttpRequest) -> AuthObject:
+    """``get_auth`` for async views: authenticates with the async path if needed."""
+    auth = authenticated(request)
+    if auth is None:
+        state = await get_clerk().authenticate_request_async(request_view(request))
+        auth = store(request, state)
+    return auth
+
+
+def request_state(request: HttpRequest) -> RequestState | None:
+    state: RequestState | None = getattr(request, STATE_ATTR, None)
+    return state
+
+
+def add_headers(response: HttpResponseBase, headers: list[tuple[str, str]]) -> None:
+    """Copy core headers onto a Django response; ``Set-Cookie`` goes through Django's cookie jar
+    (its header dict cannot repeat a header)."""
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value)
+            except CookieError:
+                continue
+            for key, morsel in jar.items():
+                response.cookies[key] = morsel
+        else:
+            response.headers[name] = value
+
+
+class _Redirect(HttpResponseRedirectBase):
+    """A redirect with the core response's status (307, 303, ...), so ``response.url`` and Django's
+    test client (``follow=True``, ``assertRedirects``) work."""
+
+    def __init__(self, location: str, status: int) -> None:
+        self.status_code = status
+        super().__init__(location)
+
+
+def render(response: AuthResponse) -> HttpResponseBase:
+    """A core response description as a Django response, unchanged."""
+    location = response.location
+    out: HttpResponseBase
+    if location is not None and 300 <= response.status < 400:
+        out = _Redirect(location, response.status)
+    else:
+        out = HttpResponse(
+            response.body,
+            status=response.status,
+            content_type=response.content_type or "text/plain; charset=utf-8",
+        )
+    skip = ("content-type", "location")
+    add_headers(out, [(k, v) for k, v in response.headers if k.lower() not in skip])
+    return out
+
+
+def refuse(exc_or_state: Any, request: HttpRequest) -> HttpResponseBase:
+    from clerk_core import auth_response
+
+    state = request_state(request)
+    return render(
+        auth_response(exc_or_state, request_view(request), get_clerk().options, state=state)
+    )

@@ -1,0 +1,115 @@
+"""System checks (``manage.py check``): Clerk keys, middleware order, keys that do not fit DEBUG."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+from clerk_core import ClerkConfigurationError
+
+from .conf import build_options, clerk_settings, get_guard
+
+MIDDLEWARE_PATH = "clerk_django.middleware.ClerkMiddleware"
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+LOCAL_MIDDLEWARE = "clerk_django.local.LocalFrontendMiddleware"
+
+
+@register()
+def check_clerk(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    try:
+        config = clerk_settings()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="clerk.E001")]
+    if config.get("clerk") is not None:
+        options = config["clerk"].options
+    else:
+        try:
+            options = build_options(config)
+        except (ClerkConfigurationError, ImproperlyConfigured) as exc:
+            return [
+                Error(
+                    f"Clerk settings are invalid: {exc}",
+                    hint="Fix settings.CLERK or the CLERK_* environment variables.",
+                    id="clerk.E002",
+                )
+            ]
+    if not options.publishable_key or not (options.secret_key or options.jwt_key):
+        messages.append(
+            Error(
+                "Clerk keys are missing.",
+                hint="Set CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY (or settings.CLERK "
+                "'publishable_key' and 'secret_key') from the API keys page of the Clerk dashboard.",
+                id="clerk.E003",
+            )
+        )
+    try:
+        get_guard()
+    except ImproperlyConfigured as exc:
+        messages.append(
+            Error(
+                str(exc), hint="Point 'guard' at a callable guard(auth, request).", id="clerk.E004"
+            )
+        )
+
+    middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
+    if MIDDLEWARE_PATH not in middleware:
+        messages.append(
+            Warning(
+                "ClerkMiddleware is not in MIDDLEWARE: request.auth is set only by the decorators.",
+                hint=f"Add '{MIDDLEWARE_PATH}' to MIDDLEWARE.",
+                id="clerk.W001",
+            )
+        )
+    elif (
+        config.get("django_users")
+        and AUTH_MIDDLEWARE in middleware
+        and middleware.index(AUTH_MIDDLEWARE) > middleware.index(MIDDLEWARE_PATH)
+    ):
+        messages.append(
+            Warning(
+                "ClerkMiddleware comes before AuthenticationMiddleware, which then replaces the "
+                "request.user that Clerk set.",
+                hint=f"Move '{MIDDLEWARE_PATH}' after '{AUTH_MIDDLEWARE}'.",
+                id="clerk.W002",
+            )
+        )
+    if (
+        LOCAL_MIDDLEWARE in middleware
+        and MIDDLEWARE_PATH in middleware
+        and middleware.index(LOCAL_MIDDLEWARE) > middleware.index(MIDDLEWARE_PATH)
+    ):
+        messages.append(
+            Error(
+                "LocalFrontendMiddleware must come before ClerkMiddleware, or its sign-in page and "
+                "handshake endpoint are themselves sent through handshakes.",
+                hint=f"Move '{LOCAL_MIDDLEWARE}' above '{MIDDLEWARE_PATH}'.",
+                id="clerk.E005",
+            )
+        )
+
+    debug = bool(getattr(settings, "DEBUG", False))
+    if options.instance_type == "production" and debug:
+        messages.append(
+            Warning(
+                "DEBUG is on with production (live) Clerk keys.",
+                hint="Use the development (pk_test_/sk_test_) keys while DEBUG is on.",
+                id="clerk.W003",
+            )
+        )
+    if (
+        options.instance_type == "development"
+        and not debug
+        and config.get("local_frontend") is None
+    ):
+        messages.append(
+            Warning(
+                "DEBUG is off but the Clerk keys are development (test) keys.",
+                hint="Deploy with the production (pk_live_/sk_live_) keys of your Clerk instance.",
+                id="clerk.W004",
+            )
+        )
+    return messages

@@ -1,0 +1,71 @@
+"""Smoke tests of the Django example with the local Clerk instance:
+``python example_apps/django_app/manage.py test example_apps.django_app.shop``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib.auth import get_user_model
+from django.test import Client, TestCase
+
+PAGE = {"HTTP_SEC_FETCH_DEST": "document", "HTTP_ACCEPT": "text/html"}
+
+
+class LocalInstanceJourney(TestCase):
+    def setUp(self) -> None:
+        self.client = Client()
+
+    def visit(self, path: str) -> tuple[str, int, str]:
+        # Follow redirects as a browser does (Django's follow=True drops the query of a 307 GET).
+        url = path
+        response = self.client.get(url, **PAGE)
+        for _ in range(10):
+            if response.status_code not in (302, 303, 307):
+                break
+            url = response["Location"]
+            response = self.client.get(url, **PAGE)
+        return urlsplit(url).path, response.status_code, response.content.decode()
+
+    def sign_in(self, user_id: str) -> None:
+        # As the browser posts the sign-in form: urlencoded.
+        response = self.client.post(
+            "/sign-in",
+            urlencode({"user_id": user_id, "redirect_url": "/dashboard"}),
+            content_type="application/x-www-form-urlencoded",
+        )
+        self.assertEqual(response.status_code, 303)
+
+    def test_signed_out_visitor_goes_to_the_local_sign_in_page(self) -> None:
+        path, status, body = self.visit("/dashboard")
+        self.assertEqual((path, status), ("/sign-in", 200))
+        self.assertIn("Sign in as Max Member", body)
+        self.assertIn("Local Clerk instance", body)
+
+    def test_member_journey(self) -> None:
+        self.visit("/")
+        self.sign_in("user_member")
+        path, status, body = self.visit("/dashboard")
+        self.assertEqual((path, status), ("/dashboard", 200))
+        self.assertIn("Hello, Max Member!", body)
+        self.assertIn("Local Clerk instance", body)
+        user = get_user_model().objects.get(username="user_member")
+        self.assertIn(f"Django user #{user.pk}", body)
+        path, status, _ = self.visit("/admin-area")
+        self.assertEqual((path, status), ("/no-access", 403))
+        orders = self.client.get("/api/orders")
+        self.assertEqual(orders.status_code, 200)
+        self.assertEqual(orders.json()["organization"], "org_acme")
+        self.client.post("/sign-out")
+        self.assertEqual(self.client.get("/api/orders").status_code, 401)
+
+    def test_admin_sees_the_admin_area(self) -> None:
+        self.visit("/")
+        self.sign_in("user_admin")
+        path, status, body = self.visit("/admin-area")
+        self.assertEqual((path, status), ("/admin-area", 200))
+        self.assertIn("Only organization admins", body)
+
+    def test_user_without_organization_cannot_read_orders(self) -> None:
+        self.visit("/")
+        self.sign_in("user_solo")
+        self.assertEqual(self.client.get("/api/orders").status_code, 403)

@@ -1,0 +1,298 @@
+"""clerk_django through Django's test client and AsyncClient."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from django.core.checks import run_checks
+from django.test import AsyncClient, Client, override_settings
+
+from clerk_core import Clerk
+from clerk_core.testing import LocalClerkInstance
+from tests.core.test_vectors import CASES, HEADER_OWS_CASES, hostile_token, make_engine
+
+PAGE = {"HTTP_SEC_FETCH_DEST": "document", "HTTP_ACCEPT": "text/html"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def browser(instance: LocalClerkInstance, token: str | None) -> dict[str, str]:
+    cookies = instance.cookies(token) if token else {"__clerk_db_jwt": instance.dev_browser_token}
+    return {"HTTP_COOKIE": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+
+
+pytestmark = pytest.mark.usefixtures("clerk_config")
+
+
+# ------------------------------------------------------------------ middleware, sync and async
+@pytest.mark.parametrize("path", ["/", "/async-open"])
+def test_signed_in(clerk_instance: LocalClerkInstance, path: str) -> None:
+    token = clerk_instance.session_token("user_d", org_id="org_1", org_role="org:admin")
+    body = Client().get(path, **bearer(token)).json()
+    assert body == {
+        "user_id": "user_d",
+        "org_role": "org:admin",
+        "type": "session_token",
+        "authenticated": True,
+    }
+
+
+def test_async_client(clerk_instance: LocalClerkInstance) -> None:
+    token = clerk_instance.session_token("user_a")
+
+    async def run() -> list[Any]:
+        client = AsyncClient()
+        auth = {"authorization": f"Bearer {token}"}
+        responses = await asyncio.gather(
+            client.get("/async-private", headers=auth),
+            client.get("/private", headers=auth),
+            client.get("/async-private"),
+        )
+        return [(r.status_code, r.json()) for r in responses]
+
+    results = asyncio.run(run())
+    assert results[0] == (
+        200,
+        {"user_id": "user_a", "org_role": None, "type": "session_token", "authenticated": True},
+    )
+    assert results[1][0] == 200
+    assert results[2][0] == 401
+
+
+def test_signed_out_page_redirects_to_sign_in(clerk_instance: LocalClerkInstance) -> None:
+    response = Client().get("/private?x=1", **PAGE, **browser(clerk_instance, None))
+    assert response.status_code == 307
+    assert response["Location"].startswith(
+        "https://accounts.local.test/sign-in?redirect_url=http%3A%2F%2Ftestserver%2Fprivate%3Fx%3D1"
+    )
+    assert response["x-clerk-auth-reason"] == "session-token-and-uat-missing"
+
+
+def test_handshake(clerk_instance: LocalClerkInstance) -> None:
+    response = Client().get("/", **PAGE)
+    assert response.status_code == 307
+    assert response["Location"].startswith("https://clerk.local.test/v1/client/handshake?")
+    assert response.cookies["__clerk_redirect_count"].value == "1"
+
+
+def test_signed_out_api_401_and_forbidden_403(clerk_instance: LocalClerkInstance) -> None:
+    client = Client()
+    refused = client.get("/private")
+    assert refused.status_code == 401
+    assert refused["WWW-Authenticate"] == "Bearer"
+    assert refused.json() == {"error": "unauthenticated", "reason": "dev-browser-missing"}
+    member = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    forbidden = client.get("/admin-only", **bearer(member))
+    assert (forbidden.status_code, forbidden.json()) == (403, {"error": "forbidden"})
+    redirected = client.get("/admin-redirect", **bearer(member))
+    assert (redirected.status_code, redirected["Location"]) == (307, "http://testserver/no-access")
+
+
+def test_debug_headers_and_refreshed_cookies(clerk_instance: LocalClerkInstance) -> None:
+    open_response = Client().get("/")
+    assert open_response["x-clerk-auth-status"] == "signed-out"
+    s = clerk_instance.cookie_suffix
+    cookies = {
+        f"__session_{s}": clerk_instance.expired_token("user_r"),
+        f"__client_uat_{s}": "1",
+        f"__clerk_db_jwt_{s}": clerk_instance.dev_browser_token,
+        clerk_instance.refresh_cookie_name: clerk_instance.refresh_token("user_r"),
+    }
+    response = Client().get(
+        "/private", HTTP_COOKIE="; ".join(f"{k}={v}" for k, v in cookies.items())
+    )
+    assert response.json()["user_id"] == "user_r"
+    assert f"__session_{s}" in response.cookies
+    assert f"__client_uat_{s}" in response.cookies
+
+
+def test_guard(clerk_instance: LocalClerkInstance, settings: Any) -> None:
+    member = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    admin = clerk_instance.session_token(org_id="org_1", org_role="org:admin")
+    client = Client()
+    assert client.get("/guarded/page", **bearer(member)).status_code == 403
+    assert client.get("/guarded/page", **bearer(admin)).status_code == 200
+    assert client.get("/maintenance").status_code == 503
+    # Behind a server that reports the raw URI (gunicorn's RAW_URI), a malformed escape is a 400;
+    # from Django's already-decoded path it is just a protected path.
+    malformed = client.get("/guarded/%zz", RAW_URI="/guarded/%zz")
+    assert malformed.status_code == 400
+    assert client.get("/guarded/%zz").status_code == 401
+    settings.CLERK = {**settings.CLERK, "guard": "tests.django.views.async_guard"}
+
+    async def run() -> int:
+        response = await AsyncClient().get(
+            "/guarded/page", headers={"authorization": f"Bearer {member}"}
+        )
+        return response.status_code
+
+    assert asyncio.run(run()) == 403
+
+
+def test_override_settings_takes_effect(clerk_instance: LocalClerkInstance) -> None:
+    token = clerk_instance.session_token("user_o", org_id="org_1", org_role="org:member")
+    assert Client().get("/admin-only", **bearer(token)).status_code == 403
+    with override_settings(CLERK={"clerk": clerk_instance.clerk(unauthorized_status=404)}):
+        assert Client().get("/admin-only", **bearer(token)).status_code == 404
+    assert Client().get("/admin-only", **bearer(token)).status_code == 403
+
+
+# ------------------------------------------------------------------ decorators without middleware
+@override_settings(MIDDLEWARE=[])
+@pytest.mark.parametrize("path", ["/private", "/async-private"])
+def test_decorators_authenticate_without_middleware(
+    clerk_instance: LocalClerkInstance, path: str
+) -> None:
+    token = clerk_instance.session_token("user_nm")
+    assert Client().get(path, **bearer(token)).json()["user_id"] == "user_nm"
+    assert Client().get(path).status_code == 401
+    page = Client().get(path, **PAGE, **browser(clerk_instance, None))
+    assert page.status_code == 307
+
+
+def test_condition(clerk_instance: LocalClerkInstance) -> None:
+    assert Client().get(
+        "/condition", **bearer(clerk_instance.session_token(plans=["u:pro"]))
+    ).json() == {"ok": True}
+    assert Client().get("/condition", **bearer(clerk_instance.session_token())).status_code == 403
+
+
+# ------------------------------------------------------------------ class-based views
+def test_mixins(clerk_instance: LocalClerkInstance) -> None:
+    reader = clerk_instance.session_token(
+        "user_m", org_id="org_1", org_role="org:member", org_permissions=["org:orders:read"]
+    )
+    other = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    client = Client()
+    assert client.get("/cbv/orders", **bearer(reader)).json() == {"orders": [1, 2]}
+    assert client.get("/cbv/orders", **bearer(other)).status_code == 403
+    assert client.get("/cbv/async-members", **bearer(reader)).json() == {"user_id": "user_m"}
+    assert client.get("/cbv/async-members").status_code == 401
+
+
+# ------------------------------------------------------------------ Django REST framework
+def test_drf(clerk_instance: LocalClerkInstance) -> None:
+    client = Client()
+    reader = clerk_instance.session_token(
+        "user_api", org_id="org_1", org_role="org:member", org_permissions=["org:orders:read"]
+    )
+    assert client.get("/api/me", **bearer(reader)).json() == {
+        "user_id": "user_api",
+        "drf_user": "user_api",
+    }
+    missing = client.get("/api/me")
+    assert missing.status_code == 401
+    assert missing["WWW-Authenticate"] == "Bearer"
+    invalid = client.get("/api/me", **bearer(clerk_instance.bad_signature_token()))
+    assert invalid.status_code == 401
+    assert "token-invalid-signature" in invalid.json()["detail"]
+    assert client.get("/api/orders", **bearer(reader)).json() == {"orders": [1, 2]}
+    assert client.get("/api/admins", **bearer(reader)).status_code == 403
+    admin = clerk_instance.session_token(org_id="org_1", org_role="org:admin")
+    assert client.get("/api/admins", **bearer(admin)).json() == {"admin": True}
+    feature = clerk_instance.session_token(features=["u:dashboard"], plans=["u:pro"])
+    assert client.get("/api/feature", **bearer(feature)).json() == {"ok": True}
+    assert client.get("/api/feature", **bearer(reader)).status_code == 403
+
+
+def test_drf_machine_tokens(clerk_instance: LocalClerkInstance, settings: Any) -> None:
+    settings.CLERK = {"clerk": clerk_instance.clerk(accepts_token="any")}
+    key = clerk_instance.api_key("user_k")
+    assert Client().get("/api/me", **bearer(key)).json()["user_id"] == "user_k"
+
+
+# ------------------------------------------------------------------ Django users (optional)
+@pytest.mark.django_db
+def test_django_users(clerk_instance: LocalClerkInstance, settings: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    settings.CLERK = {**settings.CLERK, "django_users": True}
+    token = clerk_instance.session_token("user_orm", claims={"email": "someone@example.test"})
+    client = Client()
+    assert client.get("/whoami-user", **bearer(token)).json() == {
+        "username": "user_orm",
+        "authenticated": True,
+    }
+    assert client.get("/whoami-user", **bearer(token)).json()["username"] == "user_orm"
+    users = get_user_model().objects.all()
+    assert [u.username for u in users] == ["user_orm"]
+    assert not users[0].has_usable_password()
+    assert users[0].email == ""  # never matched or filled by email
+    assert client.get("/whoami-user").json() == {"username": "", "authenticated": False}
+
+
+# ------------------------------------------------------------------ system checks
+def ids(**overrides: Any) -> set[str]:
+    with override_settings(**overrides):
+        return {m.id for m in run_checks() if m.id and m.id.startswith("clerk.")}
+
+
+def test_system_checks(clerk_instance: LocalClerkInstance, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "CLERK_JWT_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    good = {
+        "publishable_key": clerk_instance.publishable_key,
+        "secret_key": clerk_instance.secret_key,
+    }
+    assert ids(CLERK=good, DEBUG=True) == set()
+    assert "clerk.E003" in ids(CLERK={})
+    assert "clerk.E002" in ids(CLERK={"publishable_key": "pk_test_nope"})
+    assert "clerk.E004" in ids(CLERK={**good, "guard": "tests.django.views.missing"})
+    assert "clerk.W001" in ids(CLERK=good, MIDDLEWARE=[])
+    order = [
+        "clerk_django.middleware.ClerkMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ]
+    assert "clerk.W002" in ids(CLERK={**good, "django_users": True}, MIDDLEWARE=order)
+    assert "clerk.W004" in ids(CLERK=good, DEBUG=False)
+    live = LocalClerkInstance(instance_type="production", frontend_api="clerk.live.test")
+    live_keys = {"publishable_key": live.publishable_key, "secret_key": live.secret_key}
+    assert "clerk.W003" in ids(CLERK=live_keys, DEBUG=True)
+    local_after = [
+        "clerk_django.middleware.ClerkMiddleware",
+        "clerk_django.local.LocalFrontendMiddleware",
+    ]
+    assert "clerk.E005" in ids(CLERK=good, MIDDLEWARE=local_after)
+
+
+def test_misconfiguration_fails_when_the_handler_loads(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    for var in ("CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    settings.CLERK = {"publishable_key": "pk_test_broken"}
+    with pytest.raises(ImproperlyConfigured, match="publishable_key"):
+        Client().get("/")
+
+
+# ------------------------------------------------------------------ hostile tokens (R1, R15)
+@pytest.fixture(scope="module")
+def vector_engines() -> dict[str, Clerk]:
+    if not CASES:
+        pytest.skip("hostile_jwt_tokens.json is not present")
+    return {mode: make_engine(mode) for mode in ("jwks", "pem")}
+
+
+@pytest.mark.parametrize("mode", ["jwks", "pem"])
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_hostile_tokens_never_500(
+    case: dict[str, Any], mode: str, settings: Any, vector_engines: dict[str, Clerk]
+) -> None:
+    settings.CLERK = {"clerk": vector_engines[mode]}
+    client = Client(raise_request_exception=True)
+    token = hostile_token(case)
+    open_response = client.get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    protected = client.get("/private", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert open_response.status_code == 200
+    assert protected.status_code in (200, 401)
+    expected = str((case.get("expect_by_mode") or {}).get(mode, case["expect"])).split(" ")[0]
+    if case["id"] in HEADER_OWS_CASES:
+        expected = "accept"
+    if expected == "reject":
+        assert protected.status_code == 401

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest bench demo demo-django clean
+.PHONY: test lint typecheck pytest bench demo demo-flask demo-django clean
 
 test: lint typecheck pytest
 
@@ -29,6 +29,9 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m example_apps.fastapi_app
+
+demo-flask: $(STAMP)
+	$(BIN)/python -m example_apps.flask_app
 
 demo-django: $(STAMP)
 	$(BIN)/python example_apps/django_app/manage.py migrate --noinput

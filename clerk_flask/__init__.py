@@ -1,0 +1,20 @@
+"""Clerk for Flask: the ``Clerk`` extension, ``get_auth``, ``current_auth`` and decorators."""
+
+try:
+    import flask  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError("clerk_flask needs Flask: pip install 'clerk-integrations[flask]'") from exc
+
+from .decorators import Protect, auth_required, protect
+from .extension import Clerk, get_auth, get_request_state
+from .globals import current_auth
+
+__all__ = [
+    "Clerk",
+    "Protect",
+    "auth_required",
+    "current_auth",
+    "get_auth",
+    "get_request_state",
+    "protect",
+]

@@ -1,0 +1,197 @@
+"""The Flask extension: ``Clerk(app)`` or ``Clerk()`` + ``init_app(app)``.
+
+Configuration comes from keyword arguments, then ``app.config["CLERK_*"]`` (the ``ClerkOptions`` field
+names upper-cased: ``CLERK_SECRET_KEY``, ``CLERK_AUTHORIZED_PARTIES``, ...), then the environment.
+Also read: ``CLERK_OPTIONS`` (a ready ``ClerkOptions``), ``CLERK_GUARD`` (a callable or dotted path)
+and ``CLERK_LOCAL_FRONTEND`` (a ``clerk_core.testing.LocalFrontendAPI`` to serve).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.utils import import_string
+
+from clerk_core import (
+    AuthObject,
+    AuthResponse,
+    AuthStatus,
+    ClerkOptions,
+    MalformedURLError,
+    ProtectError,
+    RequestState,
+    RequestView,
+    auth_response,
+)
+from clerk_core import Clerk as ClerkEngine
+from clerk_core.testing.frontend import LocalFrontendAPI
+
+__all__ = ["Clerk", "ClerkState", "get_auth", "get_request_state", "render", "request_view"]
+
+_FIELDS = {f.name for f in dataclasses.fields(ClerkOptions) if f.init}
+_EXTRA = {"CLERK_OPTIONS", "CLERK_GUARD", "CLERK_LOCAL_FRONTEND", "CLERK_ENGINE"}
+Guard = Callable[[AuthObject, Any], Any]
+
+
+@dataclasses.dataclass
+class ClerkState:
+    """What ``app.extensions["clerk"]`` holds."""
+
+    engine: ClerkEngine
+    guard: Guard | None
+    local_frontend: LocalFrontendAPI | None
+
+
+def request_view() -> RequestView:
+    """The framework-neutral view of the current Flask request (the raw path when available)."""
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if isinstance(raw, str) and raw.startswith("/"):
+        path = raw
+    else:
+        query = environ.get("QUERY_STRING", "")
+        path = request.script_root + request.path + (f"?{query}" if query else "")
+    url = f"{request.scheme}://{request.host}{path}"
+    return RequestView(request.method, url, dict(request.headers.items()))
+
+
+def render(response: AuthResponse) -> Response:
+    """A core response description as a Flask response, unchanged (repeated headers kept)."""
+    out = Response(response.body, status=response.status)
+    out.headers.clear()
+    for name, value in response.headers:
+        out.headers.add(name, value)
+    return out
+
+
+def _state() -> ClerkState:
+    try:
+        state: ClerkState = current_app.extensions["clerk"]
+    except KeyError:
+        raise RuntimeError(
+            "Clerk is not set up on this app: call Clerk(app) or clerk.init_app(app)."
+        ) from None
+    return state
+
+
+def get_request_state() -> RequestState | None:
+    state: RequestState | None = g.get("_clerk_state")
+    return state
+
+
+def get_auth() -> AuthObject:
+    """The Clerk auth object of the current request (authenticated now if it was not yet)."""
+    auth: AuthObject | None = g.get("_clerk_auth")
+    if auth is None:
+        state = _state().engine.authenticate_request(request_view())
+        auth = _store(state)
+    return auth
+
+
+def _store(state: RequestState) -> AuthObject:
+    auth = state.to_auth()
+    g._clerk_state = state
+    g._clerk_auth = auth
+    return auth
+
+
+def refuse(outcome: ProtectError | RequestState) -> Response:
+    """The shared refusal for the current request."""
+    options = _state().engine.options
+    return render(auth_response(outcome, request_view(), options, state=get_request_state()))
+
+
+def _bad_request() -> Response:
+    body = b'{"error":"bad_request","reason":"malformed-url"}'
+    return Response(body, status=400, content_type="application/json")
+
+
+def _before_request() -> Response | None:
+    state = _state()
+    frontend = state.local_frontend
+    if frontend is not None and frontend.handles(request.path):
+        local = frontend.handle(request_view(), request.get_data())
+        if local is not None:
+            return render(local)
+    view = request_view()
+    request_state = state.engine.authenticate_request(view)
+    if request_state.status is AuthStatus.HANDSHAKE:
+        return render(auth_response(request_state, view, state.engine.options))
+    auth = _store(request_state)
+    if state.guard is not None:
+        try:
+            result = current_app.ensure_sync(state.guard)(auth, request)
+        except ProtectError as exc:
+            return render(auth_response(exc, view, state.engine.options, state=request_state))
+        except MalformedURLError:
+            return _bad_request()
+        if isinstance(result, Response):
+            return result
+    return None
+
+
+def _after_request(response: Response) -> Response:
+    state = get_request_state()
+    if state is not None:
+        for name, value in state.headers:
+            response.headers.add(name, value)
+    return response
+
+
+class Clerk:
+    """Clerk for a Flask app. One object can serve several apps (``init_app``)."""
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        options: ClerkOptions | None = None,
+        guard: Guard | str | None = None,
+        clerk: ClerkEngine | None = None,
+        local_frontend: LocalFrontendAPI | None = None,
+        **option_fields: Any,
+    ) -> None:
+        unknown = set(option_fields) - _FIELDS
+        if unknown:
+            raise TypeError(f"unknown Clerk option(s): {', '.join(sorted(unknown))}")
+        self._options = options
+        self._guard = guard
+        self._engine = clerk
+        self._local_frontend = local_frontend
+        self._fields = option_fields
+        if app is not None:
+            self.init_app(app)
+
+    def _options_for(self, app: Flask) -> ClerkOptions:
+        options = self._options or app.config.get("CLERK_OPTIONS")
+        if options is not None:
+            return options
+        from_config = {
+            key[len("CLERK_") :].lower(): value
+            for key, value in app.config.items()
+            if key.startswith("CLERK_")
+            and key not in _EXTRA
+            and key[len("CLERK_") :].lower() in _FIELDS
+        }
+        return ClerkOptions.from_env(**{**from_config, **self._fields})
+
+    def init_app(self, app: Flask) -> None:
+        engine = (
+            self._engine or app.config.get("CLERK_ENGINE") or ClerkEngine(self._options_for(app))
+        )
+        guard = self._guard if self._guard is not None else app.config.get("CLERK_GUARD")
+        if isinstance(guard, str):
+            guard = import_string(guard)
+        local = self._local_frontend or app.config.get("CLERK_LOCAL_FRONTEND")
+        app.extensions["clerk"] = ClerkState(engine=engine, guard=guard, local_frontend=local)
+        app.before_request(_before_request)
+        app.after_request(_after_request)
+
+        @app.context_processor
+        def _clerk_context() -> dict[str, Any]:
+            from .globals import current_auth
+
+            return {"current_auth": current_auth}

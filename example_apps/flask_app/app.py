@@ -1,0 +1,109 @@
+"""A small but real Flask app protected by Clerk (the same app as the FastAPI and Django examples).
+
+With ``CLERK_PUBLISHABLE_KEY`` and ``CLERK_SECRET_KEY`` it uses your Clerk application; without them,
+the local Clerk instance of ``clerk_core.testing``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Flask, jsonify, render_template
+
+from clerk_core import AuthObject, Clerk, ClerkOptions, create_route_matcher
+from clerk_core.testing.frontend import PAGE_STYLE, LocalFrontendAPI, banner_html
+from clerk_flask import Clerk as ClerkExtension
+from clerk_flask import auth_required, current_auth, protect
+
+__all__ = ["create_app"]
+
+ORDERS = [
+    {"id": "ord_1001", "item": "Espresso machine", "total": 349.0},
+    {"id": "ord_1002", "item": "Grinder", "total": 129.5},
+]
+is_admin_area = create_route_matcher(["/admin(.*)"])
+
+
+def guard(auth: AuthObject, request: Any) -> None:
+    if is_admin_area(request):
+        auth.protect(role="org:admin", unauthorized_url="/no-access")
+
+
+api = Blueprint("api", __name__, url_prefix="/api")
+api.before_request(protect(permission="org:orders:read"))  # every route of the blueprint
+
+
+@api.get("/orders")
+def orders() -> Any:
+    return jsonify(organization=current_auth.org_id, orders=ORDERS)
+
+
+def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None = None) -> Flask:
+    env = os.environ if environ is None else environ
+    real = bool(env.get("CLERK_PUBLISHABLE_KEY") and env.get("CLERK_SECRET_KEY")) and clerk is None
+    frontend: LocalFrontendAPI | None = None
+    if real:
+        clerk = Clerk(ClerkOptions.from_env(env))
+    elif clerk is None:
+        frontend = LocalFrontendAPI(app_name="the Flask example", environ=env)
+        clerk = Clerk(frontend.options())
+    options = clerk.options
+
+    app = Flask(__name__)
+    ClerkExtension(app, clerk=clerk, guard=guard, local_frontend=frontend)
+    app.register_blueprint(api)
+
+    @app.context_processor
+    def layout() -> dict[str, Any]:
+        return {
+            "banner": banner_html() if frontend else "",
+            "page_style": PAGE_STYLE,
+            "frontend_api": options.frontend_api,
+            "publishable_key": options.publishable_key,
+        }
+
+    @app.get("/")
+    def home() -> str:
+        return render_template("home.html")
+
+    @app.get("/dashboard")
+    @auth_required
+    def dashboard() -> str:
+        claims = current_auth.session_claims or {}
+        return render_template("dashboard.html", name=claims.get("name") or current_auth.user_id)
+
+    @app.get("/admin")
+    def admin() -> str:
+        return render_template("admin.html")
+
+    @app.get("/no-access")
+    def no_access() -> tuple[str, int]:
+        return render_template("no_access.html"), 403
+
+    @app.get("/me")
+    def me() -> Any:
+        fields = (
+            "is_authenticated",
+            "token_type",
+            "user_id",
+            "session_id",
+            "org_id",
+            "org_role",
+            "org_slug",
+            "org_permissions",
+        )
+        return jsonify({name: getattr(current_auth, name) for name in fields})
+
+    if real:
+
+        @app.get("/sign-in")
+        def sign_in() -> str:
+            return render_template("sign_in.html")
+
+        @app.post("/sign-out")
+        def sign_out() -> str:
+            return render_template("sign_out.html")
+
+    return app

@@ -1,0 +1,81 @@
+"""The Flask example app with the local Clerk instance and with real keys."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+pytest.importorskip("flask")
+
+from clerk_core import ClerkConfigurationError
+from clerk_core.testing import LocalClerkInstance
+from example_apps.flask_app import create_app
+
+PAGE = {"sec-fetch-dest": "document", "accept": "text/html"}
+
+
+@pytest.fixture
+def client() -> Any:
+    return create_app({}).test_client()
+
+
+def visit(client: Any, path: str) -> tuple[str, int, str]:
+    url = path
+    response = client.get(url, headers=PAGE)
+    for _ in range(10):
+        if response.status_code not in (302, 303, 307):
+            break
+        url = response.headers["Location"]
+        response = client.get(url, headers=PAGE)
+    return urlsplit(url).path, response.status_code, response.text
+
+
+def sign_in(client: Any, user_id: str) -> None:
+    response = client.post("/sign-in", data={"user_id": user_id, "redirect_url": "/dashboard"})
+    assert response.status_code == 303
+
+
+def test_signed_out_visitor_goes_to_the_local_sign_in_page(client: Any) -> None:
+    path, status, body = visit(client, "/dashboard")
+    assert (path, status) == ("/sign-in", 200)
+    assert "Sign in as Max Member" in body
+
+
+def test_member_journey(client: Any) -> None:
+    visit(client, "/")
+    sign_in(client, "user_member")
+    path, status, body = visit(client, "/dashboard")
+    assert (path, status) == ("/dashboard", 200)
+    assert "Hello, Max Member!" in body
+    assert "Local Clerk instance" in body
+    assert visit(client, "/admin")[:2] == ("/no-access", 403)
+    orders = client.get("/api/orders")
+    assert (orders.status_code, orders.json["organization"]) == (200, "org_acme")
+    client.post("/sign-out")
+    assert client.get("/api/orders").status_code == 401
+
+
+def test_admin_and_solo(client: Any) -> None:
+    visit(client, "/")
+    sign_in(client, "user_admin")
+    assert visit(client, "/admin")[:2] == ("/admin", 200)
+    client.post("/sign-out")
+    sign_in(client, "user_solo")
+    assert client.get("/api/orders").status_code == 403
+
+
+def test_live_keys_are_refused() -> None:
+    with pytest.raises(ClerkConfigurationError, match="live"):
+        create_app({"CLERK_PUBLISHABLE_KEY": "pk_live_Y2xlcmsuY2xlcmsuZGV2JA"})
+
+
+def test_real_keys_load_clerk_js() -> None:
+    instance = LocalClerkInstance(instance_type="production", frontend_api="clerk.flask.test")
+    app = create_app(
+        {"CLERK_PUBLISHABLE_KEY": instance.publishable_key, "CLERK_SECRET_KEY": instance.secret_key}
+    )
+    body = app.test_client().get("/sign-in").text
+    assert "https://clerk.flask.test/npm/@clerk/clerk-js@5/dist/clerk.browser.js" in body
+    assert "Local Clerk instance" not in body

@@ -1,0 +1,275 @@
+"""clerk_flask through Flask's test client."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from flask import Blueprint, Flask, jsonify, render_template_string, request
+
+from clerk_core import AuthObject, Clerk, ClerkConfigurationError, create_route_matcher
+from clerk_core.testing import LocalClerkInstance
+from clerk_flask import Clerk as ClerkExtension
+from clerk_flask import auth_required, current_auth, get_auth, protect
+from tests.core.test_vectors import CASES, HEADER_OWS_CASES, hostile_token, make_engine
+
+PAGE = {"sec-fetch-dest": "document", "accept": "text/html"}
+is_guarded = create_route_matcher(["/guarded(.*)"])
+
+
+def guard(auth: AuthObject, req: Any) -> Any:
+    if req.path == "/maintenance":
+        return app_response("down", 503)
+    if is_guarded(req):
+        auth.protect(role="org:admin")
+    return None
+
+
+def app_response(body: str, status: int) -> Any:
+    from flask import Response
+
+    return Response(body, status=status)
+
+
+def create_app(engine: Clerk, **config: Any) -> Flask:
+    """An app factory, as users write them: the extension is created first, bound later."""
+    clerk = ClerkExtension(clerk=engine, guard=guard)
+    app = Flask(__name__)
+    app.config.update(config)
+    clerk.init_app(app)
+
+    @app.get("/")
+    def open_view() -> Any:
+        auth = get_auth()
+        return jsonify(
+            user_id=auth.user_id, proxy=current_auth.user_id, authenticated=auth.is_authenticated
+        )
+
+    @app.get("/private")
+    @auth_required
+    def private() -> Any:
+        return jsonify(user_id=current_auth.user_id)
+
+    @app.get("/async-private")
+    @auth_required
+    async def async_private() -> Any:
+        await asyncio.sleep(0)
+        return jsonify(user_id=current_auth.user_id)
+
+    @app.get("/orders")
+    @protect(permission="org:orders:read")
+    def orders() -> Any:
+        return jsonify(orders=[1, 2])
+
+    @app.get("/admin-redirect")
+    @protect(role="org:admin", unauthorized_url="/no-access")
+    def admin_redirect() -> Any:
+        return jsonify(admin=True)
+
+    @app.get("/condition")
+    @protect(condition=lambda has: has(plan="pro"))
+    def condition() -> Any:
+        return jsonify(ok=True)
+
+    @app.get("/template")
+    def template() -> str:
+        return render_template_string(
+            "{% if current_auth.is_authenticated %}Hello {{ current_auth.user_id }}{% else %}"
+            "Signed out{% endif %}"
+        )
+
+    @app.get("/guarded/page")
+    def guarded() -> Any:
+        return jsonify(ok=True)
+
+    @app.get("/maintenance")
+    def maintenance() -> Any:
+        return jsonify(ok=True)
+
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+    admin.before_request(protect(role="org:admin"))
+
+    @admin.get("/")
+    def admin_home() -> Any:
+        return jsonify(admin=request.path)
+
+    members = Blueprint("members", __name__, url_prefix="/members")
+    members.before_request(auth_required)
+
+    @members.get("/")
+    def members_home() -> Any:
+        return jsonify(member=current_auth.user_id)
+
+    app.register_blueprint(admin)
+    app.register_blueprint(members)
+    return app
+
+
+@pytest.fixture
+def client(clerk_engine: Clerk) -> Any:
+    return create_app(clerk_engine).test_client()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_signed_in(client: Any, clerk_instance: LocalClerkInstance) -> None:
+    token = clerk_instance.session_token("user_f")
+    assert client.get("/", headers=bearer(token)).json == {
+        "user_id": "user_f",
+        "proxy": "user_f",
+        "authenticated": True,
+    }
+    assert client.get("/private", headers=bearer(token)).json == {"user_id": "user_f"}
+    assert client.get("/async-private", headers=bearer(token)).json == {"user_id": "user_f"}
+
+
+def test_response_rules(client: Any, clerk_instance: LocalClerkInstance) -> None:
+    handshake = client.get("/", headers=PAGE)
+    assert handshake.status_code == 307
+    assert handshake.headers["Location"].startswith("https://clerk.local.test/v1/client/handshake?")
+    client.set_cookie("__clerk_db_jwt", clerk_instance.dev_browser_token)
+    client.delete_cookie("__clerk_redirect_count")
+    page = client.get("/private?x=1", headers=PAGE)
+    assert page.status_code == 307
+    assert page.headers["Location"].startswith(
+        "https://accounts.local.test/sign-in?redirect_url=http%3A%2F%2Flocalhost%2Fprivate%3Fx%3D1"
+    )
+    api = client.get("/private")
+    assert (api.status_code, api.json) == (
+        401,
+        {"error": "unauthenticated", "reason": "session-token-and-uat-missing"},
+    )
+    assert api.headers["WWW-Authenticate"] == "Bearer"
+    member = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    forbidden = client.get("/orders", headers=bearer(member))
+    assert (forbidden.status_code, forbidden.json) == (403, {"error": "forbidden"})
+    redirected = client.get("/admin-redirect", headers=bearer(member))
+    assert (redirected.status_code, redirected.headers["Location"]) == (
+        307,
+        "http://localhost/no-access",
+    )
+    assert client.get("/condition", headers=bearer(member)).status_code == 403
+    pro = clerk_instance.session_token(plans=["u:pro"])
+    assert client.get("/condition", headers=bearer(pro)).json == {"ok": True}
+
+
+def test_hide_routes(clerk_instance: LocalClerkInstance) -> None:
+    client = create_app(clerk_instance.clerk(unauthenticated_status=404)).test_client()
+    assert client.get("/private").status_code == 404
+
+
+def test_debug_headers_and_refreshed_cookies(
+    client: Any, clerk_instance: LocalClerkInstance
+) -> None:
+    assert client.get("/").headers["x-clerk-auth-status"] == "signed-out"
+    s = clerk_instance.cookie_suffix
+    cookies = {
+        f"__session_{s}": clerk_instance.expired_token("user_r"),
+        f"__client_uat_{s}": "1",
+        f"__clerk_db_jwt_{s}": clerk_instance.dev_browser_token,
+        clerk_instance.refresh_cookie_name: clerk_instance.refresh_token("user_r"),
+    }
+    for name, value in cookies.items():
+        client.set_cookie(name, value)
+    response = client.get("/private")
+    assert response.json == {"user_id": "user_r"}
+    set_cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith(f"__session_{s}=") for c in set_cookies)
+    assert any(c.startswith(f"__client_uat_{s}=") for c in set_cookies)
+
+
+def test_blueprints(client: Any, clerk_instance: LocalClerkInstance) -> None:
+    member = clerk_instance.session_token("user_b", org_id="org_1", org_role="org:member")
+    admin = clerk_instance.session_token(org_id="org_1", org_role="org:admin")
+    assert client.get("/admin/", headers=bearer(member)).status_code == 403
+    assert client.get("/admin/", headers=bearer(admin)).json == {"admin": "/admin/"}
+    assert client.get("/members/").status_code == 401
+    assert client.get("/members/", headers=bearer(member)).json == {"member": "user_b"}
+
+
+def test_guard(client: Any, clerk_instance: LocalClerkInstance) -> None:
+    member = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    assert client.get("/guarded/page", headers=bearer(member)).status_code == 403
+    assert client.get("/maintenance").status_code == 503
+    bad = client.get("/guarded/%zz", environ_overrides={"RAW_URI": "/guarded/%zz"})
+    assert bad.status_code == 400
+
+
+def test_current_auth_in_templates(client: Any, clerk_instance: LocalClerkInstance) -> None:
+    assert client.get("/template").text == "Signed out"
+    assert client.get("/template", headers=bearer(clerk_instance.session_token("user_t"))).text == (
+        "Hello user_t"
+    )
+
+
+def test_configuration_from_app_config(
+    clerk_instance: LocalClerkInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    app = Flask(__name__)
+    app.config.update(
+        CLERK_PUBLISHABLE_KEY=clerk_instance.publishable_key,
+        CLERK_SECRET_KEY=clerk_instance.secret_key,
+        CLERK_AUTHORIZED_PARTIES=["https://a.example"],
+    )
+    ClerkExtension(app, clock_skew=10)  # keyword arguments win over app.config
+    options = app.extensions["clerk"].engine.options
+    assert (options.frontend_api, options.authorized_parties, options.clock_skew) == (
+        "clerk.local.test",
+        ("https://a.example",),
+        10.0,
+    )
+    broken = Flask(__name__)
+    broken.config.update(CLERK_PUBLISHABLE_KEY="pk_test_broken", CLERK_SECRET_KEY="sk_test_x")
+    with pytest.raises(ClerkConfigurationError):
+        ClerkExtension(broken)
+    with pytest.raises(TypeError, match="unknown Clerk option"):
+        ClerkExtension(secret_kye="x")
+
+
+def test_one_extension_many_apps(clerk_engine: Clerk, clerk_instance: LocalClerkInstance) -> None:
+    clerk = ClerkExtension(clerk=clerk_engine)
+    apps = [Flask(f"app{i}") for i in range(2)]
+    for app in apps:
+        clerk.init_app(app)
+        app.add_url_rule("/", "me", lambda: jsonify(user_id=current_auth.user_id))
+    token = clerk_instance.session_token("user_multi")
+    for app in apps:
+        assert app.test_client().get("/", headers=bearer(token)).json == {"user_id": "user_multi"}
+    assert not hasattr(clerk, "app")
+
+
+def test_get_auth_without_the_extension() -> None:
+    app = Flask(__name__)
+    with app.test_request_context("/"), pytest.raises(RuntimeError, match="Clerk is not set up"):
+        get_auth()
+
+
+@pytest.fixture(scope="module")
+def vector_clients() -> dict[str, Any]:
+    if not CASES:
+        pytest.skip("hostile_jwt_tokens.json is not present")
+    return {mode: create_app(make_engine(mode)).test_client() for mode in ("jwks", "pem")}
+
+
+@pytest.mark.parametrize("mode", ["jwks", "pem"])
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_hostile_tokens_never_500(
+    case: dict[str, Any], mode: str, vector_clients: dict[str, Any]
+) -> None:
+    client = vector_clients[mode]
+    token = hostile_token(case)
+    # Straight into the WSGI environ: Werkzeug's test client refuses some of these values itself.
+    environ = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get("/", environ_overrides=environ).status_code == 200
+    protected = client.get("/private", environ_overrides=environ)
+    assert protected.status_code in (200, 401)
+    expected = str((case.get("expect_by_mode") or {}).get(mode, case["expect"])).split(" ")[0]
+    if case["id"] in HEADER_OWS_CASES:
+        expected = "accept"
+    if expected == "reject":
+        assert protected.status_code == 401

@@ -32,6 +32,15 @@ from .redirects import is_allowed_redirect, safe_redirect_url
 from .request import RequestView, parse_authorization, parse_cookie_header
 from .responses import AuthResponse, auth_response, is_page_request, sign_in_redirect_url
 from .routes import RouteMatcher, create_route_matcher, normalize_path
+from .webhooks import (
+    MemoryIdempotencyStore,
+    WebhookEvent,
+    WebhookRouter,
+    WebhookVerifier,
+    handle_webhook,
+    handle_webhook_async,
+    verify_webhook,
+)
 
 __all__ = [
     "AuthErrorReason",
@@ -45,6 +54,7 @@ __all__ = [
     "ClerkOptions",
     "MachineAuth",
     "MalformedURLError",
+    "MemoryIdempotencyStore",
     "ProtectError",
     "RequestState",
     "RequestView",
@@ -55,11 +65,16 @@ __all__ = [
     "TokenVerificationErrorReason",
     "Unauthenticated",
     "Unauthorized",
+    "WebhookEvent",
+    "WebhookRouter",
     "WebhookVerificationError",
+    "WebhookVerifier",
     "__version__",
     "auth_response",
     "cookie_suffix",
     "create_route_matcher",
+    "handle_webhook",
+    "handle_webhook_async",
     "has_authorization",
     "is_allowed_redirect",
     "is_page_request",
@@ -69,4 +84,5 @@ __all__ = [
     "parse_publishable_key",
     "safe_redirect_url",
     "sign_in_redirect_url",
+    "verify_webhook",
 ]

@@ -108,7 +108,19 @@ class ClerkAPIError(ClerkError):
 
 
 class WebhookVerificationError(ClerkError):
-    """A webhook delivery failed verification (headers, timestamp or signature)."""
+    """A webhook delivery failed verification (headers, timestamp, signature, size or payload).
+
+    ``reason`` is a stable code (``missing-headers``, ``invalid-timestamp``, ``timestamp-too-old``,
+    ``timestamp-too-new``, ``no-matching-signature``, ``body-too-large``, ``invalid-payload``);
+    ``status_code`` is what an endpoint answers (400, or 413 for an oversized body).
+    """
+
+    def __init__(
+        self, message: str, *, reason: str = "invalid-webhook", status_code: int = 400
+    ) -> None:
+        self.reason = reason
+        self.status_code = status_code
+        super().__init__(message)
 
 
 class ProtectError(ClerkError):

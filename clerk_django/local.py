@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest
 
 from ._http import render, request_view
@@ -42,5 +42,6 @@ class LocalFrontendMiddleware:
         return render(response) if response is not None else self.get_response(request)
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        response = self._local(request)
+        # The local frontend may call webhook handlers that use the ORM: run it off the event loop.
+        response = await sync_to_async(self._local)(request)
         return render(response) if response is not None else await self.get_response(request)

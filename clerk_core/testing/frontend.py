@@ -23,7 +23,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -128,6 +128,10 @@ class LocalFrontendAPI:
         self.app_name = app_name
         self._clients: dict[str, _Client] = {}
         self._lock = threading.Lock()
+        self._known_users: set[str] = set()
+        self.webhook_sink: Callable[[bytes, dict[str, str]], Any] | None = None
+        """Receives signed ``user.created`` / ``user.updated`` deliveries when test users sign in,
+        as Clerk would send them to your webhook endpoint: ``sink(body, headers)``."""
 
     def __repr__(self) -> str:
         return f"LocalFrontendAPI(users={list(self.users)!r})"
@@ -227,6 +231,7 @@ class LocalFrontendAPI:
         client = _Client(user, "sess_" + secrets.token_hex(10), int(time.time()) - 1)
         with self._lock:
             self._clients[client_id] = client
+        self._deliver_user_event(user)
         headers = [
             ("set-cookie", c) for c in self._session_cookies(request, client, suffixed=False)
         ]
@@ -236,6 +241,20 @@ class LocalFrontendAPI:
         )
         headers.append(("location", self._back_to(request, form.get("redirect_url"))))
         return AuthResponse(303, headers)
+
+    def _deliver_user_event(self, user: TestUser) -> None:
+        sink = self.webhook_sink
+        if sink is None:
+            return
+        with self._lock:
+            event_type = "user.updated" if user.user_id in self._known_users else "user.created"
+            self._known_users.add(user.user_id)
+        first, _, last = user.name.partition(" ")
+        data = self.instance.user_payload(
+            user.user_id, first_name=first, last_name=last, email=user.email
+        )
+        body, headers = self.instance.sign_webhook(event_type, data)
+        sink(body, headers)
 
     def _sign_out(self, request: RequestView) -> AuthResponse:
         client_id = request.cookies.get(_CLIENT_COOKIE)

@@ -152,6 +152,7 @@ class LocalClerkInstance:
         self._refresh_tokens: dict[str, tuple[str, dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self.dev_browser_token = "dvb_" + secrets.token_hex(12)
+        self.webhook_signing_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
     def __repr__(self) -> str:
         return f"LocalClerkInstance(frontend_api={self.frontend_api!r}, kid={self.kid!r})"
@@ -188,6 +189,7 @@ class LocalClerkInstance:
             "publishable_key": self.publishable_key,
             "api_url": self.api_url,
             "authorized_parties": self.authorized_parties,
+            "webhook_signing_secret": self.webhook_signing_secret,
         }
         if networkless:
             values["jwt_key"] = self.public_key_pem()
@@ -455,6 +457,73 @@ class LocalClerkInstance:
         with self._lock:
             self._refresh_tokens[secret] = (user_id, dict(session_kwargs))
         return secret
+
+    # ------------------------------------------------------------------ webhooks
+    def webhook_event(self, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A Clerk event body: ``{"data": ..., "object": "event", "type": ..., ...}``."""
+        return {
+            "data": dict(data),
+            "event_attributes": {"http_request": {"client_ip": "127.0.0.1", "user_agent": "local"}},
+            "instance_id": "ins_" + self.kid.removeprefix("ins_"),
+            "object": "event",
+            "timestamp": int(self.clock() * 1000),
+            "type": event_type,
+        }
+
+    def sign_webhook(
+        self,
+        event_type: str,
+        data: Mapping[str, Any],
+        *,
+        msg_id: str | None = None,
+        timestamp: int | None = None,
+        secret: str | None = None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """A delivery signed as Clerk (Svix) signs it: ``(body, headers)`` for your endpoint."""
+        from datetime import datetime, timezone
+
+        from standardwebhooks.webhooks import Webhook
+
+        body = json.dumps(self.webhook_event(event_type, data), separators=(",", ":"))
+        msg_id = msg_id or "msg_" + secrets.token_hex(12)
+        ts = int(self.clock()) if timestamp is None else timestamp
+        signer = Webhook(secret or self.webhook_signing_secret)
+        signature = signer.sign(msg_id, datetime.fromtimestamp(ts, tz=timezone.utc), body)
+        headers = {
+            "svix-id": msg_id,
+            "svix-timestamp": str(ts),
+            "svix-signature": signature,
+            "content-type": "application/json",
+        }
+        return body.encode("utf-8"), headers
+
+    def user_payload(
+        self,
+        user_id: str = "user_test",
+        *,
+        first_name: str = "Test",
+        last_name: str = "User",
+        email: str = "test@example.test",
+    ) -> dict[str, Any]:
+        """The ``data`` of a ``user.created`` / ``user.updated`` event (the fields most apps read)."""
+        email_id = "idn_" + user_id.removeprefix("user_")
+        return {
+            "id": user_id,
+            "object": "user",
+            "first_name": first_name,
+            "last_name": last_name,
+            "username": None,
+            "image_url": "",
+            "primary_email_address_id": email_id,
+            "email_addresses": [
+                {"id": email_id, "object": "email_address", "email_address": email}
+            ],
+            "public_metadata": {},
+            "private_metadata": {},
+            "unsafe_metadata": {},
+            "created_at": int(self.clock() * 1000),
+            "updated_at": int(self.clock() * 1000),
+        }
 
     # ------------------------------------------------------------------ requests
     def cookies(

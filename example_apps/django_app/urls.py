@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.urls import path
 
+from clerk_django.webhooks import webhook_view
+
 from .shop import api, views
+from .shop.webhooks import router as webhook_router
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +14,7 @@ urlpatterns = [
     path("no-access", views.no_access, name="no-access"),
     path("me", views.me, name="me"),
     path("api/orders", api.Orders.as_view(), name="orders"),
+    path("api/webhooks/clerk", webhook_view(webhook_router), name="clerk-webhooks"),
     path("sign-in", views.sign_in, name="sign-in"),  # real keys only: the local instance serves it
     path("sign-out", views.sign_out, name="sign-out"),
 ]

@@ -23,12 +23,21 @@ from fastapi import Depends, FastAPI, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.requests import HTTPConnection
 
-from clerk_core import AuthObject, Clerk, ClerkOptions, create_route_matcher
+from clerk_core import (
+    AuthObject,
+    Clerk,
+    ClerkOptions,
+    WebhookVerifier,
+    create_route_matcher,
+    handle_webhook,
+)
 from clerk_core.testing.frontend import PAGE_STYLE, LocalFrontendAPI, banner_html
 from clerk_starlette import ClerkMiddleware, get_auth
 from clerk_starlette.fastapi import Protect, require_auth
 from clerk_starlette.fastapi import get_auth as auth_dependency
 from clerk_starlette.local import LocalFrontendMiddleware
+from clerk_starlette.webhooks import webhook_api_router
+from example_apps._users import UserTable, user_sync_router
 
 __all__ = ["create_app"]
 
@@ -112,6 +121,19 @@ def create_app(
 
     app = FastAPI(title="clerk-integrations FastAPI example")
     app.state.clerk = clerk
+    users = UserTable(env.get("EXAMPLE_DB", ":memory:"))
+    app.state.users = users
+    if options.webhook_signing_secret:
+        # Clerk -> /api/webhooks/clerk keeps the local user table in step (user.created/updated/deleted).
+        webhooks = user_sync_router(users)
+        verifier = WebhookVerifier(
+            options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes
+        )
+        app.include_router(webhook_api_router(webhooks, verifier=verifier))
+        if frontend is not None:  # the local instance delivers user events as Clerk would
+            frontend.webhook_sink = lambda body, headers: handle_webhook(
+                body, headers, webhooks, verifier
+            )
     app.add_middleware(ClerkMiddleware, clerk=clerk, guard=guard)
     if frontend is not None:
         app.add_middleware(LocalFrontendMiddleware, frontend=frontend)  # outermost: runs first
@@ -129,7 +151,15 @@ def create_app(
             if auth.org_id
             else "<p>No active organization.</p>"
         )
-        body = f'<p id="greeting">Hello, {html.escape(_display_name(auth))}!</p>{org}'
+        row = users.get(auth.user_id)
+        synced = (
+            f'<p id="synced">Synced from Clerk webhooks: {html.escape(row["email"] or "")} '
+            f"({html.escape(row['first_name'] or '')} {html.escape(row['last_name'] or '')})</p>"
+            if row
+            else '<p id="synced">Not in the local user table yet: point a Clerk webhook at '
+            "/api/webhooks/clerk.</p>"
+        )
+        body = f'<p id="greeting">Hello, {html.escape(_display_name(auth))}!</p>{org}{synced}'
         return _page("Dashboard", body, local=local, auth=auth)
 
     @app.get("/admin", response_class=HTMLResponse)

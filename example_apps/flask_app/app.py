@@ -12,10 +12,19 @@ from typing import Any
 
 from flask import Blueprint, Flask, jsonify, render_template
 
-from clerk_core import AuthObject, Clerk, ClerkOptions, create_route_matcher
+from clerk_core import (
+    AuthObject,
+    Clerk,
+    ClerkOptions,
+    WebhookVerifier,
+    create_route_matcher,
+    handle_webhook,
+)
 from clerk_core.testing.frontend import PAGE_STYLE, LocalFrontendAPI, banner_html
 from clerk_flask import Clerk as ClerkExtension
 from clerk_flask import auth_required, current_auth, protect
+from clerk_flask.webhooks import webhook_blueprint
+from example_apps._users import UserTable, user_sync_router
 
 __all__ = ["create_app"]
 
@@ -54,6 +63,19 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
     app = Flask(__name__)
     ClerkExtension(app, clerk=clerk, guard=guard, local_frontend=frontend)
     app.register_blueprint(api)
+    users = UserTable(env.get("EXAMPLE_DB", ":memory:"))
+    app.extensions["users"] = users
+    if options.webhook_signing_secret:
+        # Clerk -> /api/webhooks/clerk keeps the local user table in step.
+        webhooks = user_sync_router(users)
+        verifier = WebhookVerifier(
+            options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes
+        )
+        app.register_blueprint(webhook_blueprint(webhooks, verifier=verifier))
+        if frontend is not None:  # the local instance delivers user events as Clerk would
+            frontend.webhook_sink = lambda body, headers: handle_webhook(
+                body, headers, webhooks, verifier
+            )
 
     @app.context_processor
     def layout() -> dict[str, Any]:
@@ -72,7 +94,11 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
     @auth_required
     def dashboard() -> str:
         claims = current_auth.session_claims or {}
-        return render_template("dashboard.html", name=claims.get("name") or current_auth.user_id)
+        return render_template(
+            "dashboard.html",
+            name=claims.get("name") or current_auth.user_id,
+            synced=users.get(current_auth.user_id),
+        )
 
     @app.get("/admin")
     def admin() -> str:

@@ -125,3 +125,34 @@ def test_real_keys_load_clerk_js_from_the_frontend_api() -> None:
     assert 'src="https://clerk.shop.test/npm/@clerk/clerk-js@5/dist/clerk.browser.js"' in body
     assert instance.publishable_key in body
     assert "Local Clerk instance" not in body
+
+
+def test_sign_in_syncs_the_user_through_webhooks(http: TestClient) -> None:
+    follow(http, "/")
+    sign_in(http, "user_admin")
+    body = follow(http, "/dashboard")[2]
+    assert "Synced from Clerk webhooks: ada@acme.test (Ada Admin)" in body
+
+
+def test_webhook_endpoint_keeps_the_table_in_step() -> None:
+    from clerk_core.testing import LocalFrontendAPI
+
+    frontend = LocalFrontendAPI(environ={})
+    app = create_app({}, frontend=frontend)
+    http = TestClient(app)
+    instance = frontend.instance
+    body, headers = instance.sign_webhook(
+        "user.created", instance.user_payload("user_w", first_name="Wes", email="w@x.test")
+    )
+    assert http.post("/api/webhooks/clerk", content=body, headers=headers).json() == {
+        "status": "ok",
+        "handled": 1,
+    }
+    assert app.state.users.get("user_w")["email"] == "w@x.test"
+    assert http.post("/api/webhooks/clerk", content=body, headers=headers).json() == {
+        "status": "duplicate"
+    }
+    assert http.post("/api/webhooks/clerk", content=body + b" ", headers=headers).status_code == 400
+    body, headers = instance.sign_webhook("user.deleted", {"id": "user_w", "deleted": True})
+    http.post("/api/webhooks/clerk", content=body, headers=headers)
+    assert app.state.users.get("user_w") is None

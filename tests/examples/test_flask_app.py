@@ -79,3 +79,31 @@ def test_real_keys_load_clerk_js() -> None:
     body = app.test_client().get("/sign-in").text
     assert "https://clerk.flask.test/npm/@clerk/clerk-js@5/dist/clerk.browser.js" in body
     assert "Local Clerk instance" not in body
+
+
+def test_sign_in_syncs_the_user_through_webhooks(client: Any) -> None:
+    visit(client, "/")
+    sign_in(client, "user_member")
+    assert (
+        "Synced from Clerk webhooks: max@acme.test (Max Member)" in visit(client, "/dashboard")[2]
+    )
+
+
+def test_webhook_endpoint_keeps_the_table_in_step() -> None:
+    app = create_app({})
+    client = app.test_client()
+    instance = app.extensions["clerk"].local_frontend.instance
+    body, headers = instance.sign_webhook(
+        "user.created", instance.user_payload("user_w", first_name="Wes", email="w@x.test")
+    )
+    assert client.post("/api/webhooks/clerk", data=body, headers=headers).json == {
+        "status": "ok",
+        "handled": 1,
+    }
+    assert app.extensions["users"].get("user_w")["first_name"] == "Wes"
+    assert client.post("/api/webhooks/clerk", data=body, headers=headers).json == {
+        "status": "duplicate"
+    }
+    body, headers = instance.sign_webhook("user.deleted", {"id": "user_w", "deleted": True})
+    client.post("/api/webhooks/clerk", data=body, headers=headers)
+    assert app.extensions["users"].get("user_w") is None

@@ -8,6 +8,8 @@ from urllib.parse import urlencode, urlsplit
 from django.contrib.auth import get_user_model
 from django.test import Client, TestCase
 
+from .models import SyncedUser
+
 PAGE = {"HTTP_SEC_FETCH_DEST": "document", "HTTP_ACCEPT": "text/html"}
 
 
@@ -57,6 +59,38 @@ class LocalInstanceJourney(TestCase):
         self.assertEqual(orders.json()["organization"], "org_acme")
         self.client.post("/sign-out")
         self.assertEqual(self.client.get("/api/orders").status_code, 401)
+
+    def test_sign_in_syncs_the_user_through_the_webhook_endpoint(self) -> None:
+        self.visit("/")
+        self.sign_in("user_admin")
+        body = self.visit("/dashboard")[2]
+        self.assertIn("Synced from Clerk webhooks: ada@acme.test (Ada Admin)", body)
+        self.assertTrue(SyncedUser.objects.filter(clerk_id="user_admin").exists())
+
+    def test_webhook_endpoint(self) -> None:
+        from django.conf import settings
+
+        instance = settings.CLERK["local_frontend"].instance
+        data = instance.user_payload("user_hook", first_name="Hook", email="hook@example.test")
+        body, headers = instance.sign_webhook("user.created", data)
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+        response = self.client.post(
+            "/api/webhooks/clerk", body, content_type="application/json", **meta
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(SyncedUser.objects.get(clerk_id="user_hook").email, "hook@example.test")
+        replay = self.client.post(
+            "/api/webhooks/clerk", body, content_type="application/json", **meta
+        )
+        self.assertEqual(replay.json(), {"status": "duplicate"})
+        bad = self.client.post(
+            "/api/webhooks/clerk", body + b" ", content_type="application/json", **meta
+        )
+        self.assertEqual(bad.status_code, 400)
+        body, headers = instance.sign_webhook("user.deleted", {"id": "user_hook", "deleted": True})
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+        self.client.post("/api/webhooks/clerk", body, content_type="application/json", **meta)
+        self.assertFalse(SyncedUser.objects.filter(clerk_id="user_hook").exists())
 
     def test_admin_sees_the_admin_area(self) -> None:
         self.visit("/")

@@ -10,6 +10,8 @@ from clerk_core import ClerkOptions
 from clerk_django import get_auth
 from clerk_django.decorators import auth_required
 
+from .models import SyncedUser
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/home.html")
@@ -24,6 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "name": claims.get("name") or request.auth.user_id,
             "django_user": request.user,
+            "synced": SyncedUser.objects.filter(clerk_id=request.auth.user_id).first(),
         },
     )
 

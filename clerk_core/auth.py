@@ -11,10 +11,13 @@ type first. None of them shows the raw token in ``repr()``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .authorization import decode_org_claims, has_authorization
-from .errors import Unauthenticated, Unauthorized
+from .errors import ClerkError, Unauthenticated, Unauthorized
+
+if TYPE_CHECKING:
+    from .clerk import Clerk
 
 __all__ = ["AuthObject", "MachineAuth", "SessionAuth", "SignedOutAuth"]
 
@@ -104,8 +107,11 @@ class SessionAuth(_AuthBase):
     token_type = "session_token"
     is_authenticated = True
 
-    def __init__(self, claims: Mapping[str, Any], token: str) -> None:
+    def __init__(
+        self, claims: Mapping[str, Any], token: str, *, clerk: Clerk | None = None
+    ) -> None:
         self._token = token
+        self._clerk = clerk
         self.session_claims = claims
         self.user_id = claims.get("sub")
         self.session_id = claims.get("sid")
@@ -152,13 +158,36 @@ class SessionAuth(_AuthBase):
         except Exception:  # has() never raises: fail closed
             return False
 
-    def get_token(self, template: str | None = None) -> str | None:
-        """The raw session token. Templates need the Backend API client (not yet available)."""
-        if template is not None:
-            raise NotImplementedError(
-                "get_token(template=...) needs the Backend API client, which is not available yet."
+    def get_token(
+        self, template: str | None = None, *, expires_in_seconds: int | None = None
+    ) -> str | None:
+        """The raw session token; or, with a JWT ``template`` or ``expires_in_seconds``, a new token
+        minted by the Backend API (``POST /v1/sessions/{sid}/tokens[/{template}]``)."""
+        if template is None and expires_in_seconds is None:
+            return self._token
+        token = self._api_needed().backend_api.sessions.create_token(
+            self.session_id or "", template=template, expires_in_seconds=expires_in_seconds
+        )
+        return token.jwt
+
+    async def aget_token(
+        self, template: str | None = None, *, expires_in_seconds: int | None = None
+    ) -> str | None:
+        """``get_token`` for async code."""
+        if template is None and expires_in_seconds is None:
+            return self._token
+        token = await self._api_needed().backend_api_async.sessions.create_token(
+            self.session_id or "", template=template, expires_in_seconds=expires_in_seconds
+        )
+        return token.jwt
+
+    def _api_needed(self) -> Clerk:
+        if self._clerk is None:
+            raise ClerkError(
+                "Minting a token needs the Backend API: use the auth object of a request that a "
+                "Clerk engine authenticated."
             )
-        return self._token
+        return self._clerk
 
 
 class MachineAuth(_AuthBase):

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from . import __about__
 from .auth import AuthObject, MachineAuth, SessionAuth, SignedOutAuth
 from .authorization import decode_org_claims
+from .backend_api import AsyncBackendAPI, BackendAPI
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
 from .keys import CLERK_API_VERSION_HEADER, JWKSCache, KeySource, NoKeySource, PEMKeySource
@@ -43,6 +44,7 @@ from .tokens import (
     is_oauth_jwt,
     verify_signature,
 )
+from .users import MemoryUserCache, UserCache
 
 __all__ = ["AuthErrorReason", "AuthStatus", "Clerk", "RequestState"]
 
@@ -95,6 +97,7 @@ class RequestState:
     __slots__ = (
         "_auth",
         "_claims",
+        "_engine",
         "_machine",
         "headers",
         "message",
@@ -125,6 +128,7 @@ class RequestState:
         self._claims = claims
         self._machine = machine
         self._auth: AuthObject | None = None
+        self._engine: Clerk | None = None
 
     def __repr__(self) -> str:
         return (
@@ -173,7 +177,7 @@ class RequestState:
             claims = self._claims or {}
             if treat_pending_as_signed_out and claims.get("sts") == "pending":
                 return SignedOutAuth(session_status="pending", reason=self.reason)
-            return SessionAuth(claims, self.token or "")
+            return SessionAuth(claims, self.token or "", clerk=self._engine)
         return SignedOutAuth(token_type=self.token_type, reason=self.reason)
 
 
@@ -331,12 +335,45 @@ class Clerk:
         else:
             self.keys = NoKeySource()
         self._memory = _TokenMemory(opts.token_cache_size)
+        self._backend_api: BackendAPI | None = None
+        self._backend_api_async: AsyncBackendAPI | None = None
+        self.user_cache: UserCache = MemoryUserCache()
+        """Where ``current_user`` keeps users between requests (60 s in memory by default)."""
         self._org_patterns = [compile_path(p) for p in opts.organization_patterns]
         self._personal_patterns = [compile_path(p) for p in opts.personal_account_patterns]
         self._warned_azp = False
 
     def __repr__(self) -> str:
         return f"Clerk(frontend_api={self.options.frontend_api!r})"
+
+    @property
+    def backend_api(self) -> BackendAPI:
+        """The sync Backend API client, sharing this engine's HTTP client."""
+        if self._backend_api is None:
+            opts = self.options
+            if self._http_client is None:
+                self._http_client = httpx.Client(follow_redirects=False)
+                self._owns_http_client = True
+            self._backend_api = BackendAPI(
+                opts.secret_key,
+                api_url=opts.api_url,
+                api_version=opts.api_version,
+                http_client=self._http_client,
+            )
+        return self._backend_api
+
+    @property
+    def backend_api_async(self) -> AsyncBackendAPI:
+        """The async Backend API client."""
+        if self._backend_api_async is None:
+            opts = self.options
+            self._backend_api_async = AsyncBackendAPI(
+                opts.secret_key,
+                api_url=opts.api_url,
+                api_version=opts.api_version,
+                http_client=self._async_http_client,
+            )
+        return self._backend_api_async
 
     def close(self) -> None:
         """Close the HTTP clients this engine created (clients passed in stay open)."""
@@ -364,13 +401,14 @@ class Clerk:
             accepts_token = normalise_accepts_token(accepts_token)
         token = parse_authorization(request.headers.get("authorization"))
         fast, digest = self._fast_path(token, accepts_token)
-        if fast is not None:
-            return fast
-        try:
-            return self._run_sync(self._flow(request, accepts_token, token, digest))
-        except Exception:
-            logger.exception("Unexpected error while authenticating a request")
-            return self._unexpected()
+        if fast is None:
+            try:
+                fast = self._run_sync(self._flow(request, accepts_token, token, digest))
+            except Exception:
+                logger.exception("Unexpected error while authenticating a request")
+                fast = self._unexpected()
+        fast._engine = self
+        return fast
 
     async def authenticate_request_async(
         self,
@@ -383,13 +421,14 @@ class Clerk:
             accepts_token = normalise_accepts_token(accepts_token)
         token = parse_authorization(request.headers.get("authorization"))
         fast, digest = self._fast_path(token, accepts_token)
-        if fast is not None:
-            return fast
-        try:
-            return await self._run_async(self._flow(request, accepts_token, token, digest))
-        except Exception:
-            logger.exception("Unexpected error while authenticating a request")
-            return self._unexpected()
+        if fast is None:
+            try:
+                fast = await self._run_async(self._flow(request, accepts_token, token, digest))
+            except Exception:
+                logger.exception("Unexpected error while authenticating a request")
+                fast = self._unexpected()
+        fast._engine = self
+        return fast
 
     def verify_token(self, token: str) -> dict[str, Any]:
         """Verify a session token and return its claims; raises :class:`TokenVerificationError`."""

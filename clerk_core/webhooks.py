@@ -33,6 +33,14 @@ from typing import Any, Protocol
 from standardwebhooks.webhooks import Webhook, hmac_data
 
 from .errors import ClerkConfigurationError, WebhookVerificationError
+from .resources import (
+    EmailData,
+    OrganizationData,
+    OrganizationMembershipData,
+    SessionData,
+    SmsData,
+    UserData,
+)
 from .responses import AuthResponse
 
 __all__ = [
@@ -209,175 +217,6 @@ def verify_webhook(
 
 
 # ---------------------------------------------------------------------------------- events
-class _View:
-    """A read-only view of a payload dict that tolerates unknown and missing fields."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self.raw = data
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(id={self.id!r})"
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.raw.get(key, default)
-
-    def _str(self, key: str) -> str | None:
-        value = self.raw.get(key)
-        return value if isinstance(value, str) else None
-
-    def _dict(self, key: str) -> dict[str, Any]:
-        value = self.raw.get(key)
-        return value if isinstance(value, dict) else {}
-
-    @property
-    def id(self) -> str | None:
-        return self._str("id")
-
-
-class UserData(_View):
-    """``user.created`` / ``user.updated`` / ``user.deleted``."""
-
-    @property
-    def first_name(self) -> str | None:
-        return self._str("first_name")
-
-    @property
-    def last_name(self) -> str | None:
-        return self._str("last_name")
-
-    @property
-    def username(self) -> str | None:
-        return self._str("username")
-
-    @property
-    def image_url(self) -> str | None:
-        return self._str("image_url")
-
-    @property
-    def deleted(self) -> bool:
-        return self.raw.get("deleted") is True
-
-    @property
-    def email_addresses(self) -> list[str]:
-        items = self.raw.get("email_addresses")
-        if not isinstance(items, list):
-            return []
-        return [
-            e["email_address"]
-            for e in items
-            if isinstance(e, dict) and isinstance(e.get("email_address"), str)
-        ]
-
-    @property
-    def primary_email_address(self) -> str | None:
-        primary = self.raw.get("primary_email_address_id")
-        items = self.raw.get("email_addresses")
-        if isinstance(items, list):
-            for item in items:
-                if isinstance(item, dict) and item.get("id") == primary:
-                    value = item.get("email_address")
-                    return value if isinstance(value, str) else None
-        return None
-
-    @property
-    def public_metadata(self) -> dict[str, Any]:
-        return self._dict("public_metadata")
-
-    @property
-    def private_metadata(self) -> dict[str, Any]:
-        return self._dict("private_metadata")
-
-    @property
-    def unsafe_metadata(self) -> dict[str, Any]:
-        return self._dict("unsafe_metadata")
-
-
-class OrganizationData(_View):
-    """``organization.*``."""
-
-    @property
-    def name(self) -> str | None:
-        return self._str("name")
-
-    @property
-    def slug(self) -> str | None:
-        return self._str("slug")
-
-    @property
-    def created_by(self) -> str | None:
-        return self._str("created_by")
-
-    @property
-    def public_metadata(self) -> dict[str, Any]:
-        return self._dict("public_metadata")
-
-
-class OrganizationMembershipData(_View):
-    """``organizationMembership.*``."""
-
-    @property
-    def role(self) -> str | None:
-        return self._str("role")
-
-    @property
-    def organization(self) -> OrganizationData:
-        return OrganizationData(self._dict("organization"))
-
-    @property
-    def user_id(self) -> str | None:
-        value = self._dict("public_user_data").get("user_id")
-        return value if isinstance(value, str) else None
-
-    @property
-    def permissions(self) -> list[str]:
-        value = self.raw.get("permissions")
-        return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
-
-
-class SessionData(_View):
-    """``session.*``."""
-
-    @property
-    def user_id(self) -> str | None:
-        return self._str("user_id")
-
-    @property
-    def client_id(self) -> str | None:
-        return self._str("client_id")
-
-    @property
-    def status(self) -> str | None:
-        return self._str("status")
-
-
-class EmailData(_View):
-    """``email.created``."""
-
-    @property
-    def to_email_address(self) -> str | None:
-        return self._str("to_email_address")
-
-    @property
-    def subject(self) -> str | None:
-        return self._str("subject")
-
-    @property
-    def status(self) -> str | None:
-        return self._str("status")
-
-
-class SmsData(_View):
-    """``sms.created``."""
-
-    @property
-    def to_phone_number(self) -> str | None:
-        return self._str("to_phone_number")
-
-    @property
-    def message(self) -> str | None:
-        return self._str("message")
-
-
 class WebhookEvent:
     """A verified delivery. ``raw`` is the parsed body; typed views return ``None`` for other types."""
 

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from clerk_core import AuthObject
+    from clerk_core.resources import User
 
-__all__ = ["aget_auth", "get_auth"]
+__all__ = ["acurrent_user", "aget_auth", "current_user", "get_auth"]
 
 
 def get_auth(request: HttpRequest) -> AuthObject:
@@ -31,6 +32,20 @@ def get_auth(request: HttpRequest) -> AuthObject:
     from ._http import get_auth as _get_auth
 
     return _get_auth(request)
+
+
+def current_user(request: HttpRequest) -> User | None:
+    """The signed-in user from the Backend API (memoised per request, cached across requests)."""
+    from ._http import current_user as _current_user
+
+    return _current_user(request)
+
+
+async def acurrent_user(request: HttpRequest) -> User | None:
+    """``current_user`` for async views."""
+    from ._http import acurrent_user as _acurrent_user
+
+    return await _acurrent_user(request)
 
 
 async def aget_auth(request: HttpRequest) -> AuthObject:

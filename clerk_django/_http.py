@@ -8,7 +8,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.response import HttpResponseRedirectBase
 
-from clerk_core import AuthObject, AuthResponse, RequestState, RequestView
+from clerk_core import AuthObject, AuthResponse, RequestState, RequestView, users
+from clerk_core.resources import User
 
 from .conf import get_clerk
 
@@ -54,6 +55,26 @@ async def aget_auth(request: HttpRequest) -> AuthObject:
         state = await get_clerk().authenticate_request_async(request_view(request))
         auth = store(request, state)
     return auth
+
+
+_NO_USER = object()
+
+
+def current_user(request: HttpRequest) -> User | None:
+    """The signed-in user from the Backend API: memoised for the request, cached across requests."""
+    memo = getattr(request, "_clerk_current_user", _NO_USER)
+    if memo is _NO_USER:
+        memo = users.current_user(get_clerk(), get_auth(request))
+        request._clerk_current_user = memo
+    return memo  # type: ignore[return-value]
+
+
+async def acurrent_user(request: HttpRequest) -> User | None:
+    memo = getattr(request, "_clerk_current_user", _NO_USER)
+    if memo is _NO_USER:
+        memo = await users.current_user_async(get_clerk(), await aget_auth(request))
+        request._clerk_current_user = memo
+    return memo  # type: ignore[return-value]
 
 
 def request_state(request: HttpRequest) -> RequestState | None:

@@ -28,7 +28,9 @@ from clerk_core import Clerk, ClerkConfigurationError, ClerkOptions
 
 __all__ = ["clerk_settings", "get_clerk", "get_guard", "reset"]
 
-EXTRA_KEYS = frozenset({"guard", "options", "clerk", "django_users", "local_frontend"})
+EXTRA_KEYS = frozenset(
+    {"guard", "options", "clerk", "django_users", "local_frontend", "user_cache", "user_id_field"}
+)
 
 _lock = threading.Lock()
 _engine: Clerk | None = None
@@ -75,6 +77,13 @@ def get_clerk() -> Clerk:
                     _engine = Clerk(build_options(config))
                 except ClerkConfigurationError as exc:
                     raise ImproperlyConfigured(f"settings.CLERK: {exc}") from exc
+            cache = config.get("user_cache")
+            if cache is not None:
+                if cache == "django":
+                    from .users_cache import DjangoUserCache
+
+                    cache = DjangoUserCache()
+                _engine.user_cache = cache
         return _engine
 
 

@@ -6,7 +6,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError("clerk_flask needs Flask: pip install 'clerk-integrations[flask]'") from exc
 
 from .decorators import Protect, auth_required, protect
-from .extension import Clerk, get_auth, get_request_state
+from .extension import Clerk, current_user, get_auth, get_request_state
 from .globals import current_auth
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Protect",
     "auth_required",
     "current_auth",
+    "current_user",
     "get_auth",
     "get_request_state",
     "protect",

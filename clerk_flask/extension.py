@@ -25,11 +25,21 @@ from clerk_core import (
     RequestState,
     RequestView,
     auth_response,
+    users,
 )
 from clerk_core import Clerk as ClerkEngine
+from clerk_core.resources import User
 from clerk_core.testing.frontend import LocalFrontendAPI
 
-__all__ = ["Clerk", "ClerkState", "get_auth", "get_request_state", "render", "request_view"]
+__all__ = [
+    "Clerk",
+    "ClerkState",
+    "current_user",
+    "get_auth",
+    "get_request_state",
+    "render",
+    "request_view",
+]
 
 _FIELDS = {f.name for f in dataclasses.fields(ClerkOptions) if f.init}
 _EXTRA = {"CLERK_OPTIONS", "CLERK_GUARD", "CLERK_LOCAL_FRONTEND", "CLERK_ENGINE"}
@@ -75,6 +85,20 @@ def _state() -> ClerkState:
             "Clerk is not set up on this app: call Clerk(app) or clerk.init_app(app)."
         ) from None
     return state
+
+
+_NO_USER = object()
+
+
+def current_user() -> User | None:
+    """The signed-in user from the Backend API: memoised for the request (in ``g``), cached across
+    requests (``clerk.user_cache``)."""
+    memo = g.get("_clerk_current_user", _NO_USER)
+    if memo is _NO_USER:
+        memo = users.current_user(_state().engine, get_auth())
+        g._clerk_current_user = memo
+    user: User | None = memo
+    return user
 
 
 def get_request_state() -> RequestState | None:

@@ -12,12 +12,20 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from .backend import ClerkBackend
-from .middleware import ClerkMiddleware, ClerkUser, get_auth, get_request_state, request_view
+from .middleware import (
+    ClerkMiddleware,
+    ClerkUser,
+    current_user,
+    get_auth,
+    get_request_state,
+    request_view,
+)
 
 __all__ = [
     "ClerkBackend",
     "ClerkMiddleware",
     "ClerkUser",
+    "current_user",
     "get_auth",
     "get_request_state",
     "request_view",

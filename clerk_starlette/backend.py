@@ -36,7 +36,7 @@ class ClerkBackend(AuthenticationBackend):
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, ClerkUser] | None:
         state = await self.clerk.authenticate_request_async(request_view(conn.scope))
-        auth = store(conn.scope, state, self.clerk.options)
+        auth = store(conn.scope, state, self.clerk)
         if not auth.is_authenticated:
             return None
         return credentials_for(auth), ClerkUser(auth)

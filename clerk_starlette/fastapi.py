@@ -30,10 +30,19 @@ from clerk_core import (
     RequestState,
     auth_response,
 )
+from clerk_core.resources import User
 
 from .middleware import AUTH_KEY, OPTIONS_KEY, STATE_KEY, request_view, store
+from .middleware import current_user as middleware_current_user
 
-__all__ = ["ClerkHTTPException", "Protect", "clerk_bearer", "get_auth", "require_auth"]
+__all__ = [
+    "ClerkHTTPException",
+    "Protect",
+    "clerk_bearer",
+    "current_user",
+    "get_auth",
+    "require_auth",
+]
 
 clerk_bearer = HTTPBearer(
     auto_error=False,
@@ -67,7 +76,7 @@ async def _authenticate(request: Request, response: Response) -> tuple[AuthObjec
         return scope[AUTH_KEY], scope[STATE_KEY]
     engine = _engine(request)
     state = await engine.authenticate_request_async(request_view(scope))
-    auth = store(scope, state, engine.options)
+    auth = store(scope, state, engine)
     for name, value in state.headers:
         if name.lower() == "set-cookie":  # a refreshed session: keep its cookies
             response.headers.append(name, value)
@@ -104,6 +113,16 @@ async def require_auth(
 ) -> AuthObject:
     """Anyone signed in; otherwise the shared refusal (sign-in redirect for pages, 401 for APIs)."""
     return await Protect()(request, response, credentials)
+
+
+async def current_user(
+    request: Request,
+    response: Response,
+    credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
+) -> User | None:
+    """The signed-in user from the Backend API (memoised per request, cached across requests)."""
+    await _authenticate(request, response)
+    return await middleware_current_user(request)
 
 
 class Protect:

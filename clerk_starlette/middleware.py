@@ -32,6 +32,8 @@ from clerk_core import (
     RequestView,
     auth_response,
 )
+from clerk_core.resources import User
+from clerk_core.users import current_user_async
 
 __all__ = [
     "AUTH_KEY",
@@ -41,6 +43,7 @@ __all__ = [
     "ClerkUser",
     "Guard",
     "credentials_for",
+    "current_user",
     "get_auth",
     "get_request_state",
     "request_view",
@@ -49,6 +52,8 @@ __all__ = [
 AUTH_KEY = "clerk.auth"
 STATE_KEY = "clerk.request_state"
 OPTIONS_KEY = "clerk.options"
+ENGINE_KEY = "clerk.engine"
+USER_KEY = "clerk.current_user"
 POLICY_VIOLATION = 1008
 
 Guard = Callable[[AuthObject, HTTPConnection], Any]
@@ -127,19 +132,29 @@ def get_auth(conn: HTTPConnection) -> AuthObject:
     return auth
 
 
+async def current_user(conn: HTTPConnection) -> User | None:
+    """The signed-in user from the Backend API: memoised for the request, cached across requests
+    (``clerk.user_cache``). ``None`` when nobody is signed in."""
+    scope = conn.scope
+    if USER_KEY not in scope:
+        auth = get_auth(conn)
+        scope[USER_KEY] = await current_user_async(scope[ENGINE_KEY], auth)
+    user: User | None = scope[USER_KEY]
+    return user
+
+
 def get_request_state(conn: HTTPConnection) -> RequestState | None:
     state: RequestState | None = conn.scope.get(STATE_KEY)
     return state
 
 
-def store(
-    scope: MutableMapping[str, Any], state: RequestState, options: ClerkOptions
-) -> AuthObject:
-    """Put the auth object, the request state and the engine's options on the scope."""
+def store(scope: MutableMapping[str, Any], state: RequestState, clerk: Clerk) -> AuthObject:
+    """Put the auth object, the request state and the engine on the scope."""
     auth = state.to_auth()
     scope[AUTH_KEY] = auth
     scope[STATE_KEY] = state
-    scope[OPTIONS_KEY] = options
+    scope[OPTIONS_KEY] = clerk.options
+    scope[ENGINE_KEY] = clerk
     scope["auth"] = credentials_for(auth)
     scope["user"] = ClerkUser(auth)
     return auth
@@ -196,7 +211,7 @@ class ClerkMiddleware:
         if state.status is AuthStatus.HANDSHAKE:
             await self._refuse(scope, receive, send, auth_response(state, view, self.clerk.options))
             return
-        auth = store(scope, state, self.clerk.options)
+        auth = store(scope, state, self.clerk)
         if self.guard is not None:
             conn: HTTPConnection = (
                 Request(scope, receive) if kind == "http" else WebSocket(scope, receive, send)

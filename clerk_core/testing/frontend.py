@@ -27,6 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
+
+from ..clerk import Clerk
 from ..errors import ClerkConfigurationError
 from ..options import ClerkOptions
 from ..redirects import safe_redirect_url
@@ -129,12 +132,42 @@ class LocalFrontendAPI:
         self._clients: dict[str, _Client] = {}
         self._lock = threading.Lock()
         self._known_users: set[str] = set()
+        self._register_users()
         self.webhook_sink: Callable[[bytes, dict[str, str]], Any] | None = None
         """Receives signed ``user.created`` / ``user.updated`` deliveries when test users sign in,
         as Clerk would send them to your webhook endpoint: ``sink(body, headers)``."""
 
     def __repr__(self) -> str:
         return f"LocalFrontendAPI(users={list(self.users)!r})"
+
+    def _register_users(self) -> None:
+        """Make the test users, their organizations and memberships known to the Backend API."""
+        backend = self.instance.backend
+        for user in self.users.values():
+            first, _, last = user.name.partition(" ")
+            backend.add_user(user.user_id, first_name=first, last_name=last, email=user.email)
+            if user.org_id:
+                if user.org_id not in backend.organizations:
+                    backend.add_organization(
+                        user.org_id,
+                        name=(user.org_slug or "").title(),
+                        slug=user.org_slug or user.org_id,
+                    )
+                backend.add_membership(
+                    user.user_id,
+                    user.org_id,
+                    role=user.org_role or "org:member",
+                    permissions=user.org_permissions,
+                )
+
+    def clerk(self, **overrides: Any) -> Clerk:
+        """An engine for apps served by this instance, whose Backend API calls reach it in memory."""
+        transport = self.instance.transport()
+        return Clerk(
+            self.options(**overrides),
+            http_client=httpx.Client(transport=transport),
+            async_http_client=httpx.AsyncClient(transport=transport),
+        )
 
     # ------------------------------------------------------------------ configuration
     def options(self, **overrides: Any) -> ClerkOptions:

@@ -8,6 +8,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Literal
 
 import httpx
@@ -20,6 +21,7 @@ from ..errors import ClerkConfigurationError
 from ..options import ClerkOptions, cookie_suffix
 from ..request import RequestView
 from ..tokens import CAT_JWT_TEMPLATE, CAT_M2M, CAT_SESSION
+from .backend import FakeBackendAPI, LocalBackendServer, serving
 
 __all__ = ["LocalClerkInstance", "encode_org_claims", "public_jwk"]
 
@@ -153,6 +155,9 @@ class LocalClerkInstance:
         self._lock = threading.Lock()
         self.dev_browser_token = "dvb_" + secrets.token_hex(12)
         self.webhook_signing_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+        self.backend = FakeBackendAPI(self)
+        """The in-memory Backend API: ``add_user``, ``add_organization``, ``add_membership``,
+        ``add_session``, ``jwt_templates``, ``fail_next``."""
 
     def __repr__(self) -> str:
         return f"LocalClerkInstance(frontend_api={self.frontend_api!r}, kid={self.kid!r})"
@@ -199,6 +204,11 @@ class LocalClerkInstance:
     def transport(self) -> httpx.MockTransport:
         """An ``httpx`` transport serving this instance's Backend API (sync and async clients)."""
         return httpx.MockTransport(self._handle)
+
+    def serve(self) -> AbstractContextManager[LocalBackendServer]:
+        """Serve this instance's Backend API on 127.0.0.1: ``with instance.serve() as server:``
+        (use ``server.url`` as ``api_url``)."""
+        return serving(self._handle)
 
     def clerk(
         self,
@@ -310,9 +320,14 @@ class LocalClerkInstance:
         )
 
     def session_token(self, user_id: str = "user_test", **kwargs: Any) -> str:
-        """A valid session token; keyword arguments as in :meth:`session_claims`."""
+        """A valid session token; keyword arguments as in :meth:`session_claims`. Its session is
+        known to the local Backend API (``POST /sessions/{sid}/tokens`` mints fresh ones)."""
         headers = kwargs.pop("headers", None)
-        return self.sign(self.session_claims(user_id, **kwargs), headers=headers)
+        claims = self.session_claims(user_id, **kwargs)
+        if claims.get("sid") not in self.backend.sessions:
+            kept = {k: v for k, v in kwargs.items() if k not in ("iat", "lifetime", "session_id")}
+            self.backend.add_session(str(claims["sid"]), user_id, **kept)
+        return self.sign(claims, headers=headers)
 
     # Hostile variants, one per failure reason.
     def expired_token(self, user_id: str = "user_test", *, seconds_ago: float = 60) -> str:
@@ -595,6 +610,9 @@ class LocalClerkInstance:
             and path.endswith("/refresh")
         ):
             return self._refresh(request, path.split("/")[3])
+        routed = self.backend.handle(request, _json_body(request))
+        if routed is not None:
+            return routed
         if request.method == "POST":
             body = _json_body(request)
             table: Iterable[tuple[str, dict[str, dict[str, Any]], str]] = (

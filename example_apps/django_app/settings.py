@@ -66,4 +66,7 @@ if not (os.environ.get("CLERK_PUBLISHABLE_KEY") and os.environ.get("CLERK_SECRET
     from clerk_core.testing import LocalFrontendAPI
 
     LOCAL_CLERK = LocalFrontendAPI(app_name="the Django example")
-    CLERK.update(options=LOCAL_CLERK.options(), local_frontend=LOCAL_CLERK)
+    # The engine reaches the local instance's Backend API in memory (current_user, memberships).
+    CLERK.update(
+        clerk=LOCAL_CLERK.clerk(), options=LOCAL_CLERK.options(), local_frontend=LOCAL_CLERK
+    )

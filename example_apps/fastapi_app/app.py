@@ -31,9 +31,10 @@ from clerk_core import (
     create_route_matcher,
     handle_webhook,
 )
+from clerk_core.resources import User
 from clerk_core.testing.frontend import PAGE_STYLE, LocalFrontendAPI, banner_html
 from clerk_starlette import ClerkMiddleware, get_auth
-from clerk_starlette.fastapi import Protect, require_auth
+from clerk_starlette.fastapi import Protect, current_user, require_auth
 from clerk_starlette.fastapi import get_auth as auth_dependency
 from clerk_starlette.local import LocalFrontendMiddleware
 from clerk_starlette.webhooks import webhook_api_router
@@ -116,7 +117,7 @@ def create_app(
         clerk = Clerk(ClerkOptions.from_env(env))
     elif clerk is None:
         frontend = frontend or LocalFrontendAPI(app_name="the FastAPI example", environ=env)
-        clerk = Clerk(frontend.options())
+        clerk = frontend.clerk()  # its Backend API calls reach the local instance in memory
     options = clerk.options
 
     app = FastAPI(title="clerk-integrations FastAPI example")
@@ -144,7 +145,10 @@ def create_app(
         return _page("Welcome", body, local=local, auth=auth)
 
     @app.get("/dashboard", response_class=HTMLResponse)
-    async def dashboard(auth: AuthObject = Depends(require_auth)) -> HTMLResponse:
+    async def dashboard(
+        auth: AuthObject = Depends(require_auth),
+        user: User | None = Depends(current_user),
+    ) -> HTMLResponse:
         org = (
             f"<p>Organization <b>{html.escape(auth.org_slug or auth.org_id or '')}</b>, "
             f"role <b>{html.escape(auth.org_role or '')}</b>.</p>"
@@ -159,7 +163,19 @@ def create_app(
             else '<p id="synced">Not in the local user table yet: point a Clerk webhook at '
             "/api/webhooks/clerk.</p>"
         )
-        body = f'<p id="greeting">Hello, {html.escape(_display_name(auth))}!</p>{org}{synced}'
+        memberships = await clerk.backend_api_async.users.organization_memberships(
+            auth.user_id or ""
+        )
+        orgs = ", ".join(f"{m.organization.name} ({m.role})" for m in memberships) or "none"
+        profile = (
+            f'<p id="profile">From the Backend API: {html.escape(user.first_name or "")} '
+            f"{html.escape(user.last_name or '')} · organizations: {html.escape(orgs)}</p>"
+            if user
+            else ""
+        )
+        body = (
+            f'<p id="greeting">Hello, {html.escape(_display_name(auth))}!</p>{org}{profile}{synced}'
+        )
         return _page("Dashboard", body, local=local, auth=auth)
 
     @app.get("/admin", response_class=HTMLResponse)

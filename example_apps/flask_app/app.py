@@ -22,7 +22,7 @@ from clerk_core import (
 )
 from clerk_core.testing.frontend import PAGE_STYLE, LocalFrontendAPI, banner_html
 from clerk_flask import Clerk as ClerkExtension
-from clerk_flask import auth_required, current_auth, protect
+from clerk_flask import auth_required, current_auth, current_user, protect
 from clerk_flask.webhooks import webhook_blueprint
 from example_apps._users import UserTable, user_sync_router
 
@@ -57,8 +57,9 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
         clerk = Clerk(ClerkOptions.from_env(env))
     elif clerk is None:
         frontend = LocalFrontendAPI(app_name="the Flask example", environ=env)
-        clerk = Clerk(frontend.options())
+        clerk = frontend.clerk()  # its Backend API calls reach the local instance in memory
     options = clerk.options
+    engine = clerk
 
     app = Flask(__name__)
     ClerkExtension(app, clerk=clerk, guard=guard, local_frontend=frontend)
@@ -94,10 +95,13 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
     @auth_required
     def dashboard() -> str:
         claims = current_auth.session_claims or {}
+        memberships = engine.backend_api.users.organization_memberships(current_auth.user_id or "")
         return render_template(
             "dashboard.html",
             name=claims.get("name") or current_auth.user_id,
             synced=users.get(current_auth.user_id),
+            user=current_user(),
+            memberships=memberships,
         )
 
     @app.get("/admin")

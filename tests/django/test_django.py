@@ -296,3 +296,34 @@ def test_hostile_tokens_never_500(
         expected = "accept"
     if expected == "reject":
         assert protected.status_code == 401
+
+
+def test_current_user(clerk_instance: LocalClerkInstance, settings: Any) -> None:
+    from django.test import RequestFactory
+
+    from clerk_django import acurrent_user, current_user
+
+    clerk_instance.backend.add_user("user_dj", first_name="Django")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "clerk-users",
+        }
+    }
+    settings.CLERK = {**settings.CLERK, "user_cache": "django"}
+    token = clerk_instance.session_token("user_dj")
+    request = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    first = current_user(request)
+    assert first is not None
+    assert first.first_name == "Django"
+    assert current_user(request) is first  # memoised on the request
+
+    def calls() -> int:
+        return sum(1 for r in clerk_instance.requests if r.url.path.startswith("/v1/users/"))
+
+    assert calls() == 1
+    again = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    user = asyncio.run(acurrent_user(again))
+    assert user is not None
+    assert user.first_name == "Django"
+    assert calls() == 1  # the Django cache served it

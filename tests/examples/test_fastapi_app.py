@@ -51,6 +51,7 @@ def test_member_journey(http: TestClient) -> None:
     assert (path, status) == ("/dashboard", 200)
     assert "Hello, Max Member!" in body
     assert "org:member" in body
+    assert "From the Backend API: Max Member · organizations: Acme (org:member)" in body
     path, status, body = follow(http, "/admin")
     assert (path, status) == ("/no-access", 403)
     orders = http.get("/api/orders")

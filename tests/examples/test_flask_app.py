@@ -50,6 +50,7 @@ def test_member_journey(client: Any) -> None:
     assert (path, status) == ("/dashboard", 200)
     assert "Hello, Max Member!" in body
     assert "Local Clerk instance" in body
+    assert "From the Backend API: Max Member · organizations: Acme (org:member)" in body
     assert visit(client, "/admin")[:2] == ("/no-access", 403)
     orders = client.get("/api/orders")
     assert (orders.status_code, orders.json["organization"]) == (200, "org_acme")

@@ -273,3 +273,23 @@ def test_hostile_tokens_never_500(
         expected = "accept"
     if expected == "reject":
         assert protected.status_code == 401
+
+
+def test_current_user(clerk_instance: LocalClerkInstance, clerk_engine: Clerk) -> None:
+    from clerk_flask import current_user
+
+    clerk_instance.backend.add_user("user_fl", first_name="Flo")
+    app = Flask(__name__)
+    ClerkExtension(app, clerk=clerk_engine)
+
+    @app.get("/me")
+    def me() -> Any:
+        first, second = current_user(), current_user()
+        return jsonify(name=first.first_name if first else None, same=first is second)
+
+    client = app.test_client()
+    token = clerk_instance.session_token("user_fl")
+    assert client.get("/me", headers=bearer(token)).json == {"name": "Flo", "same": True}
+    calls = sum(1 for r in clerk_instance.requests if r.url.path.startswith("/v1/users/"))
+    assert (client.get("/me", headers=bearer(token)).json or {})["name"] == "Flo"
+    assert sum(1 for r in clerk_instance.requests if r.url.path.startswith("/v1/users/")) == calls

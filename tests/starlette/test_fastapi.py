@@ -154,3 +154,21 @@ def test_dependencies_without_any_configuration_read_the_environment(
     token = clerk_instance.session_token("user_env", azp=False)
     assert TestClient(app).get("/me", headers=bearer(token)).json() == {"user_id": "user_env"}
     assert isinstance(RequestView, type)
+
+
+def test_current_user_dependency(clerk_instance: LocalClerkInstance, clerk_engine: Clerk) -> None:
+    from clerk_core.resources import User
+    from clerk_starlette.fastapi import current_user
+
+    clerk_instance.backend.add_user("user_dep", first_name="Dee")
+    app = FastAPI()
+    app.state.clerk = clerk_engine
+
+    @app.get("/me")
+    async def me(user: User | None = Depends(current_user)) -> dict[str, Any]:
+        return {"name": user.first_name if user else None}
+
+    http = TestClient(app)
+    token = clerk_instance.session_token("user_dep")
+    assert http.get("/me", headers=bearer(token)).json() == {"name": "Dee"}
+    assert http.get("/me").json() == {"name": None}

@@ -276,3 +276,31 @@ def test_options_from_fields_env_or_engine(
 def test_lifespan_passes_through(clerk_engine: Clerk) -> None:
     with client(make_app(clerk_engine)) as app:  # runs startup/shutdown through the middleware
         assert app.get("/").status_code == 200
+
+
+def user_calls(instance: LocalClerkInstance) -> int:
+    return sum(1 for r in instance.requests if r.url.path.startswith("/v1/users/"))
+
+
+def test_current_user_is_memoised_per_request_and_cached(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    from clerk_starlette import current_user
+
+    clerk_instance.backend.add_user("user_cu", first_name="Cleo")
+
+    async def me(request: Request) -> JSONResponse:
+        first = await current_user(request)
+        second = await current_user(request)
+        return JSONResponse({"name": first.first_name if first else None, "same": first is second})
+
+    app = Starlette(
+        routes=[Route("/me", me)], middleware=[Middleware(ClerkMiddleware, clerk=clerk_engine)]
+    )
+    http = client(app)
+    token = clerk_instance.session_token("user_cu")
+    assert http.get("/me", headers=bearer(token)).json() == {"name": "Cleo", "same": True}
+    assert user_calls(clerk_instance) == 1
+    assert http.get("/me", headers=bearer(token)).json()["name"] == "Cleo"
+    assert user_calls(clerk_instance) == 1  # served from the cache
+    assert http.get("/me").json() == {"name": None, "same": True}

@@ -49,6 +49,7 @@ class LocalInstanceJourney(TestCase):
         path, status, body = self.visit("/dashboard")
         self.assertEqual((path, status), ("/dashboard", 200))
         self.assertIn("Hello, Max Member!", body)
+        self.assertIn("From the Backend API: Max Member · organizations: Acme (org:member)", body)
         self.assertIn("Local Clerk instance", body)
         user = get_user_model().objects.get(username="user_member")
         self.assertIn(f"Django user #{user.pk}", body)

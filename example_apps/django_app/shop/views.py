@@ -7,7 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from clerk_core import ClerkOptions
-from clerk_django import get_auth
+from clerk_django import current_user, get_auth
+from clerk_django.conf import get_clerk
 from clerk_django.decorators import auth_required
 
 from .models import SyncedUser
@@ -27,6 +28,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "name": claims.get("name") or request.auth.user_id,
             "django_user": request.user,
             "synced": SyncedUser.objects.filter(clerk_id=request.auth.user_id).first(),
+            "user": current_user(request),
+            "memberships": get_clerk().backend_api.users.organization_memberships(
+                request.auth.user_id or ""
+            ),
         },
     )
 

@@ -28,6 +28,7 @@ from .errors import (
     WebhookVerificationError,
 )
 from .options import ClerkOptions, cookie_suffix, parse_publishable_key
+from .protect import ProtectParams, check_protect
 from .redirects import is_allowed_redirect, safe_redirect_url
 from .request import RequestView, parse_authorization, parse_cookie_header
 from .responses import AuthResponse, auth_response, is_page_request, sign_in_redirect_url
@@ -56,6 +57,7 @@ __all__ = [
     "MalformedURLError",
     "MemoryIdempotencyStore",
     "ProtectError",
+    "ProtectParams",
     "RequestState",
     "RequestView",
     "RouteMatcher",
@@ -71,6 +73,7 @@ __all__ = [
     "WebhookVerifier",
     "__version__",
     "auth_response",
+    "check_protect",
     "cookie_suffix",
     "create_route_matcher",
     "handle_webhook",

@@ -85,43 +85,41 @@ class RedisUserCache:
         self.client.delete(self.prefix + user_id)
 
 
-def _user_id(auth: AuthObject) -> str | None:
-    return auth.user_id if auth.is_authenticated and auth.user_id else None
+def _lookup(clerk: Clerk, auth: AuthObject) -> tuple[str | None, User | None]:
+    """``(user_id, cached user)``; ``user_id`` is ``None`` when nobody is signed in."""
+    user_id = auth.user_id if auth.is_authenticated and auth.user_id else None
+    return user_id, clerk.user_cache.get(user_id) if user_id else None
+
+
+def _remember(clerk: Clerk, user_id: str, user: User) -> User:
+    clerk.user_cache.set(user_id, user)
+    return user
 
 
 def current_user(clerk: Clerk, auth: AuthObject) -> User | None:
     """The signed-in user from the Backend API (through ``clerk.user_cache``), or ``None``."""
-    user_id = _user_id(auth)
-    if user_id is None:
-        return None
-    cached = clerk.user_cache.get(user_id)
-    if cached is not None:
+    user_id, cached = _lookup(clerk, auth)
+    if user_id is None or cached is not None:
         return cached
     try:
-        user = clerk.backend_api.users.get(user_id)
+        return _remember(clerk, user_id, clerk.backend_api.users.get(user_id))
     except ClerkAPIError as exc:
         if exc.status == 404:
             return None
         raise
-    clerk.user_cache.set(user_id, user)
-    return user
 
 
 async def current_user_async(clerk: Clerk, auth: AuthObject) -> User | None:
-    user_id = _user_id(auth)
-    if user_id is None:
-        return None
-    cached = clerk.user_cache.get(user_id)
-    if cached is not None:
+    """``current_user`` for async code."""
+    user_id, cached = _lookup(clerk, auth)
+    if user_id is None or cached is not None:
         return cached
     try:
-        user = await clerk.backend_api_async.users.get(user_id)
+        return _remember(clerk, user_id, await clerk.backend_api_async.users.get(user_id))
     except ClerkAPIError as exc:
         if exc.status == 404:
             return None
         raise
-    clerk.user_cache.set(user_id, user)
-    return user
 
 
 def invalidate_on_user_events(router: WebhookRouter, cache: UserCache) -> None:

@@ -8,53 +8,33 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from clerk_core import AuthStatus, ProtectError
+from clerk_core.protect import ProtectParams, check_protect
 
 from ._http import aget_auth, get_auth, refuse, request_state
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["ClerkLoginRequiredMixin", "ClerkProtectMixin", "auth_required", "protect"]
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def _check(request: HttpRequest, kwargs: Mapping[str, Any]) -> HttpResponseBase | None:
-    state = request_state(request)
-    if state is not None and state.status is AuthStatus.HANDSHAKE:
-        return refuse(state, request)
-    try:
-        request.auth.protect(**kwargs)
-    except ProtectError as exc:
-        return refuse(exc, request)
-    return None
+def _check(request: HttpRequest, params: Mapping[str, Any]) -> HttpResponseBase | None:
+    refusal = check_protect(request_state(request), request.auth, params)
+    return refuse(refusal, request) if refusal is not None else None
 
 
-def protect(
-    *,
-    role: str | None = None,
-    permission: str | None = None,
-    feature: str | None = None,
-    plan: str | None = None,
-    reverification: str | Mapping[str, Any] | None = None,
-    condition: Callable[[Callable[..., bool]], bool] | None = None,
-    unauthenticated_url: str | None = None,
-    unauthorized_url: str | None = None,
-) -> Callable[[View], View]:
-    """Allow the view only to what ``auth.protect(...)`` allows."""
-    kwargs: dict[str, Any] = {
-        "role": role,
-        "permission": permission,
-        "feature": feature,
-        "plan": plan,
-        "reverification": reverification,
-        "condition": condition,
-        "unauthenticated_url": unauthenticated_url,
-        "unauthorized_url": unauthorized_url,
-    }
+def protect(**params: Unpack[ProtectParams]) -> Callable[[View], View]:
+    """Allow the view only to what ``auth.protect(**params)`` allows (``role``, ``permission``,
+    ``feature``, ``plan``, ``reverification``, ``condition``, ``unauthenticated_url``,
+    ``unauthorized_url``)."""
+    kwargs: Mapping[str, Any] = params
 
     def decorator(view: View) -> View:
         if iscoroutinefunction(view):

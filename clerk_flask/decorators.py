@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from flask import Response, current_app
 
-from clerk_core import AuthStatus, ProtectError
+from clerk_core.protect import ProtectParams, check_protect
 
 from .extension import get_auth, get_request_state, refuse
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["Protect", "auth_required", "protect"]
 
@@ -28,8 +31,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 class Protect:
     """A ``protect(...)`` rule: decorate a view with it, or register it as a ``before_request``."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        self.kwargs = kwargs
+    def __init__(self, **params: Unpack[ProtectParams]) -> None:
+        self.kwargs: Mapping[str, Any] = params
 
     def __repr__(self) -> str:
         return f"protect({ {k: v for k, v in self.kwargs.items() if v is not None} })"
@@ -37,14 +40,8 @@ class Protect:
     def check(self) -> Response | None:
         """The refusal for the current request, or ``None`` when it may go on."""
         auth = get_auth()
-        state = get_request_state()
-        if state is not None and state.status is AuthStatus.HANDSHAKE:
-            return refuse(state)
-        try:
-            auth.protect(**self.kwargs)
-        except ProtectError as exc:
-            return refuse(exc)
-        return None
+        refusal = check_protect(get_request_state(), auth, self.kwargs)
+        return refuse(refusal) if refusal is not None else None
 
     @overload
     def __call__(self) -> Response | None: ...
@@ -66,28 +63,10 @@ class Protect:
         return wrapped
 
 
-def protect(
-    *,
-    role: str | None = None,
-    permission: str | None = None,
-    feature: str | None = None,
-    plan: str | None = None,
-    reverification: str | Mapping[str, Any] | None = None,
-    condition: Callable[[Callable[..., bool]], bool] | None = None,
-    unauthenticated_url: str | None = None,
-    unauthorized_url: str | None = None,
-) -> Protect:
-    """Allow only what ``auth.protect(...)`` allows (all ``has()`` dimensions, or ``condition``)."""
-    return Protect(
-        role=role,
-        permission=permission,
-        feature=feature,
-        plan=plan,
-        reverification=reverification,
-        condition=condition,
-        unauthenticated_url=unauthenticated_url,
-        unauthorized_url=unauthorized_url,
-    )
+def protect(**params: Unpack[ProtectParams]) -> Protect:
+    """Allow only what ``auth.protect(**params)`` allows (all ``has()`` dimensions, ``condition``,
+    ``unauthenticated_url``, ``unauthorized_url``)."""
+    return Protect(**params)
 
 
 _signed_in = Protect()

@@ -14,8 +14,8 @@ without ``ClerkMiddleware``: without it they authenticate the request themselves
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request, Response, Security
 from fastapi.exceptions import HTTPException
@@ -23,14 +23,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from clerk_core import (
     AuthObject,
-    AuthStatus,
     Clerk,
     ClerkOptions,
     ProtectError,
     RequestState,
     auth_response,
 )
+from clerk_core.protect import ProtectParams, check_protect
 from clerk_core.resources import User
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 from .middleware import AUTH_KEY, OPTIONS_KEY, STATE_KEY, request_view, store
 from .middleware import current_user as middleware_current_user
@@ -128,28 +131,8 @@ async def current_user(
 class Protect:
     """A dependency that allows only what ``auth.protect(...)`` allows."""
 
-    def __init__(
-        self,
-        *,
-        role: str | None = None,
-        permission: str | None = None,
-        feature: str | None = None,
-        plan: str | None = None,
-        reverification: str | Mapping[str, Any] | None = None,
-        condition: Callable[[Callable[..., bool]], bool] | None = None,
-        unauthenticated_url: str | None = None,
-        unauthorized_url: str | None = None,
-    ) -> None:
-        self.kwargs: dict[str, Any] = {
-            "role": role,
-            "permission": permission,
-            "feature": feature,
-            "plan": plan,
-            "reverification": reverification,
-            "condition": condition,
-            "unauthenticated_url": unauthenticated_url,
-            "unauthorized_url": unauthorized_url,
-        }
+    def __init__(self, **params: Unpack[ProtectParams]) -> None:
+        self.kwargs: Mapping[str, Any] = params
 
     def __repr__(self) -> str:
         asked = {k: v for k, v in self.kwargs.items() if v is not None}
@@ -162,9 +145,7 @@ class Protect:
         credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
     ) -> AuthObject:
         auth, state = await _authenticate(request, response)
-        if state.status is AuthStatus.HANDSHAKE:
-            raise _refuse(request, state, state)
-        try:
-            return auth.protect(**self.kwargs)
-        except ProtectError as exc:
-            raise _refuse(request, exc, state) from None
+        refusal = check_protect(state, auth, self.kwargs)
+        if refusal is not None:
+            raise _refuse(request, refusal, state)
+        return auth

@@ -192,7 +192,7 @@ class _NeedKey:
 class _ApiCall:
     __slots__ = ("bearer", "body", "method", "url")
 
-    def __init__(self, method: str, url: str, body: Mapping[str, Any], bearer: str) -> None:
+    def __init__(self, method: str, url: str, body: Mapping[str, Any] | None, bearer: str) -> None:
         self.method = method
         self.url = url
         self.body = body
@@ -483,7 +483,7 @@ class Clerk:
             response = client.request(
                 effect.method,
                 effect.url,
-                json=dict(effect.body),
+                json=dict(effect.body) if effect.body is not None else None,
                 headers=self._api_headers(effect.bearer),
                 timeout=self.options.jwks_fetch_timeout,
             )
@@ -502,7 +502,7 @@ class Clerk:
             response = await client.request(
                 effect.method,
                 effect.url,
-                json=dict(effect.body),
+                json=dict(effect.body) if effect.body is not None else None,
                 headers=self._api_headers(effect.bearer),
                 timeout=self.options.jwks_fetch_timeout,
             )
@@ -620,10 +620,15 @@ class Clerk:
         return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
 
     def _verify_session_token(
-        self, token: str, decoded: DecodedJWT | None, digest: bytes | None = None
+        self,
+        token: str,
+        decoded: DecodedJWT | None,
+        digest: bytes | None = None,
+        *,
+        skew: float | None = None,
     ) -> Generator[Effect, Any, dict[str, Any]]:
         opts = self.options
-        if digest is None:
+        if digest is None and skew is None:
             digest = hashlib.sha256(token.encode()).digest()
             remembered = self._memory.get(
                 digest, self._clock(), opts.clock_skew, self.keys.generation
@@ -652,12 +657,13 @@ class Clerk:
         check_session_claims(
             payload,
             now=now,
-            skew=opts.clock_skew,
+            skew=opts.clock_skew if skew is None else skew,
             issuer=opts.issuer,
             authorized_parties=opts.authorized_parties,
             audience=cast("tuple[str, ...] | None", opts.audience),
         )
-        self._memory.put(digest, payload, float(payload["exp"]), generation)
+        if skew is None and digest is not None:
+            self._memory.put(digest, payload, float(payload["exp"]), generation)
         return payload
 
     # ------------------------------------------------------------------------- machine tokens
@@ -793,6 +799,16 @@ class Clerk:
                 or cookies.get("__clerk_db_jwt")
                 or None
             )
+
+        # Step 1: the browser is back from Clerk's handshake with fresh cookies to set.
+        nonce = request.query_param("__clerk_handshake_nonce") or cookies.get(
+            "__clerk_handshake_nonce"
+        )
+        handshake = request.query_param("__clerk_handshake") or cookies.get("__clerk_handshake")
+        if nonce or handshake:
+            resolved = yield from self._resolve_handshake(request, nonce, handshake)
+            if resolved is not None:
+                return resolved
 
         def hs(
             reason: str,
@@ -931,6 +947,112 @@ class Clerk:
             if match_path(pattern, path) is not None:
                 return "" if org.org_id else None
         return None
+
+    def _resolve_handshake(
+        self, request: RequestView, nonce: str | None, handshake: str | None
+    ) -> Generator[Effect, Any, RequestState | None]:
+        """Apply what Clerk's handshake sent back (a nonce to redeem, or a signed token).
+
+        Production: the request goes on signed in (or out) and the response sets the new cookies.
+        Development: a redirect to the same URL without the handshake parameters sets them.
+        ``None`` when the payload cannot be had (the normal procedure then continues).
+        """
+        opts = self.options
+        directives: list[str] = []
+        if nonce and opts.secret_key:
+            url = (
+                f"{opts.api_url}/{opts.api_version}/clients/handshake_payload"
+                f"?nonce={quote(nonce, safe='')}"
+            )
+            result: _ApiResult = yield _ApiCall("GET", url, None, opts.secret_key)
+            data = result.data if isinstance(result.data, dict) else {}
+            if result.status == 200 and isinstance(data.get("directives"), list):
+                directives = [d for d in data["directives"] if isinstance(d, str)]
+            else:
+                logger.error(
+                    "Clerk: could not redeem the handshake nonce (status %s)", result.status
+                )
+        elif handshake:
+            try:
+                decoded = decode_jwt(handshake, 64 * 1024)
+                header = decoded.header
+                check_common_header(header, allow_typ=("JWT",))
+                if header.get("cat") not in (None, "cl_B7d4PD111AAA", "cl_I7d4PD111III"):
+                    raise TokenVerificationError(
+                        R.TOKEN_INVALID, "Invalid handshake token category."
+                    )
+                check_algorithm(header)
+                key: RSAPublicKey = yield _NeedKey(header.get("kid"))
+                verify_signature(decoded, key)
+            except TokenVerificationError as exc:
+                logger.error("Clerk: unable to verify the handshake token: %s", exc.reason)
+                return None
+            payload = decoded.payload.get("handshake")
+            directives = (
+                [d for d in payload if isinstance(d, str)] if isinstance(payload, list) else []
+            )
+        headers: Headers = [
+            ("access-control-allow-origin", "null"),
+            ("access-control-allow-credentials", "true"),
+        ]
+        session_token = ""
+        for directive in directives:
+            headers.append(("set-cookie", _header_safe(directive)))
+            name, _, value = directive.split(";", 1)[0].partition("=")
+            if name.strip().startswith("__session"):
+                session_token = value.strip()
+        development = not opts.is_production
+        if development:
+            public = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
+            dropped = (
+                "__clerk_handshake",
+                "__clerk_help",
+                "__clerk_db_jwt",
+                "__clerk_handshake_nonce",
+            )
+            query = "&".join(
+                p for p in public.query.split("&") if p and p.split("=", 1)[0] not in dropped
+            )
+            clean = SplitResult(public.scheme, public.netloc, public.path, query, "").geturl()
+            headers += [("location", clean), ("cache-control", "no-store")]
+        if not session_token:
+            reason = AuthErrorReason.SESSION_TOKEN_MISSING.value
+            status = AuthStatus.HANDSHAKE if development else AuthStatus.SIGNED_OUT
+            return RequestState(
+                status, reason=reason, headers=self._debug_headers(status, reason, None) + headers
+            )
+        try:
+            claims = yield from self._verify_session_token(session_token, None)
+        except TokenVerificationError as exc:
+            time_based = exc.reason in (
+                R.TOKEN_EXPIRED.value,
+                R.TOKEN_NOT_ACTIVE_YET.value,
+                R.TOKEN_IAT_IN_THE_FUTURE.value,
+            )
+            if not (development and time_based):
+                return self._signed_out(
+                    request, exc.reason, self._message(exc.message, exc.reason, "cookie")
+                )
+            logger.error(
+                "Clerk: clock skew detected; this machine's clock looks wrong. Retrying "
+                "the handshake's session token with a one-day tolerance (development)."
+            )
+            try:
+                claims = yield from self._verify_session_token(session_token, None, skew=86_400.0)
+            except TokenVerificationError as retry:
+                return self._signed_out(
+                    request, retry.reason, self._message(retry.message, retry.reason, "cookie")
+                )
+        if development:
+            return RequestState(
+                AuthStatus.HANDSHAKE,
+                token=session_token,
+                claims=claims,
+                headers=self._debug_headers(AuthStatus.HANDSHAKE, None, None) + headers,
+            )
+        return RequestState(
+            AuthStatus.SIGNED_IN, token=session_token, claims=claims, headers=headers
+        )
 
     def _cross_origin_sync_needed(self, request: RequestView, cookies: Mapping[str, str]) -> bool:
         referer = request.headers.get("referer")

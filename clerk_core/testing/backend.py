@@ -50,6 +50,7 @@ class FakeBackendAPI:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.invitations: dict[str, dict[str, Any]] = {}
         self.jwt_templates: dict[str, dict[str, Any]] = {}
+        self.handshake_payloads: dict[str, list[str]] = {}
         self._faults: list[tuple[int, str | None]] = []
         self._lock = threading.RLock()
 
@@ -132,6 +133,14 @@ class FakeBackendAPI:
         with self._lock:
             self.sessions[session_id] = session
         return session
+
+    def handshake_nonce(self, directives: Sequence[str]) -> str:
+        """A nonce that ``GET /clients/handshake_payload`` redeems for these Set-Cookie directives,
+        as Clerk's Frontend API hands one back after a handshake."""
+        nonce = "nonce_" + secrets.token_hex(8)
+        with self._lock:
+            self.handshake_payloads[nonce] = list(directives)
+        return nonce
 
     def fail_next(self, status: int, *, times: int = 1, retry_after: int | None = None) -> None:
         """Answer the next ``times`` requests with ``status`` (a 429 or 5xx, for retry tests)."""
@@ -230,6 +239,13 @@ class FakeBackendAPI:
                 if session["status"] != "active":
                     return httpx.Response(400, json={"errors": [{"code": "session_not_active"}]})
                 return self._mint(session, route[3] if len(route) > 3 else None, body)
+        if route == ["clients", "handshake_payload"] and method == "GET":
+            directives = self.handshake_payloads.pop(params.get("nonce", ""), None)
+            if directives is None:
+                return _not_found("handshake payload")
+            return httpx.Response(
+                200, json={"object": "handshake_payload", "directives": directives}
+            )
         if route == ["invitations"] and method == "POST":
             invitation: dict[str, Any] = {
                 "object": "invitation",

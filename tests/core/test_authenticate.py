@@ -790,3 +790,68 @@ def test_development_primary_answers_its_own_satellites_only(
         assert state.reason != "primary-responds-to-syncing", evil
         assert "evil.example" not in (state.location or "")
         assert dev.dev_browser_token not in (state.location or "")
+
+
+# ------------------------------------------------------------------ handshake return (37-38)
+def test_37_handshake_nonce_production(prod: LocalClerkInstance, run: Runner) -> None:
+    token = valid(prod, "user_hs")
+    directives = [
+        f"__session={token}; Path=/; Secure; SameSite=Lax",
+        f"__client_uat={int(T) - 5}; Path=/; Secure; SameSite=Lax",
+    ]
+    nonce = prod.backend.handshake_nonce(directives)
+    state = run(prod.clerk(), doc(f"/dashboard?__clerk_handshake_nonce={nonce}"))
+    assert state.status is AuthStatus.SIGNED_IN
+    assert state.to_auth().user_id == "user_hs"
+    assert [v for k, v in state.headers if k == "set-cookie"] == directives
+    assert state.header("access-control-allow-origin") == "null"
+    assert state.header("access-control-allow-credentials") == "true"
+    assert state.location is None  # production: the request goes on
+    call = next(r for r in prod.requests if r.url.path.endswith("/clients/handshake_payload"))
+    assert call.url.params["nonce"] == nonce
+
+
+def test_37_handshake_nonce_development_redirects_to_the_clean_url(
+    dev: LocalClerkInstance, run: Runner
+) -> None:
+    token = valid(dev, "user_hs")
+    nonce = dev.backend.handshake_nonce([f"__session={token}; Path=/"])
+    state = run(dev.clerk(), doc(f"/page?a=1&__clerk_handshake_nonce={nonce}&__clerk_db_jwt=x"))
+    assert state.status is AuthStatus.HANDSHAKE
+    assert state.location == "https://app.example/page?a=1"
+    assert (
+        state.header(
+            "set-cookie",
+        )
+        == f"__session={token}; Path=/"
+    )
+
+
+def test_38_handshake_without_a_session(prod: LocalClerkInstance, run: Runner) -> None:
+    nonce = prod.backend.handshake_nonce(["__client_uat=0; Path=/"])
+    state = run(prod.clerk(), doc(f"/?__clerk_handshake_nonce={nonce}"))
+    assert (state.status, state.reason) == (AuthStatus.SIGNED_OUT, "session-token-missing")
+    assert state.header("set-cookie") == "__client_uat=0; Path=/"
+
+
+def test_legacy_handshake_token(prod: LocalClerkInstance, run: Runner) -> None:
+    token = valid(prod, "user_legacy")
+    signed = prod.sign({"handshake": [f"__session={token}; Path=/"]}, headers={"cat": None})
+    state = run(prod.clerk(), doc(f"/?__clerk_handshake={signed}"))
+    assert (state.status, state.to_auth().user_id) == (AuthStatus.SIGNED_IN, "user_legacy")
+    forged = prod.sign({"handshake": [f"__session={token}; Path=/"]}, key=prod.other_private_key)
+    state = run(prod.clerk(), doc(f"/?__clerk_handshake={forged}"))
+    assert state.reason == "session-token-and-uat-missing"  # ignored: the normal procedure ran
+
+
+def test_an_unredeemable_nonce_is_an_empty_payload(prod: LocalClerkInstance, run: Runner) -> None:
+    # As in Clerk JS: a failed redemption is logged and read as no cookies, so no session.
+    state = run(
+        prod.clerk(),
+        doc(
+            "/?__clerk_handshake_nonce=nonce_unknown",
+            cookies=session_cookies(valid(prod, "user_cookie")),
+        ),
+    )
+    assert state.status is AuthStatus.SIGNED_OUT
+    assert state.reason == "session-token-missing"

@@ -304,3 +304,19 @@ def test_current_user_is_memoised_per_request_and_cached(
     assert http.get("/me", headers=bearer(token)).json()["name"] == "Cleo"
     assert user_calls(clerk_instance) == 1  # served from the cache
     assert http.get("/me").json() == {"name": None, "same": True}
+
+
+def test_handshake_return_sets_cookies_and_proceeds_in_production() -> None:
+    instance = LocalClerkInstance(instance_type="production", frontend_api="clerk.prod.test")
+    token = instance.session_token("user_back")
+    nonce = instance.backend.handshake_nonce(
+        [f"__session={token}; Path=/; Secure", "__client_uat=1; Path=/; Secure"]
+    )
+    app = make_app(instance.clerk())
+    response = client(app).get(f"/?__clerk_handshake_nonce={nonce}", headers=PAGE)
+    assert response.status_code == 200
+    assert response.json()["user_id"] == "user_back"
+    assert response.headers.get_list("set-cookie") == [
+        f"__session={token}; Path=/; Secure",
+        "__client_uat=1; Path=/; Secure",
+    ]

@@ -33,6 +33,7 @@ from clerk_core import (
 )
 from clerk_core.resources import User
 from clerk_core.testing.frontend import PAGE_STYLE, LocalFrontendAPI, banner_html
+from clerk_core.users import invalidate_on_user_events
 from clerk_starlette import ClerkMiddleware, get_auth
 from clerk_starlette.fastapi import Protect, current_user, require_auth
 from clerk_starlette.fastapi import get_auth as auth_dependency
@@ -127,6 +128,7 @@ def create_app(
     if options.webhook_signing_secret:
         # Clerk -> /api/webhooks/clerk keeps the local user table in step (user.created/updated/deleted).
         webhooks = user_sync_router(users)
+        invalidate_on_user_events(webhooks, clerk.user_cache)  # current_user sees changes at once
         verifier = WebhookVerifier(
             options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes
         )

@@ -21,6 +21,7 @@ from clerk_core import (
     handle_webhook,
 )
 from clerk_core.testing.frontend import PAGE_STYLE, LocalFrontendAPI, banner_html
+from clerk_core.users import invalidate_on_user_events
 from clerk_flask import Clerk as ClerkExtension
 from clerk_flask import auth_required, current_auth, current_user, protect
 from clerk_flask.webhooks import webhook_blueprint
@@ -69,6 +70,7 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
     if options.webhook_signing_secret:
         # Clerk -> /api/webhooks/clerk keeps the local user table in step.
         webhooks = user_sync_router(users)
+        invalidate_on_user_events(webhooks, clerk.user_cache)  # current_user sees changes at once
         verifier = WebhookVerifier(
             options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes
         )

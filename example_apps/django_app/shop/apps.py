@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 from django.apps import AppConfig
 
 
@@ -10,10 +12,17 @@ class ShopConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
 
         from clerk_core import WebhookVerifier, handle_webhook
+        from clerk_core.users import invalidate_on_user_events
+        from clerk_django.conf import get_clerk
 
         from .webhooks import router
+
+        # With broken Clerk settings, `manage.py check` reports the problem with a hint.
+        with contextlib.suppress(ImproperlyConfigured):
+            invalidate_on_user_events(router, get_clerk().user_cache)  # current_user sees changes
 
         frontend = settings.CLERK.get("local_frontend")
         options = settings.CLERK.get("options")

@@ -12,6 +12,9 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+# A webhook signing secret of the project's own (24 bytes), for tests that need a fixed one.
+TEST_WEBHOOK_SECRET = "whsec_Y2xlcmstaW50ZWdyYXRpb25zLXRlc3Rz"
+
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT.parent / "shared" / "security-vectors"
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}

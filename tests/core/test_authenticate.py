@@ -609,7 +609,7 @@ def test_engine_requires_keys_at_start_up() -> None:
     with pytest.raises(ClerkConfigurationError, match="publishable key"):
         Clerk(ClerkOptions(secret_key="sk_test_abcdefghijklmnop"))
     with pytest.raises(ClerkConfigurationError, match="secret key"):
-        Clerk(ClerkOptions(publishable_key="pk_test_Y2xlcmsuY2xlcmsuZGV2JA"))
+        Clerk(ClerkOptions(publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"))
 
 
 def test_api_key_only_engine_needs_no_publishable_key(

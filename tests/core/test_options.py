@@ -13,7 +13,7 @@ from clerk_core.testing import LocalClerkInstance
 from tests.conftest import load_vectors
 
 SECRET = "sk_test_abcdefghijklmnopqrstuvwxyz0123456789"
-PK = "pk_test_Y2xlcmsuY2xlcmsuZGV2JA"
+PK = "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"  # clerk.example.com
 
 
 def pem_of(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
@@ -25,18 +25,16 @@ def pem_of(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
 
 
 def test_publishable_key_decodes_to_frontend_api_and_instance_type() -> None:
-    assert parse_publishable_key("pk_test_Y2xlcmsuY2xlcmsuZGV2JA") == (
-        "clerk.clerk.dev",
+    assert parse_publishable_key("pk_test_Y2xlcmsuZXhhbXBsZS5jb20k") == (
+        "clerk.example.com",
         "development",
     )
-    assert parse_publishable_key("pk_live_Y2xlcmsuY2xlcmsuZGV2JA") == (
-        "clerk.clerk.dev",
+    assert parse_publishable_key("pk_live_Y2xlcmsuZXhhbXBsZS5jb20k") == (
+        "clerk.example.com",
         "production",
     )
-    # Padded keys decode too.
-    assert parse_publishable_key("pk_live_ZmFrZS1jbGVyay10ZXN0LmNsZXJrLmFjY291bnRzLmRldiQ=")[0] == (
-        "fake-clerk-test.clerk.accounts.dev"
-    )
+    # Padded keys decode too (Clerk's own keys drop the padding).
+    assert parse_publishable_key("pk_live_Y2xlcmsuZXhhbXBsZS5pbyQ=")[0] == "clerk.example.io"
 
 
 def test_shared_publishable_key_and_suffix_vectors() -> None:
@@ -51,15 +49,14 @@ def test_shared_publishable_key_and_suffix_vectors() -> None:
 
 def test_suffix_vectors_from_clerk_semantics() -> None:
     assert cookie_suffix("pk_live_Y2xlcmsuY2xlcmsuZGV2JA") == "1Z8AzTQD"
-    assert cookie_suffix("pk_test_Y2xlcmsuY2xlcmsuZGV2JA") == "QvfNY2dr"
     assert cookie_suffix("pk_live_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA") == "MqCvchyS"
 
 
 @pytest.mark.parametrize(
     "key",
     [
-        "pk_foo_Y2xlcmsuY2xlcmsuZGV2JA",
-        "sk_test_Y2xlcmsuY2xlcmsuZGV2JA",
+        "pk_foo_Y2xlcmsuZXhhbXBsZS5jb20k",
+        "sk_test_Y2xlcmsuZXhhbXBsZS5jb20k",
         "pk_test_!!!!",
         "pk_test_" + base64.b64encode(b"clerk.clerk.dev").decode(),  # no trailing $
         "pk_test_" + base64.b64encode(b"clerk.clerk.dev$$").decode(),  # two $
@@ -96,7 +93,7 @@ def test_mixed_environment_keys_are_a_configuration_error() -> None:
         ClerkOptions(secret_key=live_secret, publishable_key=PK)
     assert live_secret not in str(info.value)
     with pytest.raises(ClerkConfigurationError, match="different environments"):
-        ClerkOptions(secret_key=SECRET, publishable_key="pk_live_Y2xlcmsuY2xlcmsuZGV2JA")
+        ClerkOptions(secret_key=SECRET, publishable_key="pk_live_Y2xlcmsuZXhhbXBsZS5jb20k")
 
 
 def test_secrets_never_appear_in_repr() -> None:
@@ -109,7 +106,7 @@ def test_secrets_never_appear_in_repr() -> None:
     text = repr(options) + str(options)
     for secret in (SECRET, "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "ak_machinesecret123456"):
         assert secret not in text
-    assert "clerk.clerk.dev" in text
+    assert "clerk.example.com" in text
 
 
 def test_pem_key_must_be_rsa_of_at_least_2048_bits() -> None:
@@ -195,7 +192,7 @@ def test_accepts_token_is_validated() -> None:
 
 
 def test_satellite_needs_domain_or_proxy() -> None:
-    live = "pk_live_Y2xlcmsuY2xlcmsuZGV2JA"
+    live = "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k"
     with pytest.raises(ClerkConfigurationError, match="satellite"):
         ClerkOptions(publishable_key=live, is_satellite=True)
     assert ClerkOptions(publishable_key=live, is_satellite=True, domain="sat.example").is_satellite

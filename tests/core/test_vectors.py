@@ -241,7 +241,8 @@ def location_world() -> dict[str, Any]:
 
 def _substitute(text: str, world: dict[str, Any]) -> str:
     suffix = world["this"].cookie_suffix
-    text = text.replace("__session_QvfNY2dr", f"__session_{suffix}")
+    vector_suffix = str(LOCATION.get("suffix_in_cases", "")).split(" ")[0]
+    text = text.replace(f"__session_{vector_suffix}", f"__session_{suffix}")
     out = []
     for part in text.split(";"):
         name, eq, value = part.partition("=")

@@ -24,7 +24,7 @@ from clerk_core import (
     verify_webhook,
 )
 from clerk_core.testing import LocalClerkInstance
-from tests.conftest import FakeClock, load_vectors, vectors_or_empty
+from tests.conftest import TEST_WEBHOOK_SECRET, FakeClock, load_vectors, vectors_or_empty
 
 SVIX = vectors_or_empty("svix_vectors.json")
 FIXED = SVIX.get("header_cases_at_fixed_time", {})
@@ -100,11 +100,11 @@ def test_secret_with_and_without_prefix() -> None:
 @pytest.mark.parametrize(
     "secret",
     [
-        "whsec-MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "whsec-" + TEST_WEBHOOK_SECRET[6:],
         "sk_test_abcdefghijklmnop",
-        " whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        " " + TEST_WEBHOOK_SECRET,
         "whsec_c2hvcnQ=",
-        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+        TEST_WEBHOOK_SECRET + "\n",
         "whsec_!!!!",
     ],
 )
@@ -123,7 +123,7 @@ def test_missing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_missing_headers_are_named_in_order() -> None:
     verifier = verifier_at(
         FIXED["now"] if FIXED else 0,
-        FIXED.get("secret") or "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        FIXED.get("secret") or TEST_WEBHOOK_SECRET,
     )
     with pytest.raises(WebhookVerificationError, match=r"svix-id, svix-signature$"):
         verifier.verify_signature(b"{}", {"svix-timestamp": "1", "svix-signature": "  "})
@@ -337,7 +337,7 @@ def test_memory_store_expiry() -> None:
 def test_fuzzed_deliveries_are_only_ever_2xx_400_or_413(
     msg_id: str, timestamp: str, signature: str, body: bytes, prefix: str
 ) -> None:
-    verifier = WebhookVerifier("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", clock=lambda: 1614265330)
+    verifier = WebhookVerifier(TEST_WEBHOOK_SECRET, clock=lambda: 1_700_000_000)
     headers = {
         f"{prefix}id": msg_id,
         f"{prefix}timestamp": timestamp,

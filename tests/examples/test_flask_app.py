@@ -69,7 +69,7 @@ def test_admin_and_solo(client: Any) -> None:
 
 def test_live_keys_are_refused() -> None:
     with pytest.raises(ClerkConfigurationError, match="live"):
-        create_app({"CLERK_PUBLISHABLE_KEY": "pk_live_Y2xlcmsuY2xlcmsuZGV2JA"})
+        create_app({"CLERK_PUBLISHABLE_KEY": "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k"})
 
 
 def test_real_keys_load_clerk_js() -> None:

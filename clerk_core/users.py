@@ -10,7 +10,10 @@ A page view should not cost a Backend API call: users are cached (60 s by defaul
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cachetools import TTLCache
@@ -26,11 +29,15 @@ if TYPE_CHECKING:
 __all__ = [
     "MemoryUserCache",
     "RedisUserCache",
+    "RemoteUserCache",
     "UserCache",
     "current_user",
     "current_user_async",
     "invalidate_on_user_events",
 ]
+
+
+logger = logging.getLogger("clerk_core.users")
 
 
 class UserCache(Protocol):
@@ -61,28 +68,77 @@ class MemoryUserCache:
             self._cache.pop(user_id, None)
 
 
-class RedisUserCache:
-    """Users cached in Redis (redis-py), shared by every process."""
+class RemoteUserCache:
+    """Base for user caches kept in another server (Redis, Django's cache backends).
 
-    def __init__(self, client: Any, *, ttl: float = 60.0, prefix: str = "clerk:user:") -> None:
+    The cache is an optimisation, never a point of failure: a fault of the server is logged and
+    treated as a miss, and the server is then left alone for ``pause`` seconds, so that while it is
+    down each request costs one Backend API call rather than a connection timeout as well.
+    """
+
+    def __init__(self, *, pause: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.pause = pause
+        self._clock = clock
+        self._down_until = 0.0
+
+    def _call(self, what: str, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``operation(...)``, or ``None`` (logged) while the server is failing."""
+        if self._clock() < self._down_until:
+            # A delete skipped is a stale copy, worth a warning; a skipped get or set is not.
+            log = logger.warning if getattr(operation, "__name__", "") == "delete" else logger.debug
+            log("Clerk user cache paused after a fault; %s", what)
+            return None
+        try:
+            return operation(*args, **kwargs)
+        except Exception:
+            self._down_until = self._clock() + self.pause
+            logger.warning("Clerk user cache unavailable; %s", what, exc_info=True)
+            return None
+
+
+class RedisUserCache(RemoteUserCache):
+    """Users cached in Redis (redis-py), shared by every process.
+
+    Faults are logged misses (see :class:`RemoteUserCache`). Give the client a short
+    ``socket_timeout`` (and, with redis-py 6+, ``retry=Retry(NoBackoff(), 0)``) so that a fault is
+    noticed quickly.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        ttl: float = 60.0,
+        prefix: str = "clerk:user:",
+        pause: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(pause=pause, clock=clock)
         self.client = client
         self.ttl = ttl
         self.prefix = prefix
 
+    def __repr__(self) -> str:
+        return f"RedisUserCache(prefix={self.prefix!r}, ttl={self.ttl!r})"
+
     def get(self, user_id: str) -> User | None:
-        raw = self.client.get(self.prefix + user_id)
+        raw = self._call("asking the Backend API", self.client.get, self.prefix + user_id)
         if raw is None:
             return None
         try:
-            return User(json.loads(raw))
+            data = json.loads(raw)
         except ValueError:
             return None
+        return User(data) if isinstance(data, dict) else None
 
     def set(self, user_id: str, user: User) -> None:
-        self.client.set(self.prefix + user_id, json.dumps(dict(user.raw)), ex=max(1, int(self.ttl)))
+        key, payload = self.prefix + user_id, json.dumps(dict(user.raw))
+        self._call("not caching", self.client.set, key, payload, ex=max(1, int(self.ttl)))
 
     def delete(self, user_id: str) -> None:
-        self.client.delete(self.prefix + user_id)
+        self._call(
+            f"{user_id} stays cached until its TTL", self.client.delete, self.prefix + user_id
+        )
 
 
 def _lookup(clerk: Clerk, auth: AuthObject) -> tuple[str | None, User | None]:

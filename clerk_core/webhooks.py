@@ -331,7 +331,8 @@ Handler = Callable[[WebhookEvent], Any]
 
 class WebhookResult:
     """What happened to a delivery: ``status`` is ``"ok"``, ``"ignored"``, ``"duplicate"``,
-    ``"in-progress"`` or ``"failed"``."""
+    ``"in-progress"``, ``"failed"`` (a handler raised) or ``"unavailable"`` (the idempotency store
+    could not be reached, so no handler ran)."""
 
     __slots__ = ("handled", "status")
 
@@ -392,9 +393,30 @@ class WebhookRouter:
         handlers = self.handlers_for(event.type)
         if not handlers:
             return WebhookResult("ignored")
-        if not self.store.claim(event.id, self.processing_ttl):
-            return WebhookResult("duplicate" if self.store.is_done(event.id) else "in-progress")
+        try:
+            if not self.store.claim(event.id, self.processing_ttl):
+                done = self.store.is_done(event.id)
+                return WebhookResult("duplicate" if done else "in-progress")
+        except Exception:
+            # Fail closed: without a claim the delivery could run twice, so Clerk retries it later.
+            logger.exception(
+                "Clerk webhook idempotency store failed for %s (%s)", event.type, event.id
+            )
+            return WebhookResult("unavailable")
         return handlers
+
+    def _settle(self, event: WebhookEvent, succeeded: bool) -> None:
+        """Mark the delivery done (or forget it so a retry runs it). A store fault here is logged:
+        the handlers have run, and the answer to Clerk must say what they did."""
+        try:
+            if succeeded:
+                self.store.complete(event.id, self.processed_ttl)
+            else:
+                self.store.release(event.id)
+        except Exception:
+            logger.exception(
+                "Clerk webhook idempotency store failed for %s (%s)", event.type, event.id
+            )
 
     def handle(self, event: WebhookEvent) -> WebhookResult:
         """Run the handlers (sync). An async handler runs to completion in a fresh event loop."""
@@ -407,10 +429,10 @@ class WebhookRouter:
                 if inspect.isawaitable(result):
                     asyncio.run(_awaited(result))
         except Exception:
-            self.store.release(event.id)
             logger.exception("Clerk webhook handler failed for %s (%s)", event.type, event.id)
+            self._settle(event, succeeded=False)
             return WebhookResult("failed")
-        self.store.complete(event.id, self.processed_ttl)
+        self._settle(event, succeeded=True)
         return WebhookResult("ok", len(begun))
 
     async def ahandle(self, event: WebhookEvent) -> WebhookResult:
@@ -427,10 +449,10 @@ class WebhookRouter:
                     if inspect.isawaitable(result):
                         await result
         except Exception:
-            await asyncio.to_thread(self.store.release, event.id)
             logger.exception("Clerk webhook handler failed for %s (%s)", event.type, event.id)
+            await asyncio.to_thread(self._settle, event, False)
             return WebhookResult("failed")
-        await asyncio.to_thread(self.store.complete, event.id, self.processed_ttl)
+        await asyncio.to_thread(self._settle, event, True)
         return WebhookResult("ok", len(begun))
 
 
@@ -439,7 +461,14 @@ async def _awaited(awaitable: Awaitable[Any]) -> Any:
 
 
 # ---------------------------------------------------------------------------------- endpoints
-_STATUS = {"ok": 200, "ignored": 200, "duplicate": 200, "in-progress": 409, "failed": 500}
+_STATUS = {
+    "ok": 200,
+    "ignored": 200,
+    "duplicate": 200,
+    "in-progress": 409,
+    "failed": 500,
+    "unavailable": 503,
+}
 
 
 def _json(status: int, body: Mapping[str, Any]) -> AuthResponse:
@@ -465,7 +494,8 @@ def handle_webhook(
     body: bytes, headers: Mapping[str, str], router: WebhookRouter, verifier: WebhookVerifier
 ) -> AuthResponse:
     """What an endpoint answers: 400/413 for a bad delivery, 2xx once handled (or a duplicate), 409
-    while the same delivery is being processed elsewhere, 500 when a handler failed (Clerk retries)."""
+    while the same delivery is being processed elsewhere, 500 when a handler failed and 503 when the
+    idempotency store is down (Clerk retries both)."""
     try:
         event = verifier.verify(body, headers)
     except WebhookVerificationError as exc:

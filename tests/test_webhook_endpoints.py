@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -107,8 +108,11 @@ def framework(request: pytest.FixtureRequest) -> Callable[[WebhookRouter, Webhoo
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_vector_cases(
-    framework: Callable[[WebhookRouter, WebhookVerifier], Post], case: dict[str, Any]
+    framework: Callable[[WebhookRouter, WebhookVerifier], Post],
+    case: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     verifier = WebhookVerifier(FIXED["secret"], clock=lambda: FIXED["now"])
     router = WebhookRouter()
     seen: list[str] = []
@@ -129,6 +133,16 @@ def test_vector_cases(
     if case["expect"] in ("accept", "accept-first-then-reject"):
         assert answer["reason"] == "invalid-payload"  # the signature passed
     assert seen == []
+    # R17: neither the secret nor a signature reaches a log line or the answer.
+    secret = FIXED["secret"].removeprefix("whsec_")
+    signatures = [
+        part.partition(",")[2]
+        for part in str(case["headers"].get("svix-signature", "")).split(" ")
+        if len(part.partition(",")[2]) >= 16
+    ]
+    for text in (caplog.text, json.dumps(answer)):
+        assert secret not in text
+        assert not any(sig in text for sig in signatures)
 
 
 def test_clerk_deliveries(framework: Callable[[WebhookRouter, WebhookVerifier], Post]) -> None:

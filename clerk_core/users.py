@@ -9,6 +9,7 @@ A page view should not cost a Backend API call: users are cached (60 s by defaul
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -166,16 +167,25 @@ def current_user(clerk: Clerk, auth: AuthObject) -> User | None:
 
 
 async def current_user_async(clerk: Clerk, auth: AuthObject) -> User | None:
-    """``current_user`` for async code."""
-    user_id, cached = _lookup(clerk, auth)
+    """``current_user`` for async code. A cache kept in another server (:class:`RemoteUserCache`)
+    is read and written in a worker thread, so that its network calls never block the event loop;
+    the in-memory cache is used in place."""
+    remote = isinstance(clerk.user_cache, RemoteUserCache)
+    if remote:
+        user_id, cached = await asyncio.to_thread(_lookup, clerk, auth)
+    else:
+        user_id, cached = _lookup(clerk, auth)
     if user_id is None or cached is not None:
         return cached
     try:
-        return _remember(clerk, user_id, await clerk.backend_api_async.users.get(user_id))
+        user = await clerk.backend_api_async.users.get(user_id)
     except ClerkAPIError as exc:
         if exc.status == 404:
             return None
         raise
+    if remote:
+        return await asyncio.to_thread(_remember, clerk, user_id, user)
+    return _remember(clerk, user_id, user)
 
 
 def invalidate_on_user_events(router: WebhookRouter, cache: UserCache) -> None:

@@ -12,9 +12,11 @@ import pytest
 from django.core.cache.backends.base import BaseCache
 
 from clerk_core import WebhookRouter, WebhookVerifier, handle_webhook, handle_webhook_async
+from clerk_core.resources import User
 from clerk_core.testing import LocalClerkInstance
 from clerk_core.users import (
     RedisUserCache,
+    RemoteUserCache,
     current_user,
     current_user_async,
     invalidate_on_user_events,
@@ -282,3 +284,42 @@ def test_store_down_after_the_handlers_still_reports_what_they_did(
 
     assert answer(ok) == 200
     assert answer(failing) == 500
+
+
+class LoopSpyCache(RemoteUserCache):
+    """Records whether each call ran on the event loop's thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_loop: list[tuple[str, bool]] = []
+        self.users: dict[str, User] = {}
+
+    def _note(self, what: str) -> None:
+        try:
+            asyncio.get_running_loop()
+            self.on_loop.append((what, True))
+        except RuntimeError:
+            self.on_loop.append((what, False))
+
+    def get(self, user_id: str) -> User | None:
+        self._note("get")
+        return self.users.get(user_id)
+
+    def set(self, user_id: str, user: User) -> None:
+        self._note("set")
+        self.users[user_id] = user
+
+    def delete(self, user_id: str) -> None:
+        self.users.pop(user_id, None)
+
+
+def test_remote_caches_never_block_the_event_loop(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk()
+    engine.user_cache = cache = LoopSpyCache()
+    auth = engine.authenticate_request(
+        instance.request("/", bearer=instance.session_token("user_1"))
+    ).to_auth()
+    assert asyncio.run(current_user_async(engine, auth)).first_name == "Ada"  # type: ignore[union-attr]
+    assert asyncio.run(current_user_async(engine, auth)).first_name == "Ada"  # type: ignore[union-attr]
+    assert cache.on_loop == [("get", False), ("set", False), ("get", False)]
+    assert user_lookups(instance) == 1

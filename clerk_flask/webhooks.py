@@ -8,8 +8,10 @@ app.add_url_rule("/api/webhooks/clerk", view_func=webhook_view(router), methods=
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
 
 from clerk_core import ClerkOptions, WebhookRouter, WebhookVerifier, handle_webhook
 from clerk_core.webhooks import too_large
@@ -17,6 +19,26 @@ from clerk_core.webhooks import too_large
 from .extension import render
 
 __all__ = ["webhook_blueprint", "webhook_view"]
+
+
+def _verifier_for(app: Flask) -> WebhookVerifier:
+    """The verifier of an app: its Clerk extension's options, else ``CLERK_WEBHOOK_SIGNING_SECRET``.
+    Raises ``ClerkConfigurationError`` (saying how to fix it) when there is no valid secret."""
+    state = app.extensions.get("clerk")
+    opts = state.engine.options if state is not None else None
+    return WebhookVerifier(
+        opts.webhook_signing_secret if opts else None,
+        max_body_bytes=opts.max_webhook_body_bytes if opts else 1024 * 1024,
+    )
+
+
+def _bind(app: Flask, view: Callable[[], Response]) -> WebhookVerifier:
+    verifiers: dict[Callable[[], Response], WebhookVerifier] = app.extensions.setdefault(
+        "clerk_webhooks", {}
+    )
+    if view not in verifiers:
+        verifiers[view] = _verifier_for(app)
+    return verifiers[view]
 
 
 def webhook_view(
@@ -28,27 +50,17 @@ def webhook_view(
     """A view function: 400 for a bad delivery, 413 when too large, 2xx once handled.
 
     The secret comes from ``verifier``, ``options``, the app's Clerk extension, or
-    ``CLERK_WEBHOOK_SIGNING_SECRET``.
+    ``CLERK_WEBHOOK_SIGNING_SECRET``. Without ``verifier`` or ``options`` the view finds its secret
+    on the first delivery (each app its own); :func:`webhook_blueprint` checks it at registration.
     """
-    checked: list[WebhookVerifier] = [verifier] if verifier is not None else []
-    if not checked and options is not None:
-        checked.append(
-            WebhookVerifier(
-                options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes
-            )
+    if verifier is None and options is not None:
+        verifier = WebhookVerifier(
+            options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes
         )
+    fixed = verifier
 
     def view() -> Response:
-        if not checked:
-            state = current_app.extensions.get("clerk")
-            opts = state.engine.options if state is not None else None
-            checked.append(
-                WebhookVerifier(
-                    opts.webhook_signing_secret if opts else None,
-                    max_body_bytes=opts.max_webhook_body_bytes if opts else 1024 * 1024,
-                )
-            )
-        verifier_ = checked[0]
+        verifier_ = fixed if fixed is not None else _bind(current_app, view)
         length = request.content_length
         if length is not None and length > verifier_.max_body_bytes:
             return render(too_large(verifier_))
@@ -69,8 +81,16 @@ def webhook_blueprint(
     options: ClerkOptions | None = None,
     name: str = "clerk_webhooks",
 ) -> Blueprint:
+    """A blueprint with the endpoint at ``path``. Without ``verifier`` or ``options``, the secret is
+    looked up when the blueprint is registered (register it after ``Clerk.init_app`` to use the
+    extension's options), so that a missing or malformed secret stops the app at start-up."""
     blueprint = Blueprint(name, __name__)
-    blueprint.add_url_rule(
-        path, view_func=webhook_view(router, verifier=verifier, options=options), methods=["POST"]
-    )
+    view = webhook_view(router, verifier=verifier, options=options)
+    blueprint.add_url_rule(path, view_func=view, methods=["POST"])
+    if verifier is None and options is None:
+
+        def check_secret(state: BlueprintSetupState) -> None:
+            _bind(cast(Flask, state.app), view)
+
+        blueprint.record_once(check_secret)
     return blueprint

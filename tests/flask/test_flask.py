@@ -293,3 +293,48 @@ def test_current_user(clerk_instance: LocalClerkInstance, clerk_engine: Clerk) -
     calls = sum(1 for r in clerk_instance.requests if r.url.path.startswith("/v1/users/"))
     assert (client.get("/me", headers=bearer(token)).json or {})["name"] == "Flo"
     assert sum(1 for r in clerk_instance.requests if r.url.path.startswith("/v1/users/")) == calls
+
+
+# ------------------------------------------------------------------------------------ webhooks
+def test_webhook_blueprint_checks_its_secret_at_registration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clerk_core import WebhookRouter
+    from clerk_flask.webhooks import webhook_blueprint
+
+    monkeypatch.delenv("CLERK_WEBHOOK_SIGNING_SECRET", raising=False)
+    app = Flask(__name__)
+    with pytest.raises(ClerkConfigurationError, match="CLERK_WEBHOOK_SIGNING_SECRET"):
+        app.register_blueprint(webhook_blueprint(WebhookRouter()))
+    monkeypatch.setenv("CLERK_WEBHOOK_SIGNING_SECRET", "whsec_tooshort")
+    with pytest.raises(ClerkConfigurationError) as info:
+        Flask(__name__).register_blueprint(webhook_blueprint(WebhookRouter()))
+    assert "tooshort" not in str(info.value)
+
+
+def test_one_webhook_blueprint_in_two_apps_uses_each_apps_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clerk_core import WebhookRouter
+    from clerk_flask.webhooks import webhook_blueprint, webhook_view
+
+    monkeypatch.delenv("CLERK_WEBHOOK_SIGNING_SECRET", raising=False)
+    router = WebhookRouter()
+    router.on("user.created")(lambda event: None)
+    blueprint = webhook_blueprint(router)
+    view = webhook_view(router)
+    instances, clients = [], []
+    for _ in range(2):
+        instance = LocalClerkInstance()
+        app = Flask(__name__)
+        ClerkExtension(app, options=instance.options())  # the extension's secret is used
+        app.register_blueprint(blueprint)
+        app.add_url_rule("/hook", view_func=view, methods=["POST"])
+        instances.append(instance)
+        clients.append(app.test_client())
+    for path in ("/api/webhooks/clerk", "/hook"):
+        for i, instance in enumerate(instances):
+            body, headers = instance.sign_webhook("user.created", instance.user_payload())
+            own = clients[i].post(path, data=body, headers=headers)
+            other = clients[1 - i].post(path, data=body, headers=headers)
+            assert (own.status_code, other.status_code) == (200, 400), path

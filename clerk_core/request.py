@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping
 from urllib.parse import SplitResult, unquote, urlsplit
 
 __all__ = ["RequestView", "parse_authorization", "parse_cookie_header"]
 
 _OWS = " \t"
+# A host name or IPv4 address, or a bracketed IPv6 address, with an optional port.
+_HOST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
+)
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
@@ -116,7 +121,10 @@ class RequestView:
         if trust_forwarded:
             fwd_host = self.headers.get("x-forwarded-host")
             if fwd_host:
-                host = fwd_host.split(",")[0].strip() or host
+                first = fwd_host.split(",")[0].strip()
+                # Only a host[:port]; anything else (paths, userinfo, spaces) is not a proxy's.
+                if first and _HOST.fullmatch(first):
+                    host = first
             fwd_proto = self.headers.get("x-forwarded-proto")
             if fwd_proto:
                 proto = fwd_proto.split(",")[0].strip().lower()

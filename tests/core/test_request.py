@@ -81,6 +81,20 @@ def test_public_url_uses_forwarded_headers_only_when_trusted() -> None:
     assert req.public_url(trust_forwarded=True).geturl() == "https://public.example/p?q=1"
     bad_proto = RequestView("GET", "http://internal/p", {"x-forwarded-proto": "javascript"})
     assert bad_proto.public_url(trust_forwarded=True).scheme == "http"
+    for good in ("public.example:8443", "[::1]:8000", "10.0.0.7", "a"):
+        req = RequestView("GET", "http://internal/p", {"x-forwarded-host": good})
+        assert req.public_url(trust_forwarded=True).netloc == good
+    # Only a host[:port] is taken from the header; anything else keeps the request's own host.
+    for bad in (
+        "evil.test/@public.example",
+        "user@evil.test",
+        "evil.test\\x",
+        "a b",
+        "-x.test",
+        "h:port",
+    ):
+        req = RequestView("GET", "http://internal/p", {"x-forwarded-host": bad})
+        assert req.public_url(trust_forwarded=True).netloc == "internal", bad
 
 
 def test_query_param() -> None:

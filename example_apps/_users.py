@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from typing import Any
 
 from clerk_core import WebhookEvent, WebhookRouter
@@ -16,6 +17,8 @@ class UserTable:
 
     def __init__(self, path: str = ":memory:") -> None:
         self._db = sqlite3.connect(path, check_same_thread=False)
+        # Close the connection with the table (Python 3.13 warns about unclosed connections).
+        weakref.finalize(self, self._db.close)
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute(

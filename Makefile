@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest bench demo demo-flask demo-django clean
+.PHONY: test test-lowest lint typecheck pytest bench demo demo-flask demo-django clean
 
 test: lint typecheck pytest
 
@@ -24,6 +24,21 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The same suite against the lowest versions pyproject.toml admits (constraints/lowest.txt), so the
+# declared lower bounds are tested. Old releases warn about newer neighbours (anyio, Python), so
+# third-party deprecation and resource warnings are not errors here; `make test` keeps them errors.
+LOWEST := .venv-lowest
+$(LOWEST)/.installed: pyproject.toml constraints/lowest.txt
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST)/bin/python -m pip install --quiet -e '.[all,test]' -c constraints/lowest.txt
+	touch $(LOWEST)/.installed
+
+test-lowest: $(LOWEST)/.installed
+	$(LOWEST)/bin/python -m pip list 2>/dev/null | grep -iE '^(django|djangorestframework|flask|werkzeug|starlette|fastapi|pyjwt|cryptography|httpx|redis) '
+	$(LOWEST)/bin/pytest -q -W ignore::DeprecationWarning -W ignore::PendingDeprecationWarning \
+		-W ignore::ResourceWarning -W ignore::pytest.PytestUnraisableExceptionWarning
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/verify.py && $(BIN)/python benchmarks/routes.py
 
@@ -38,4 +53,4 @@ demo-django: $(STAMP)
 	$(BIN)/python example_apps/django_app/manage.py runserver 127.0.0.1:8001
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LOWEST) .mypy_cache .ruff_cache .pytest_cache

@@ -11,8 +11,8 @@ without ``ClerkMiddleware``: without it they authenticate the request themselves
     async def orders(auth: SessionAuth = Depends(Protect(permission="org:orders:read"))): ...
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: FastAPI before 0.115 cannot resolve string
+# annotations on a callable instance's ``__call__`` (``Protect``), so they stay real objects.
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -131,7 +131,7 @@ async def current_user(
 class Protect:
     """A dependency that allows only what ``auth.protect(...)`` allows."""
 
-    def __init__(self, **params: Unpack[ProtectParams]) -> None:
+    def __init__(self, **params: "Unpack[ProtectParams]") -> None:
         self.kwargs: Mapping[str, Any] = params
 
     def __repr__(self) -> str:

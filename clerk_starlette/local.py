@@ -10,11 +10,13 @@ before any authentication runs::
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clerk_core.testing import LocalFrontendAPI
 
-from .middleware import request_view, send_auth_response
+from .middleware import request_view, send_auth_response, wrapped_app
 
 __all__ = ["LocalFrontendMiddleware"]
 
@@ -22,8 +24,12 @@ _MAX_FORM = 64 * 1024
 
 
 class LocalFrontendMiddleware:
-    def __init__(self, app: ASGIApp, /, *, frontend: LocalFrontendAPI) -> None:
-        self.app = app
+    def __init__(
+        self, app: ASGIApp | None = None, /, *, frontend: LocalFrontendAPI, **legacy: Any
+    ) -> None:
+        self.app = wrapped_app(app, legacy)
+        if legacy:
+            raise TypeError(f"unexpected arguments: {', '.join(sorted(legacy))}")
         self.frontend = frontend
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -112,11 +112,25 @@ def request_view(scope: Scope) -> RequestView:
         server = scope.get("server")
         host = f"{server[0]}:{server[1]}" if server else "localhost"
     raw_path = scope.get("raw_path")
-    path = raw_path.decode("latin-1") if raw_path else quote(scope.get("path", "/"))
+    # ASGI's raw_path excludes the query string, but some servers and Starlette's TestClient
+    # before 0.38 include it; the query comes from query_string either way.
+    path = (
+        raw_path.decode("latin-1").partition("?")[0] if raw_path else quote(scope.get("path", "/"))
+    )
     query = scope.get("query_string", b"").decode("latin-1")
     url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
     method = scope.get("method", "GET") if scope["type"] == "http" else "GET"
     return RequestView(method, url, headers)
+
+
+def wrapped_app(app: ASGIApp | None, keywords: dict[str, Any]) -> ASGIApp:
+    """The app a middleware wraps. Starlette 0.38+ passes it positionally (and types it as
+    positional-only); Starlette 0.37 passes ``app=...``, which lands in ``keywords``."""
+    if app is None:
+        app = keywords.pop("app", None)
+    if app is None:
+        raise TypeError("a middleware needs the ASGI app it wraps as its first argument")
+    return app
 
 
 def get_auth(conn: HTTPConnection) -> AuthObject:
@@ -183,7 +197,7 @@ class ClerkMiddleware:
 
     def __init__(
         self,
-        app: ASGIApp,
+        app: ASGIApp | None = None,
         /,
         *,
         options: ClerkOptions | None = None,
@@ -191,7 +205,7 @@ class ClerkMiddleware:
         clerk: Clerk | None = None,
         **option_fields: Any,
     ) -> None:
-        self.app = app
+        self.app = wrapped_app(app, option_fields)
         if clerk is None:
             if options is None:
                 options = ClerkOptions.from_env(**option_fields)

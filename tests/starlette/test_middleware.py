@@ -320,3 +320,43 @@ def test_handshake_return_sets_cookies_and_proceeds_in_production() -> None:
         f"__session={token}; Path=/; Secure",
         "__client_uat=1; Path=/; Secure",
     ]
+
+
+def test_middleware_built_the_starlette_0_37_way(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    """Starlette 0.37 builds middleware as ``cls(app=app, **options)``; later releases pass the app
+    positionally. Both must work."""
+    from clerk_core.testing import LocalFrontendAPI
+    from clerk_starlette.local import LocalFrontendMiddleware
+
+    async def whoami(request: Request) -> JSONResponse:
+        return JSONResponse({"user_id": get_auth(request).user_id})
+
+    inner = Starlette(routes=[Route("/me", whoami)])
+    wrapped = ClerkMiddleware(app=inner, clerk=clerk_engine)
+    outer = LocalFrontendMiddleware(app=wrapped, frontend=LocalFrontendAPI())
+    token = clerk_instance.session_token("user_kw")
+    assert TestClient(outer).get("/me", headers=bearer(token)).json() == {"user_id": "user_kw"}
+    with pytest.raises(TypeError, match="ASGI app"):
+        ClerkMiddleware(clerk=clerk_engine)
+    with pytest.raises(TypeError, match="unexpected arguments: colour"):
+        LocalFrontendMiddleware(inner, frontend=LocalFrontendAPI(), colour="blue")
+
+
+def test_a_raw_path_that_carries_the_query_is_not_doubled() -> None:
+    """ASGI's raw_path has no query string, but Starlette's TestClient before 0.38 put it there."""
+    from clerk_starlette.middleware import request_view
+
+    scope: dict[str, Any] = {
+        "type": "http",
+        "scheme": "http",
+        "method": "GET",
+        "path": "/private/page",
+        "raw_path": b"/private/page?x=1",
+        "query_string": b"x=1",
+        "headers": [(b"host", b"app.test")],
+    }
+    assert request_view(scope).url == "http://app.test/private/page?x=1"
+    scope["raw_path"] = b"/private/page"
+    assert request_view(scope).url == "http://app.test/private/page?x=1"

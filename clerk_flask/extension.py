@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.utils import import_string
@@ -62,10 +63,19 @@ def request_view() -> RequestView:
     if isinstance(raw, str) and raw.startswith("/"):
         path = raw
     else:
+        # PATH_INFO is already percent-decoded; encode it again so the core decodes exactly once.
         query = environ.get("QUERY_STRING", "")
-        path = request.script_root + request.path + (f"?{query}" if query else "")
-    url = f"{request.scheme}://{request.host}{path}"
-    return RequestView(request.method, url, dict(request.headers.items()))
+        path = quote(request.script_root + request.path) + (f"?{query}" if query else "")
+    # Straight from the WSGI environ: cheaper than iterating werkzeug's EnvironHeaders.
+    headers = {
+        key[5:].replace("_", "-").lower(): v for key, v in environ.items() if key[:5] == "HTTP_"
+    }
+    for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
+        if environ.get(key):
+            headers[name] = environ[key]
+    return RequestView(
+        environ["REQUEST_METHOD"], f"{request.scheme}://{request.host}{path}", headers
+    )
 
 
 def render(response: AuthResponse) -> Response:

@@ -338,3 +338,42 @@ def test_one_webhook_blueprint_in_two_apps_uses_each_apps_secret(
             own = clients[i].post(path, data=body, headers=headers)
             other = clients[1 - i].post(path, data=body, headers=headers)
             assert (own.status_code, other.status_code) == (200, 400), path
+
+
+def test_request_view_decodes_the_path_once_without_a_raw_uri() -> None:
+    """Servers that do not pass RAW_URI / REQUEST_URI give only PATH_INFO, already decoded: the
+    view must encode it again, or ``%2541`` would reach the route matcher as ``A``."""
+    import io
+
+    from clerk_flask.extension import request_view
+
+    app = Flask(__name__)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/files/%41 b",  # the client sent /files/%2541%20b
+        "QUERY_STRING": "q=1",
+        "SERVER_NAME": "app.example",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "app.example",
+        "HTTP_AUTHORIZATION": "Bearer abc",
+        "HTTP_X_CUSTOM_THING": "1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": "2",
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(b"{}"),
+        "wsgi.errors": io.StringIO(),
+    }
+    with app.request_context(environ):
+        view = request_view()
+    assert view.method == "POST"
+    assert view.url == "https://app.example/files/%2541%20b?q=1"
+    assert create_route_matcher(["/files/%41 b"])(view)
+    assert not create_route_matcher(["/files/A b"])(view)
+    assert view.headers["authorization"] == "Bearer abc"
+    assert view.headers["x-custom-thing"] == "1"
+    assert view.headers["content-type"] == "application/json"
+    environ["RAW_URI"] = "/files/%2541%20b?q=1"
+    with app.request_context(environ):
+        assert request_view().url == "https://app.example/files/%2541%20b?q=1"

@@ -162,7 +162,7 @@ def django_pair(engine: Clerk, token: str) -> tuple[Callable[[], object], Callab
         settings.configure(
             DEBUG=False,
             ALLOWED_HOSTS=["app.example"],
-            SECRET_KEY="benchmark-only-not-a-secret",  # noqa: S106
+            SECRET_KEY="benchmark-only-not-a-secret",
             ROOT_URLCONF=__name__,
             MIDDLEWARE=[],
             INSTALLED_APPS=[],
@@ -205,7 +205,11 @@ def main() -> None:
     token = instance.session_token("user_bench", lifetime=3600)
 
     print(f"{'framework':<12}{'bare app':>14}{'with Clerk':>14}{'added':>12}{'ratio':>9}")
-    for name, make in (("starlette", starlette_pair), ("flask", flask_pair), ("django", django_pair)):
+    for name, make in (
+        ("starlette", starlette_pair),
+        ("flask", flask_pair),
+        ("django", django_pair),
+    ):
         bare, guarded = make(engine, token)
         bare()
         guarded()  # warm: the token is verified once, then remembered

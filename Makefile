@@ -40,7 +40,7 @@ test-lowest: $(LOWEST)/.installed
 		-W ignore::ResourceWarning -W ignore::pytest.PytestUnraisableExceptionWarning
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/verify.py && $(BIN)/python benchmarks/routes.py
+	$(BIN)/python benchmarks/verify.py && $(BIN)/python benchmarks/routes.py && $(BIN)/python benchmarks/adapters.py
 
 demo: $(STAMP)
 	$(BIN)/python -m example_apps.fastapi_app

@@ -116,6 +116,7 @@ def base_environ(token: str | None) -> dict[str, Any]:
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
         "PATH_INFO": "/api/me",
+        "RAW_URI": "/api/me",  # gunicorn and werkzeug's server pass the raw target
         "QUERY_STRING": "",
         "SERVER_NAME": "app.example",
         "SERVER_PORT": "80",

@@ -64,8 +64,10 @@ def request_view() -> RequestView:
         path = raw
     else:
         # PATH_INFO is already percent-decoded; encode it again so the core decodes exactly once.
+        # PEP 3333 carries the path's bytes as latin-1 characters.
         query = environ.get("QUERY_STRING", "")
-        path = quote(request.script_root + request.path) + (f"?{query}" if query else "")
+        decoded = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        path = quote(decoded, encoding="latin-1") + (f"?{query}" if query else "")
     # Straight from the WSGI environ: cheaper than iterating werkzeug's EnvironHeaders.
     headers = {
         key[5:].replace("_", "-").lower(): v for key, v in environ.items() if key[:5] == "HTTP_"
@@ -73,9 +75,10 @@ def request_view() -> RequestView:
     for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
         if environ.get(key):
             headers[name] = environ[key]
-    return RequestView(
-        environ["REQUEST_METHOD"], f"{request.scheme}://{request.host}{path}", headers
-    )
+    # werkzeug's request.host adds only the TRUSTED_HOSTS check; skip its cost when none are set.
+    host = headers.get("host") if not request.trusted_hosts else None
+    url = f"{environ['wsgi.url_scheme']}://{host or request.host}{path}"
+    return RequestView(environ["REQUEST_METHOD"], url, headers)
 
 
 def render(response: AuthResponse) -> Response:

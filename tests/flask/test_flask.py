@@ -374,6 +374,30 @@ def test_request_view_decodes_the_path_once_without_a_raw_uri() -> None:
     assert view.headers["authorization"] == "Bearer abc"
     assert view.headers["x-custom-thing"] == "1"
     assert view.headers["content-type"] == "application/json"
+    # Non-ASCII paths: PEP 3333 servers pass the path's bytes as latin-1 characters, so the view
+    # gives back exactly the bytes the client sent.
+    for path_info, sent in (
+        ("/caf\u00c3\u00a9", "/caf%C3%A9"),  # the client sent UTF-8 for "café"
+        ("/caf\u00e9", "/caf%E9"),  # the client sent the single byte %E9
+    ):
+        environ["PATH_INFO"] = path_info
+        with app.request_context(environ):
+            assert request_view().url == f"https://app.example{sent}?q=1", path_info
     environ["RAW_URI"] = "/files/%2541%20b?q=1"
     with app.request_context(environ):
         assert request_view().url == "https://app.example/files/%2541%20b?q=1"
+
+
+def test_trusted_hosts_are_still_enforced(clerk_engine: Clerk) -> None:
+    from flask import Request as FlaskRequest
+
+    class TrustedRequest(FlaskRequest):
+        trusted_hosts = ["good.example"]  # noqa: RUF012 (werkzeug's own class attribute)
+
+    app = Flask(__name__)
+    app.request_class = TrustedRequest
+    ClerkExtension(app, clerk=clerk_engine)
+    app.add_url_rule("/", "home", lambda: jsonify(user_id=get_auth().user_id))
+    http = app.test_client()
+    assert http.get("/", headers={"Host": "good.example"}).status_code == 200
+    assert http.get("/", headers={"Host": "evil.example"}).status_code == 400

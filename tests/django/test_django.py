@@ -327,3 +327,23 @@ def test_current_user(clerk_instance: LocalClerkInstance, settings: Any) -> None
     assert user is not None
     assert user.first_name == "Django"
     assert calls() == 1  # the Django cache served it
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_a_host_outside_allowed_hosts_is_400_not_500(
+    client_class: type[Client] | type[AsyncClient],
+    clerk_instance: LocalClerkInstance,
+    settings: Any,
+) -> None:
+    token = clerk_instance.session_token("user_1")
+
+    def get(allowed: str) -> int:
+        settings.ALLOWED_HOSTS = [allowed]  # the test clients send Host: testserver
+        client = client_class(raise_request_exception=False)
+        response = client.get("/", headers={"authorization": f"Bearer {token}"})
+        if asyncio.iscoroutine(response):
+            response = asyncio.run(response)
+        return int(response.status_code)
+
+    assert get("testserver") == 200
+    assert get("good.example") == 400

@@ -112,4 +112,14 @@ def check_clerk(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="clerk.W004",
             )
         )
+    if options.instance_type == "production" and not options.authorized_parties:
+        messages.append(
+            Warning(
+                "Production Clerk keys without authorized_parties: a session token issued to any "
+                "origin of your Clerk instance (another app, a subdomain) is accepted here.",
+                hint="Set settings.CLERK['authorized_parties'] (or CLERK_AUTHORIZED_PARTIES) to the "
+                "origins your users sign in from, e.g. ['https://example.com'].",
+                id="clerk.W005",
+            )
+        )
     return messages

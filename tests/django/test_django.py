@@ -252,6 +252,9 @@ def test_system_checks(clerk_instance: LocalClerkInstance, monkeypatch: pytest.M
     live = LocalClerkInstance(instance_type="production", frontend_api="clerk.live.test")
     live_keys = {"publishable_key": live.publishable_key, "secret_key": live.secret_key}
     assert "clerk.W003" in ids(CLERK=live_keys, DEBUG=True)
+    assert "clerk.W005" in ids(CLERK=live_keys, DEBUG=False)
+    parties = {**live_keys, "authorized_parties": ["https://shop.example"]}
+    assert ids(CLERK=parties, DEBUG=False) == set()
     local_after = [
         "clerk_django.middleware.ClerkMiddleware",
         "clerk_django.local.LocalFrontendMiddleware",

@@ -17,25 +17,15 @@ import asyncio
 import io
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.routes import per_call  # the same best-of-rounds timer
 from clerk_core import Clerk
 from clerk_core.testing import LocalClerkInstance
-
-
-def best_per_call(fn: Callable[[], object], calls: int, rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best * 1e6
 
 
 # ------------------------------------------------------------------------------------ Starlette
@@ -214,8 +204,8 @@ def main() -> None:
         bare, guarded = make(engine, token)
         bare()
         guarded()  # warm: the token is verified once, then remembered
-        base = best_per_call(bare, args.requests, args.rounds)
-        with_clerk = best_per_call(guarded, args.requests, args.rounds)
+        base = per_call(bare, args.requests, args.rounds)
+        with_clerk = per_call(guarded, args.requests, args.rounds)
         print(
             f"{name:<12}{base:>11.1f} us{with_clerk:>11.1f} us{with_clerk - base:>9.1f} us"
             f"{with_clerk / base:>8.2f}x"

@@ -82,11 +82,19 @@ class RemoteUserCache:
         self._clock = clock
         self._down_until = 0.0
 
-    def _call(self, what: str, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``operation(...)``, or ``None`` (logged) while the server is failing."""
+    def _call(
+        self,
+        what: str,
+        operation: Callable[..., Any],
+        *args: Any,
+        warn_when_paused: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """``operation(...)``, or ``None`` (logged) while the server is failing. A skipped delete
+        leaves a stale copy and is worth a warning (``warn_when_paused``); a skipped get or set is
+        not."""
         if self._clock() < self._down_until:
-            # A delete skipped is a stale copy, worth a warning; a skipped get or set is not.
-            log = logger.warning if getattr(operation, "__name__", "") == "delete" else logger.debug
+            log = logger.warning if warn_when_paused else logger.debug
             log("Clerk user cache paused after a fault; %s", what)
             return None
         try:
@@ -137,9 +145,8 @@ class RedisUserCache(RemoteUserCache):
         self._call("not caching", self.client.set, key, payload, ex=max(1, int(self.ttl)))
 
     def delete(self, user_id: str) -> None:
-        self._call(
-            f"{user_id} stays cached until its TTL", self.client.delete, self.prefix + user_id
-        )
+        what = f"{user_id} stays cached until its TTL"
+        self._call(what, self.client.delete, self.prefix + user_id, warn_when_paused=True)
 
 
 def _lookup(clerk: Clerk, auth: AuthObject) -> tuple[str | None, User | None]:

@@ -49,6 +49,5 @@ class DjangoUserCache(RemoteUserCache):
         self._call("not caching", self.cache.set, self.prefix + user_id, dict(user.raw), self.ttl)
 
     def delete(self, user_id: str) -> None:
-        self._call(
-            f"{user_id} stays cached until its TTL", self.cache.delete, self.prefix + user_id
-        )
+        what = f"{user_id} stays cached until its TTL"
+        self._call(what, self.cache.delete, self.prefix + user_id, warn_when_paused=True)

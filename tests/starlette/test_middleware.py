@@ -360,3 +360,22 @@ def test_a_raw_path_that_carries_the_query_is_not_doubled() -> None:
     assert request_view(scope).url == "http://app.test/private/page?x=1"
     scope["raw_path"] = b"/private/page"
     assert request_view(scope).url == "http://app.test/private/page?x=1"
+
+
+def test_trusted_host_middleware_runs_before_clerk(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    """As the README advises for production: TrustedHostMiddleware, added last, runs first."""
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    async def whoami(request: Request) -> JSONResponse:
+        return JSONResponse({"user_id": get_auth(request).user_id})
+
+    app = Starlette(routes=[Route("/me", whoami)])
+    app.add_middleware(ClerkMiddleware, clerk=clerk_engine)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=["good.example"])
+    token = clerk_instance.session_token("user_th")
+    good = TestClient(app, base_url="http://good.example").get("/me", headers=bearer(token))
+    assert good.json() == {"user_id": "user_th"}
+    evil = TestClient(app, base_url="http://evil.example").get("/me", headers=bearer(token))
+    assert evil.status_code == 400

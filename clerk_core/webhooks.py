@@ -28,7 +28,7 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from standardwebhooks.webhooks import Webhook, hmac_data
 
@@ -42,6 +42,9 @@ from .resources import (
     UserData,
 )
 from .responses import AuthResponse
+
+if TYPE_CHECKING:
+    from .options import ClerkOptions
 
 __all__ = [
     "EmailData",
@@ -125,6 +128,15 @@ class WebhookVerifier:
         self.tolerance = tolerance
         self.max_body_bytes = max_body_bytes
         self.clock = clock
+
+    @classmethod
+    def from_options(cls, options: ClerkOptions | None) -> WebhookVerifier:
+        """The verifier an endpoint uses: the secret and body cap of ``options``, or, with no
+        options, ``CLERK_WEBHOOK_SIGNING_SECRET`` and the default cap. Raises
+        ``ClerkConfigurationError`` (saying how to fix it) when there is no valid secret."""
+        if options is None:
+            return cls()
+        return cls(options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes)
 
     def __repr__(self) -> str:
         return f"WebhookVerifier(tolerance={self.tolerance}, max_body_bytes={self.max_body_bytes})"

@@ -60,12 +60,7 @@ def webhook_view(
     The secret comes from ``settings.CLERK["webhook_signing_secret"]`` or
     ``CLERK_WEBHOOK_SIGNING_SECRET``; it is checked the first time the view is built.
     """
-    if verifier is None:
-        options = build_options(clerk_settings())
-        verifier = WebhookVerifier(
-            options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes
-        )
-    checked = verifier
+    checked = verifier or WebhookVerifier.from_options(build_options(clerk_settings()))
 
     @csrf_exempt
     def view(request: HttpRequest) -> HttpResponseBase:

@@ -25,11 +25,7 @@ def _verifier_for(app: Flask) -> WebhookVerifier:
     """The verifier of an app: its Clerk extension's options, else ``CLERK_WEBHOOK_SIGNING_SECRET``.
     Raises ``ClerkConfigurationError`` (saying how to fix it) when there is no valid secret."""
     state = app.extensions.get("clerk")
-    opts = state.engine.options if state is not None else None
-    return WebhookVerifier(
-        opts.webhook_signing_secret if opts else None,
-        max_body_bytes=opts.max_webhook_body_bytes if opts else 1024 * 1024,
-    )
+    return WebhookVerifier.from_options(state.engine.options if state is not None else None)
 
 
 def _bind(app: Flask, view: Callable[[], Response]) -> WebhookVerifier:
@@ -54,9 +50,7 @@ def webhook_view(
     on the first delivery (each app its own); :func:`webhook_blueprint` checks it at registration.
     """
     if verifier is None and options is not None:
-        verifier = WebhookVerifier(
-            options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes
-        )
+        verifier = WebhookVerifier.from_options(options)
     fixed = verifier
 
     def view() -> Response:

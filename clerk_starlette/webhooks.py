@@ -44,13 +44,7 @@ def _render(response: AuthResponse) -> Response:
 
 
 def _verifier(verifier: WebhookVerifier | None, options: ClerkOptions | None) -> WebhookVerifier:
-    if verifier is not None:
-        return verifier
-    if options is not None:
-        return WebhookVerifier(
-            options.webhook_signing_secret, max_body_bytes=options.max_webhook_body_bytes
-        )
-    return WebhookVerifier()  # CLERK_WEBHOOK_SIGNING_SECRET
+    return verifier if verifier is not None else WebhookVerifier.from_options(options)
 
 
 def webhook_endpoint(

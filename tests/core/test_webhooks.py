@@ -346,3 +346,22 @@ def test_fuzzed_deliveries_are_only_ever_2xx_400_or_413(
     response = handle_webhook(body, headers, WebhookRouter(), verifier)
     assert response.status in (200, 400, 413)
     assert json.loads(response.body)
+
+
+def test_verifier_from_options_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clerk_core import ClerkConfigurationError
+
+    instance = LocalClerkInstance()
+    verifier = WebhookVerifier.from_options(instance.options(max_webhook_body_bytes=2048))
+    assert verifier.max_body_bytes == 2048
+    body, headers = instance.sign_webhook("user.created", instance.user_payload("user_o"))
+    assert verifier.verify(body, headers).data["id"] == "user_o"
+
+    monkeypatch.setenv("CLERK_WEBHOOK_SIGNING_SECRET", TEST_WEBHOOK_SECRET)
+    from_env = WebhookVerifier.from_options(None)
+    assert from_env.max_body_bytes == WebhookVerifier(TEST_WEBHOOK_SECRET).max_body_bytes
+    with pytest.raises(WebhookVerificationError):
+        from_env.verify(body, headers)  # signed with the instance's secret, not this one
+    monkeypatch.delenv("CLERK_WEBHOOK_SIGNING_SECRET")
+    with pytest.raises(ClerkConfigurationError, match="CLERK_WEBHOOK_SIGNING_SECRET"):
+        WebhookVerifier.from_options(None)

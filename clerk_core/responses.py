@@ -13,6 +13,7 @@ adapter only copies these onto its native response object.
 | API | signed out | 401 JSON ``{"error": "unauthenticated", "reason": ...}``, ``WWW-Authenticate: Bearer`` (404 with ``unauthenticated_status=404``) |
 | any | signed in, not allowed, ``unauthorized_url`` allowed | 307 to it |
 | any | signed in, not allowed | 403 JSON ``{"error": "forbidden"}`` (404 with ``unauthorized_status=404``) |
+| any | a route matcher met a malformed path (``MalformedURLError``) | 400 JSON ``{"error": "bad_request", "reason": "malformed-url"}`` |
 
 Every response carries the request state's headers (Clerk's debug headers, refreshed cookies).
 """
@@ -25,7 +26,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from .clerk import AuthStatus, RequestState
-from .errors import ProtectError, Unauthenticated
+from .errors import MalformedURLError, ProtectError, Unauthenticated
 from .options import ClerkOptions, accounts_host
 from .redirects import origin_of, safe_redirect_url, with_query
 from .request import RequestView, parse_authorization
@@ -129,8 +130,15 @@ def _token_present(request: RequestView, options: ClerkOptions) -> bool:
     return bool(cookies.get("__session") or cookies.get(f"__session_{options.cookie_suffix}"))
 
 
+def _carried(state: RequestState | None) -> Headers:
+    """The request state's headers (debug headers, refreshed cookies), without any Location."""
+    if state is None:
+        return []
+    return [(k, v) for k, v in state.headers if k.lower() != "location"]
+
+
 def auth_response(
-    outcome: ProtectError | RequestState,
+    outcome: ProtectError | MalformedURLError | RequestState,
     request: RequestView,
     options: ClerkOptions,
     *,
@@ -138,10 +146,13 @@ def auth_response(
 ) -> AuthResponse:
     """The response for a refused request (see the table in this module's docstring).
 
-    ``outcome`` is the ``ProtectError`` that ``protect()`` raised, or a request state that is signed
-    out or a handshake. ``state`` is the request's state when ``outcome`` is an error; its headers
-    (debug headers, refreshed cookies) are carried on the response.
+    ``outcome`` is the ``ProtectError`` that ``protect()`` raised, the ``MalformedURLError`` a route
+    matcher raised, or a request state that is signed out or a handshake. ``state`` is the request's
+    state when ``outcome`` is an error; its headers (debug headers, refreshed cookies) are carried on
+    the response.
     """
+    if isinstance(outcome, MalformedURLError):
+        return _json(400, _carried(state), {"error": "bad_request", "reason": "malformed-url"})
     if isinstance(outcome, RequestState):
         state = outcome
         if outcome.status is AuthStatus.HANDSHAKE and outcome.location:
@@ -149,9 +160,7 @@ def auth_response(
         error: ProtectError = Unauthenticated("Sign-in required.", reason=outcome.reason)
     else:
         error = outcome
-    carried: Headers = [
-        (k, v) for k, v in (state.headers if state is not None else []) if k.lower() != "location"
-    ]
+    carried = _carried(state)
     public = request.public_url(trust_forwarded=options.trust_forwarded_headers)
     allowed = options.allowed_redirect_origins
     explicit = (

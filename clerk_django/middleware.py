@@ -26,12 +26,6 @@ __all__ = ["ClerkMiddleware"]
 Handler = Callable[[HttpRequest], Any]
 
 
-def _bad_request() -> HttpResponseBase:
-    from django.http import JsonResponse
-
-    return JsonResponse({"error": "bad_request", "reason": "malformed-url"}, status=400)
-
-
 class ClerkMiddleware:
     sync_capable = True
     async_capable = True
@@ -59,10 +53,8 @@ class ClerkMiddleware:
         if guard is not None:
             try:
                 result = guard(request.auth, request)
-            except ProtectError as exc:
+            except (ProtectError, MalformedURLError) as exc:
                 return render(auth_response(exc, view, clerk.options, state=state))
-            except MalformedURLError:
-                return _bad_request()
             if isinstance(result, HttpResponseBase):
                 return result
         response: HttpResponseBase = self.get_response(request)
@@ -82,10 +74,8 @@ class ClerkMiddleware:
                 result = guard(request.auth, request)
                 if inspect.isawaitable(result):
                     result = await result
-            except ProtectError as exc:
+            except (ProtectError, MalformedURLError) as exc:
                 return render(auth_response(exc, view, clerk.options, state=state))
-            except MalformedURLError:
-                return _bad_request()
             if isinstance(result, HttpResponseBase):
                 return result
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response

@@ -141,11 +141,6 @@ def refuse(outcome: ProtectError | RequestState) -> Response:
     return render(auth_response(outcome, request_view(), options, state=get_request_state()))
 
 
-def _bad_request() -> Response:
-    body = b'{"error":"bad_request","reason":"malformed-url"}'
-    return Response(body, status=400, content_type="application/json")
-
-
 def _before_request() -> Response | None:
     state = _state()
     frontend = state.local_frontend
@@ -161,10 +156,8 @@ def _before_request() -> Response | None:
     if state.guard is not None:
         try:
             result = current_app.ensure_sync(state.guard)(auth, request)
-        except ProtectError as exc:
+        except (ProtectError, MalformedURLError) as exc:
             return render(auth_response(exc, view, state.engine.options, state=request_state))
-        except MalformedURLError:
-            return _bad_request()
         if isinstance(result, Response):
             return result
     return None

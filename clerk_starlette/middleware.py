@@ -9,7 +9,6 @@ auth object is stored where :func:`get_auth` finds it, and, following Starlette'
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote
@@ -181,11 +180,6 @@ async def send_auth_response(send: Send, response: AuthResponse) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-def _bad_request() -> AuthResponse:
-    body = json.dumps({"error": "bad_request", "reason": "malformed-url"}).encode()
-    return AuthResponse(400, [("content-type", "application/json")], body)
-
-
 class ClerkMiddleware:
     """Authenticate every request with Clerk.
 
@@ -234,12 +228,9 @@ class ClerkMiddleware:
                 result = self.guard(auth, conn)
                 if inspect.isawaitable(result):
                     result = await result
-            except ProtectError as exc:
+            except (ProtectError, MalformedURLError) as exc:
                 refusal = auth_response(exc, view, self.clerk.options, state=state)
                 await self._refuse(scope, receive, send, refusal)
-                return
-            except MalformedURLError:
-                await self._refuse(scope, receive, send, _bad_request())
                 return
             if isinstance(result, Response):
                 await result(scope, receive, send)

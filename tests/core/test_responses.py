@@ -312,3 +312,22 @@ def test_bad_organization_pattern_fails_at_start_up(instance: LocalClerkInstance
 
     with pytest.raises(ClerkConfigurationError, match="route pattern"):
         instance.options(organization_patterns=["/orgs/:"])
+
+
+@pytest.mark.parametrize("make", [page, api])
+def test_a_malformed_path_is_400_json_with_the_debug_headers(
+    instance: LocalClerkInstance, make: Any
+) -> None:
+    from clerk_core import MalformedURLError, create_route_matcher
+
+    engine = instance.clerk()
+    req = make("/admin/%zz")
+    state = engine.authenticate_request(req)
+    with pytest.raises(MalformedURLError) as info:
+        create_route_matcher(["/admin(.*)"])(req)
+    response = auth_response(info.value, req, engine.options, state=state)
+    assert response.status == 400
+    assert response.content_type == "application/json"
+    assert response.json() == {"error": "bad_request", "reason": "malformed-url"}
+    assert response.header("x-clerk-auth-status") == "signed-out"
+    assert response.header("location") is None

@@ -121,6 +121,7 @@ def test_guard(clerk_instance: LocalClerkInstance, settings: Any) -> None:
     # from Django's already-decoded path it is just a protected path.
     malformed = client.get("/guarded/%zz", RAW_URI="/guarded/%zz")
     assert malformed.status_code == 400
+    assert malformed.json() == {"error": "bad_request", "reason": "malformed-url"}
     assert client.get("/guarded/%zz").status_code == 401
     settings.CLERK = {**settings.CLERK, "guard": "tests.django.views.async_guard"}
 

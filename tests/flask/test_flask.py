@@ -196,6 +196,7 @@ def test_guard(client: Any, clerk_instance: LocalClerkInstance) -> None:
     assert client.get("/maintenance").status_code == 503
     bad = client.get("/guarded/%zz", environ_overrides={"RAW_URI": "/guarded/%zz"})
     assert bad.status_code == 400
+    assert bad.get_json() == {"error": "bad_request", "reason": "malformed-url"}
 
 
 def test_current_auth_in_templates(client: Any, clerk_instance: LocalClerkInstance) -> None:

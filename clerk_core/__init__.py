@@ -32,7 +32,7 @@ from .protect import ProtectParams, check_protect
 from .redirects import is_allowed_redirect, safe_redirect_url
 from .request import RequestView, parse_authorization, parse_cookie_header
 from .responses import AuthResponse, auth_response, is_page_request, sign_in_redirect_url
-from .routes import RouteMatcher, create_route_matcher, normalize_path
+from .routes import RouteMatcher, create_route_matcher, normalize_path, routed_path
 from .webhooks import (
     MemoryIdempotencyStore,
     WebhookEvent,
@@ -85,6 +85,7 @@ __all__ = [
     "parse_authorization",
     "parse_cookie_header",
     "parse_publishable_key",
+    "routed_path",
     "safe_redirect_url",
     "sign_in_redirect_url",
     "verify_webhook",

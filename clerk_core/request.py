@@ -65,23 +65,34 @@ def parse_authorization(value: str | None) -> str | None:
 
 
 class RequestView:
-    """A request as the engine sees it: method, absolute URL and headers.
+    """A request as the engine sees it: method, absolute URL (as sent, escapes kept) and headers.
 
     Header names are case-insensitive. The raw ``cookie`` header is parsed here, once, by
     :func:`parse_cookie_header`, so every framework reads the same cookies.
+
+    ``path`` is the path the framework routes on, already percent-decoded by the server (ASGI
+    ``scope["path"]`` without ``root_path``, Django's ``request.path_info``, werkzeug's
+    ``request.path``). Adapters supply it so that a route matcher judges exactly what the router
+    sees (``/api%2Fadmin`` is routed as ``/api/admin``). ``None`` for a request that no framework
+    routed (the test kit's requests, a hand-built view): matchers then decode the URL's path once,
+    as Clerk's JS SDKs do.
     """
 
-    __slots__ = ("_cookies", "_split", "headers", "method", "url")
+    __slots__ = ("_cookies", "_split", "headers", "method", "path", "url")
 
-    def __init__(self, method: str, url: str, headers: Mapping[str, str]) -> None:
+    def __init__(
+        self, method: str, url: str, headers: Mapping[str, str], path: str | None = None
+    ) -> None:
         self.method = method.upper()
         self.url = url
         self.headers: dict[str, str] = {k.lower(): v for k, v in headers.items()}
+        self.path = path
         self._cookies: dict[str, str] | None = None
         self._split: SplitResult | None = None
 
     def __repr__(self) -> str:
-        return f"RequestView(method={self.method!r}, url={self.url!r})"
+        routed = f", path={self.path!r}" if self.path is not None else ""
+        return f"RequestView(method={self.method!r}, url={self.url!r}{routed})"
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)

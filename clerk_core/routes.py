@@ -5,15 +5,20 @@ A pattern is a string in the path-to-regexp 6 language (``/dashboard(.*)``, ``/o
 list of these. String patterns are case-insensitive, allow one trailing ``/``, ``#`` or ``?``, and are
 anchored at both ends.
 
-Only the path is matched, after normalisation: percent-escapes are decoded once the way JavaScript's
-``decodeURI`` does (so ``%2F``, ``%3F`` and ``%23`` stay encoded and ``%2561`` becomes ``%61``), and
-runs of ``/`` collapse to one. A malformed escape raises :class:`MalformedURLError` (answer 400).
+Only the path is matched. Applied to a request that a framework routed (its native request, or the
+:class:`RequestView` an adapter built), a matcher judges the path the framework routes on: the server
+decoded it once (``/api%2Fadmin`` is routed, and judged, as ``/api/admin``) and it is never decoded
+again. Applied to a string, it follows Clerk's JS SDKs: percent-escapes are decoded once the way
+JavaScript's ``decodeURI`` does (so ``%2F``, ``%3F`` and ``%23`` stay encoded and ``%2561`` becomes
+``%61``); a malformed escape raises :class:`MalformedURLError` (answer 400). Either way, runs of
+``/`` collapse to one.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .errors import ClerkConfigurationError, MalformedURLError
@@ -26,6 +31,7 @@ __all__ = [
     "match_path",
     "normalize_path",
     "request_path",
+    "routed_path",
 ]
 
 _DELIMITER = "/#?"
@@ -99,45 +105,40 @@ def normalize_path(path: str, *, decoded: bool = False) -> str:
     return _SLASHES.sub("/", path) if "//" in path else path
 
 
-def request_path(request: Any) -> tuple[str, bool]:
-    """The path of a request-like object as ``(path, already_decoded)``.
+@functools.singledispatch
+def routed_path(request: Any) -> str:
+    """The path a framework routes ``request`` on, percent-decoded once by the server.
 
-    Accepts a path or URL string, a :class:`RequestView`, an ASGI/Starlette request (``scope``), a
-    WSGI/Django/Flask request (``environ`` / ``META``, raw URI when the server gives one), or any object
-    with a ``path`` (taken as decoded) or ``url.path``.
+    The framework adapters register their request types here when they are imported
+    (``routed_path.register(starlette.requests.HTTPConnection, ...)``, Django's ``HttpRequest``,
+    DRF's ``Request``, werkzeug's ``Request``), so a matcher called with a native request judges the
+    path its router judges. Register your own framework's request type the same way.
+    """
+    raise TypeError(
+        f"create_route_matcher cannot read a path from {type(request).__name__!r}: pass a path "
+        "string, a RequestView, or a request of a framework whose clerk adapter is imported "
+        "(clerk_starlette, clerk_django, clerk_flask)"
+    )
+
+
+def request_path(request: Any) -> tuple[str, bool]:
+    """The path to match as ``(path, already_decoded)``.
+
+    A string (a path or an absolute URL) or a :class:`RequestView` without a routed path is taken as
+    sent and decoded once with ``decodeURI`` rules, exactly as Clerk's JS SDKs read
+    ``request.nextUrl.pathname``. A :class:`RequestView` built by an adapter and a framework's own
+    request give the path the framework routes on, which is never decoded again (decoding twice
+    would let ``%252F`` pass as ``/``).
     """
     if isinstance(request, str):
         if request.startswith(("http://", "https://")):
             return RequestView("GET", request, {}).split_url.path or "/", False
         return request.split("?", 1)[0].split("#", 1)[0], False
     if isinstance(request, RequestView):
+        if request.path is not None:
+            return request.path, True
         return request.split_url.path or "/", False
-    scope = getattr(request, "scope", None)
-    if isinstance(scope, Mapping):
-        raw = scope.get("raw_path")
-        if isinstance(raw, (bytes, bytearray)):
-            return bytes(raw).decode("latin-1").split("?", 1)[0], False
-        path = scope.get("path")
-        if isinstance(path, str):
-            return path, True
-    environ = getattr(request, "environ", None)
-    if not isinstance(environ, Mapping):
-        environ = getattr(request, "META", None)
-    if isinstance(environ, Mapping):
-        for key in ("RAW_URI", "REQUEST_URI"):
-            raw_uri = environ.get(key)
-            if isinstance(raw_uri, str) and raw_uri.startswith("/"):
-                return raw_uri.split("?", 1)[0], False
-    path_attr = getattr(request, "path", None)
-    if isinstance(path_attr, str):
-        return path_attr, True
-    url = getattr(request, "url", None)
-    url_path = getattr(url, "path", None)
-    if isinstance(url_path, str):
-        return url_path, True
-    raise TypeError(
-        f"cannot find a path in {type(request).__name__!r}: pass a path, a RequestView or a request"
-    )
+    return routed_path(request), True
 
 
 # ------------------------------------------------------------------------------ path-to-regexp 6

@@ -18,13 +18,21 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "clerk_django needs Django: pip install 'clerk-integrations[django]'"
     ) from exc
 
-if TYPE_CHECKING:
-    from django.http import HttpRequest
+from django.http import HttpRequest
 
+from clerk_core.routes import routed_path
+
+if TYPE_CHECKING:
     from clerk_core import AuthObject
     from clerk_core.resources import User
 
 __all__ = ["acurrent_user", "aget_auth", "current_user", "get_auth"]
+
+
+@routed_path.register
+def _routed_path(request: HttpRequest) -> str:
+    """Route matchers judge the path Django's URL resolver routes on."""
+    return request.path_info
 
 
 def get_auth(request: HttpRequest) -> AuthObject:

@@ -18,11 +18,15 @@ STATE_ATTR = "_clerk_request_state"
 
 
 def request_view(request: HttpRequest) -> RequestView:
-    """The framework-neutral view of a Django request (the raw path when the server gives it)."""
+    """The framework-neutral view of a Django request: the URL as sent (the raw path when the server
+    gives it) and ``request.path_info``, the decoded path Django's URL resolver routes on, which
+    route matchers judge."""
     raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
     path = raw if isinstance(raw, str) and raw.startswith("/") else request.get_full_path()
     url = f"{request.scheme}://{request.get_host()}{path}"
-    return RequestView(request.method or "GET", url, dict(request.headers.items()))
+    return RequestView(
+        request.method or "GET", url, dict(request.headers.items()), request.path_info
+    )
 
 
 def store(request: HttpRequest, state: RequestState) -> AuthObject:

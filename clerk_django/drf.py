@@ -23,6 +23,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from clerk_core import AuthObject, AuthStatus, parse_authorization
+from clerk_core.routes import routed_path
 
 from ._http import authenticated, get_auth, request_state
 from .conf import clerk_settings
@@ -37,6 +38,11 @@ __all__ = [
     "HasRole",
     "IsSignedIn",
 ]
+
+
+@routed_path.register
+def _routed_path(request: Request) -> str:
+    return request._request.path_info
 
 
 class ClerkDRFUser:

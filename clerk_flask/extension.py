@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.sansio.request import Request as WerkzeugRequest
 from werkzeug.utils import import_string
 
 from clerk_core import (
@@ -30,6 +31,7 @@ from clerk_core import (
 )
 from clerk_core import Clerk as ClerkEngine
 from clerk_core.resources import User
+from clerk_core.routes import routed_path
 from clerk_core.testing.frontend import LocalFrontendAPI
 
 __all__ = [
@@ -57,7 +59,8 @@ class ClerkState:
 
 
 def request_view() -> RequestView:
-    """The framework-neutral view of the current Flask request (the raw path when available)."""
+    """The framework-neutral view of the current Flask request: the URL as sent (the raw path when
+    the server gives one) and the decoded path werkzeug routes on, which route matchers judge."""
     environ = request.environ
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if isinstance(raw, str) and raw.startswith("/"):
@@ -78,7 +81,13 @@ def request_view() -> RequestView:
     # werkzeug's request.host adds only the TRUSTED_HOSTS check; skip its cost when none are set.
     host = headers.get("host") if not request.trusted_hosts else None
     url = f"{environ['wsgi.url_scheme']}://{host or request.host}{path}"
-    return RequestView(environ["REQUEST_METHOD"], url, headers)
+    # werkzeug routes on request.path: PATH_INFO decoded by the server, then as UTF-8.
+    return RequestView(environ["REQUEST_METHOD"], url, headers, request.path)
+
+
+@routed_path.register
+def _routed_path(req: WerkzeugRequest) -> str:
+    return req.path
 
 
 def render(response: AuthResponse) -> Response:

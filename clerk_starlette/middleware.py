@@ -32,6 +32,7 @@ from clerk_core import (
     auth_response,
 )
 from clerk_core.resources import User
+from clerk_core.routes import routed_path
 from clerk_core.users import current_user_async
 
 __all__ = [
@@ -93,8 +94,24 @@ def credentials_for(auth: AuthObject) -> AuthCredentials:
     return AuthCredentials(scopes)
 
 
+def route_path(scope: Scope) -> str:
+    """The path Starlette routes on: the server-decoded ``scope["path"]`` without the app's
+    ``root_path`` (as ``starlette.routing`` computes it)."""
+    path: str = scope.get("path") or "/"
+    root = scope.get("root_path") or ""
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("/", ""):
+        path = path[len(root) :] or "/"
+    return path
+
+
+@routed_path.register
+def _routed_path(conn: HTTPConnection) -> str:
+    return route_path(conn.scope)
+
+
 def request_view(scope: Scope) -> RequestView:
-    """The framework-neutral view of an ASGI scope (the raw path, so escapes stay as sent)."""
+    """The framework-neutral view of an ASGI scope: the URL as sent (escapes kept) and the decoded
+    path Starlette routes on, which route matchers judge."""
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope.get("headers", ()):
         name = raw_name.decode("latin-1").lower()
@@ -119,7 +136,7 @@ def request_view(scope: Scope) -> RequestView:
     query = scope.get("query_string", b"").decode("latin-1")
     url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
     method = scope.get("method", "GET") if scope["type"] == "http" else "GET"
-    return RequestView(method, url, headers)
+    return RequestView(method, url, headers, route_path(scope))
 
 
 def wrapped_app(app: ASGIApp | None, keywords: dict[str, Any]) -> ASGIApp:

@@ -17,6 +17,7 @@ from clerk_core import (
     RequestView,
     create_route_matcher,
     normalize_path,
+    routed_path,
 )
 
 SEMANTICS_CASES: list[tuple[Any, str, bool]] = [
@@ -136,21 +137,48 @@ def test_callables_receive_the_request_as_given() -> None:
     assert seen == [req]
 
 
-def test_request_shapes_are_duck_typed() -> None:
+def test_strings_and_unrouted_views_keep_clerks_decode_uri_semantics() -> None:
     matcher = create_route_matcher("/api/admin(.*)")
     assert matcher(RequestView("GET", "https://a.example/api/%61dmin?x=1", {}))
+    assert not matcher(RequestView("GET", "https://a.example/api%2Fadmin/users", {}))
     assert matcher("https://a.example/api/admin/users?x=1")
     assert matcher("/api/admin?x=1")
-    # ASGI (Starlette): the raw path is used, so %2F stays a literal.
-    assert matcher(SimpleNamespace(scope={"raw_path": b"/api/admin/x", "path": "/api/admin/x"}))
-    assert not matcher(SimpleNamespace(scope={"raw_path": b"/api%2Fadmin", "path": "/api/admin"}))
-    # WSGI (Django, Flask): the raw URI when the server gives one, else the decoded path.
-    assert matcher(SimpleNamespace(environ={"RAW_URI": "/api/admin?x"}, path="/nope"))
-    assert matcher(SimpleNamespace(META={"REQUEST_URI": "/api/admin"}, path="/nope"))
-    assert matcher(SimpleNamespace(environ={}, path="/api/admin/100%"))  # decoded: no 400
-    assert matcher(SimpleNamespace(url=SimpleNamespace(path="/api/admin")))
-    with pytest.raises(TypeError):
+    assert not matcher("/raw%2Fpath/api/admin")
+    assert not matcher("/api%2Fadmin")
+
+
+def test_a_routed_path_is_judged_as_the_framework_routes_it() -> None:
+    """An adapter's RequestView carries the server-decoded path: %2F is a slash there, and the
+    matcher never decodes it a second time (%252F stays %2F, a literal)."""
+    matcher = create_route_matcher(["/api/admin(.*)", "/orgs/:slug/settings(.*)"])
+
+    def view(raw: str, routed: str) -> RequestView:
+        return RequestView("GET", f"https://a.example{raw}", {}, path=routed)
+
+    assert matcher(view("/api%2Fadmin/users", "/api/admin/users"))
+    assert matcher(view("/orgs/acme%2Fsettings/billing", "/orgs/acme/settings/billing"))
+    assert not matcher(view("/api%252Fadmin/users", "/api%2Fadmin/users"))
+    assert matcher(view("/api/admin/100%25", "/api/admin/100%"))  # decoded: never a 400
+    assert not matcher(view("/api/%2561dmin", "/api/%61dmin"))
+
+
+def test_native_requests_need_a_registered_framework() -> None:
+    matcher = create_route_matcher("/api/admin(.*)")
+    with pytest.raises(TypeError, match="clerk adapter"):
         matcher(object())
+    with pytest.raises(TypeError):
+        matcher(SimpleNamespace(path="/api/admin"))  # no duck typing of unknown objects
+
+
+def test_a_registered_request_type_gives_its_routed_path() -> None:
+    class Native:
+        def __init__(self, path: str) -> None:
+            self.routed = path
+
+    routed_path.register(Native, lambda req: req.routed)
+    matcher = create_route_matcher("/api/admin(.*)")
+    assert matcher(Native("/api/admin/x"))
+    assert not matcher(Native("/api%2Fadmin"))
 
 
 def test_patterns_compile_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -194,9 +194,9 @@ def test_guard(client: Any, clerk_instance: LocalClerkInstance) -> None:
     member = clerk_instance.session_token(org_id="org_1", org_role="org:member")
     assert client.get("/guarded/page", headers=bearer(member)).status_code == 403
     assert client.get("/maintenance").status_code == 503
+    # The guard judges the path werkzeug routes on: a malformed escape is a literal there.
     bad = client.get("/guarded/%zz", environ_overrides={"RAW_URI": "/guarded/%zz"})
-    assert bad.status_code == 400
-    assert bad.get_json() == {"error": "bad_request", "reason": "malformed-url"}
+    assert bad.status_code == 401
 
 
 def test_current_auth_in_templates(client: Any, clerk_instance: LocalClerkInstance) -> None:

@@ -216,8 +216,16 @@ def test_async_guard_and_guard_responses(clerk_engine: Clerk) -> None:
     assert app.get("/private/page").status_code == 401
 
 
-def test_malformed_path_in_a_guard_is_400(clerk_engine: Clerk) -> None:
-    response = client(make_app(clerk_engine)).get("/private/%zz")
+def test_malformed_escapes_are_judged_as_routed(clerk_engine: Clerk) -> None:
+    # The server leaves "%zz" as it is and routes on it: the guard judges that same path.
+    assert client(make_app(clerk_engine)).get("/private/%zz").status_code == 401
+
+    def string_guard(auth: AuthObject, request: HTTPConnection) -> None:
+        # A guard that matches the raw URL string gets Clerk's decodeURI rules, and their 400.
+        if create_route_matcher("/private(.*)")(str(request.url)):
+            auth.protect()
+
+    response = client(make_app(clerk_engine, string_guard)).get("/private/%zz")
     assert response.status_code == 400
     assert response.json() == {"error": "bad_request", "reason": "malformed-url"}
 

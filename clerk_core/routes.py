@@ -98,9 +98,19 @@ def _hex_byte(path: str, i: int) -> int:
     return int(path[i + 1 : i + 3], 16)
 
 
+# In a decoded path, "#" and "?" are ordinary characters that a framework's segment (Starlette's
+# {slug}, werkzeug's <slug>, Django's <str:slug>: all "[^/]+") takes in, while path-to-regexp's
+# segments stop at them; and a newline is one that a pattern's "(.*)" cannot cross. Written as
+# escapes, they are matched the way the framework routes them.
+_ROUTED_ESCAPES = str.maketrans({"#": "%23", "?": "%3F", "\n": "%0A"})
+
+
 def normalize_path(path: str, *, decoded: bool = False) -> str:
     """Decode once (unless the framework already did: ``decoded=True``) and collapse ``//``."""
-    if not decoded:
+    if decoded:
+        if "#" in path or "?" in path or "\n" in path:
+            path = path.translate(_ROUTED_ESCAPES)
+    else:
         path = _decode_uri(path)
     return _SLASHES.sub("/", path) if "//" in path else path
 

@@ -162,6 +162,21 @@ def test_a_routed_path_is_judged_as_the_framework_routes_it() -> None:
     assert not matcher(view("/api/%2561dmin", "/api/%61dmin"))
 
 
+def test_routed_hash_question_mark_and_newline_are_ordinary_characters() -> None:
+    """Decoded from %23, %3F and %0A, they sit inside a segment the framework routes on."""
+    matcher = create_route_matcher(["/orgs/:slug/settings(.*)", "/admin(.*)"])
+
+    def routed(path: str) -> RequestView:
+        return RequestView("GET", "https://a.example/", {}, path=path)
+
+    assert matcher(routed("/orgs/a#b/settings/billing"))
+    assert matcher(routed("/orgs/a?b/settings"))
+    assert matcher(routed("/admin/x\n"))
+    assert matcher(routed("/admin/x\ny"))
+    # As raw strings they remain what a URL makes of them: a fragment and a query.
+    assert not matcher("/orgs/a#b/settings/billing")
+
+
 def test_native_requests_need_a_registered_framework() -> None:
     matcher = create_route_matcher("/api/admin(.*)")
     with pytest.raises(TypeError, match="clerk adapter"):

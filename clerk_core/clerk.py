@@ -27,6 +27,13 @@ from .authorization import decode_org_claims
 from .backend_api import AsyncBackendAPI, BackendAPI
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
+from .handshake import (
+    PRESENTED_NONCES_SIZE,
+    PRESENTED_NONCES_TTL,
+    PresentedNonces,
+    check_handshake_times,
+    nonce_is_well_formed,
+)
 from .keys import CLERK_API_VERSION_HEADER, JWKSCache, KeySource, NoKeySource, PEMKeySource
 from .options import TOKEN_TYPES, ClerkOptions, accounts_host, normalise_accepts_token
 from .redirects import safe_redirect_url, with_query
@@ -342,6 +349,7 @@ class Clerk:
         self._org_patterns = [compile_path(p) for p in opts.organization_patterns]
         self._personal_patterns = [compile_path(p) for p in opts.personal_account_patterns]
         self._warned_azp = False
+        self._presented_nonces = PresentedNonces(PRESENTED_NONCES_SIZE, PRESENTED_NONCES_TTL)
 
     def __repr__(self) -> str:
         return f"Clerk(frontend_api={self.options.frontend_api!r})"
@@ -800,12 +808,13 @@ class Clerk:
                 or None
             )
 
-        # Step 1: the browser is back from Clerk's handshake with fresh cookies to set.
+        # Step 1: the browser is back from Clerk's handshake with fresh cookies to set. Only a GET
+        # navigation is such a return trip (Policy 12); anything else just reads its cookies.
         nonce = request.query_param("__clerk_handshake_nonce") or cookies.get(
             "__clerk_handshake_nonce"
         )
         handshake = request.query_param("__clerk_handshake") or cookies.get("__clerk_handshake")
-        if nonce or handshake:
+        if (nonce or handshake) and self._is_handshake_return(request):
             resolved = yield from self._resolve_handshake(request, nonce, handshake)
             if resolved is not None:
                 return resolved
@@ -948,49 +957,43 @@ class Clerk:
                 return "" if org.org_id else None
         return None
 
+    def _is_handshake_return(self, request: RequestView) -> bool:
+        """Whether a handshake nonce or token on this request may be resolved (Policy 12).
+
+        Only on a GET navigation: Clerk's Frontend API comes back with a redirect that the browser
+        follows as a document (or iframe) GET, so a POST, a ``fetch`` or a HEAD carrying one is
+        forged or stale (HEAD too: a link checker or prefetcher must not spend a single-use nonce,
+        and no browser returns from Clerk with it). And never under a Bearer ``Authorization``
+        header, which a handshake must not override; another scheme (the Basic credentials a
+        browser sends to a site behind HTTP authentication) carries no Clerk token and does not
+        count.
+        """
+        if not self._eligible_for_handshake(request):
+            return False
+        authorization = request.headers.get("authorization", "").strip(" \t")
+        return authorization[:6].lower() != "bearer"
+
     def _resolve_handshake(
         self, request: RequestView, nonce: str | None, handshake: str | None
     ) -> Generator[Effect, Any, RequestState | None]:
         """Apply what Clerk's handshake sent back (a nonce to redeem, or a signed token).
 
         Production: the request goes on signed in (or out) and the response sets the new cookies.
-        Development: a redirect to the same URL without the handshake parameters sets them.
-        ``None`` when the payload cannot be had (the normal procedure then continues).
+        Development: a redirect to the same URL without the handshake parameters sets them; it
+        counts against the redirect-loop limit, and past the limit the request goes on as in
+        production. ``None`` when the payload cannot be had: the normal procedure then reads the
+        cookies the request carries (Clerk JS reads an empty payload, which signs out a valid
+        session).
         """
         opts = self.options
-        directives: list[str] = []
         if nonce and opts.secret_key:
-            url = (
-                f"{opts.api_url}/{opts.api_version}/clients/handshake_payload"
-                f"?nonce={quote(nonce, safe='')}"
-            )
-            result: _ApiResult = yield _ApiCall("GET", url, None, opts.secret_key)
-            data = result.data if isinstance(result.data, dict) else {}
-            if result.status == 200 and isinstance(data.get("directives"), list):
-                directives = [d for d in data["directives"] if isinstance(d, str)]
-            else:
-                logger.error(
-                    "Clerk: could not redeem the handshake nonce (status %s)", result.status
-                )
+            directives = yield from self._redeem_nonce(nonce, opts.secret_key)
         elif handshake:
-            try:
-                decoded = decode_jwt(handshake, 64 * 1024)
-                header = decoded.header
-                check_common_header(header, allow_typ=("JWT",))
-                if header.get("cat") not in (None, "cl_B7d4PD111AAA", "cl_I7d4PD111III"):
-                    raise TokenVerificationError(
-                        R.TOKEN_INVALID, "Invalid handshake token category."
-                    )
-                check_algorithm(header)
-                key: RSAPublicKey = yield _NeedKey(header.get("kid"))
-                verify_signature(decoded, key)
-            except TokenVerificationError as exc:
-                logger.error("Clerk: unable to verify the handshake token: %s", exc.reason)
-                return None
-            payload = decoded.payload.get("handshake")
-            directives = (
-                [d for d in payload if isinstance(d, str)] if isinstance(payload, list) else []
-            )
+            directives = yield from self._handshake_token_directives(handshake)
+        else:
+            return None
+        if directives is None:
+            return None
         headers: Headers = [
             ("access-control-allow-origin", "null"),
             ("access-control-allow-credentials", "true"),
@@ -1002,7 +1005,16 @@ class Clerk:
             if name.strip().startswith("__session"):
                 session_token = value.strip()
         development = not opts.is_production
-        if development:
+        # The development redirect below counts against the loop limit: a return trip that keeps
+        # coming back (a handshake cookie nobody clears) stops redirecting at the limit.
+        count = _parse_int(request.cookies.get("__clerk_redirect_count"))
+        redirect = development and count < _MAX_REDIRECTS
+        if development and not redirect:
+            logger.warning(
+                "Clerk: the handshake's return trip keeps coming back (redirect limit reached);"
+                " answering without a redirect."
+            )
+        if redirect:
             public = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
             dropped = (
                 "__clerk_handshake",
@@ -1015,9 +1027,15 @@ class Clerk:
             )
             clean = SplitResult(public.scheme, public.netloc, public.path, query, "").geturl()
             headers += [("location", clean), ("cache-control", "no-store")]
+            headers.append(
+                (
+                    "set-cookie",
+                    f"__clerk_redirect_count={count + 1}; SameSite=Lax; HttpOnly; Max-Age=2",
+                )
+            )
         if not session_token:
             reason = AuthErrorReason.SESSION_TOKEN_MISSING.value
-            status = AuthStatus.HANDSHAKE if development else AuthStatus.SIGNED_OUT
+            status = AuthStatus.HANDSHAKE if redirect else AuthStatus.SIGNED_OUT
             return RequestState(
                 status, reason=reason, headers=self._debug_headers(status, reason, None) + headers
             )
@@ -1043,7 +1061,7 @@ class Clerk:
                 return self._signed_out(
                     request, retry.reason, self._message(retry.message, retry.reason, "cookie")
                 )
-        if development:
+        if redirect:
             return RequestState(
                 AuthStatus.HANDSHAKE,
                 token=session_token,
@@ -1053,6 +1071,62 @@ class Clerk:
         return RequestState(
             AuthStatus.SIGNED_IN, token=session_token, claims=claims, headers=headers
         )
+
+    def _redeem_nonce(
+        self, nonce: str, secret_key: str
+    ) -> Generator[Effect, Any, list[str] | None]:
+        """The cookie directives a handshake nonce stands for, or ``None`` when it cannot be had.
+
+        The nonce's shape is checked first (``clerk_core.handshake.nonce_is_well_formed``), and a
+        nonce is taken to the Backend API at most once a minute per engine: it is single-use, so a
+        repeat (a replay, junk sent again, a stale ``__clerk_handshake_nonce`` cookie) costs no
+        call and no share of the Backend API's rate limit.
+        """
+        opts = self.options
+        if not nonce_is_well_formed(nonce):
+            logger.debug("Clerk: ignored a handshake nonce of the wrong shape")
+            return None
+        if not self._presented_nonces.claim(nonce, self._clock()):
+            logger.debug("Clerk: ignored a handshake nonce presented moments ago")
+            return None
+        url = (
+            f"{opts.api_url}/{opts.api_version}/clients/handshake_payload"
+            f"?nonce={quote(nonce, safe='')}"
+        )
+        result: _ApiResult = yield _ApiCall("GET", url, None, secret_key)
+        data = result.data if isinstance(result.data, dict) else {}
+        if result.status == 200 and isinstance(data.get("directives"), list):
+            return [d for d in data["directives"] if isinstance(d, str)]
+        logger.warning(
+            "Clerk: could not redeem the handshake nonce (status %s); using the request's cookies",
+            result.status,
+        )
+        return None
+
+    def _handshake_token_directives(
+        self, handshake: str
+    ) -> Generator[Effect, Any, list[str] | None]:
+        """The cookie directives of a legacy handshake token, or ``None`` when it does not verify.
+
+        Clerk JS checks only the header and the signature; this also refuses an ``exp`` in the past
+        and an ``nbf`` or ``iat`` in the future (each when present, with the clock skew), before any
+        key is looked up.
+        """
+        try:
+            decoded = decode_jwt(handshake, 64 * 1024)
+            header = decoded.header
+            check_common_header(header, allow_typ=("JWT",))
+            if header.get("cat") not in (None, "cl_B7d4PD111AAA", "cl_I7d4PD111III"):
+                raise TokenVerificationError(R.TOKEN_INVALID, "Invalid handshake token category.")
+            check_algorithm(header)
+            check_handshake_times(decoded.payload, now=self._clock(), skew=self.options.clock_skew)
+            key: RSAPublicKey = yield _NeedKey(header.get("kid"))
+            verify_signature(decoded, key)
+        except TokenVerificationError as exc:
+            logger.warning("Clerk: ignored a handshake token that does not verify: %s", exc.reason)
+            return None
+        payload = decoded.payload.get("handshake")
+        return [d for d in payload if isinstance(d, str)] if isinstance(payload, list) else []
 
     def _cross_origin_sync_needed(self, request: RequestView, cookies: Mapping[str, str]) -> bool:
         referer = request.headers.get("referer")

@@ -329,6 +329,26 @@ class LocalClerkInstance:
             self.backend.add_session(str(claims["sid"]), user_id, **kept)
         return self.sign(claims, headers=headers)
 
+    def handshake_token(
+        self,
+        directives: Sequence[str],
+        *,
+        lifetime: float = 60.0,
+        iat: float | None = None,
+        claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A legacy handshake token (``?__clerk_handshake=``): these Set-Cookie directives signed by
+        the instance key, valid from ``iat`` (default now) for ``lifetime`` seconds. ``claims``
+        entries win (``None`` values delete, e.g. ``{"exp": None}``)."""
+        now = int(self.clock()) if iat is None else iat
+        payload: dict[str, Any] = {"handshake": list(directives), "iat": now, "exp": now + lifetime}
+        for key, value in (claims or {}).items():
+            if value is None:
+                payload.pop(key, None)
+            else:
+                payload[key] = value
+        return self.sign(payload, headers={"cat": None})
+
     # Hostile variants, one per failure reason.
     def expired_token(self, user_id: str = "user_test", *, seconds_ago: float = 60) -> str:
         now = self.clock()

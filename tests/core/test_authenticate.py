@@ -842,16 +842,3 @@ def test_legacy_handshake_token(prod: LocalClerkInstance, run: Runner) -> None:
     forged = prod.sign({"handshake": [f"__session={token}; Path=/"]}, key=prod.other_private_key)
     state = run(prod.clerk(), doc(f"/?__clerk_handshake={forged}"))
     assert state.reason == "session-token-and-uat-missing"  # ignored: the normal procedure ran
-
-
-def test_an_unredeemable_nonce_is_an_empty_payload(prod: LocalClerkInstance, run: Runner) -> None:
-    # As in Clerk JS: a failed redemption is logged and read as no cookies, so no session.
-    state = run(
-        prod.clerk(),
-        doc(
-            "/?__clerk_handshake_nonce=nonce_unknown",
-            cookies=session_cookies(valid(prod, "user_cookie")),
-        ),
-    )
-    assert state.status is AuthStatus.SIGNED_OUT
-    assert state.reason == "session-token-missing"

@@ -79,6 +79,28 @@ def test_handshake(clerk_instance: LocalClerkInstance) -> None:
     assert response.cookies["__clerk_redirect_count"].value == "1"
 
 
+def test_a_cross_site_post_with_a_handshake_token_does_not_sign_in() -> None:
+    """Login CSRF: a form on another site posting ``?__clerk_handshake=<the attacker's token>``
+    used to sign the victim's browser in as the attacker. Only a GET navigation is a return trip."""
+    instance = LocalClerkInstance(instance_type="production", frontend_api="clerk.prod.test")
+    token = instance.session_token("user_attacker")
+    handshake = instance.handshake_token([f"__session={token}; Path=/", "__client_uat=1; Path=/"])
+    cross_site = {
+        **PAGE,
+        "HTTP_ORIGIN": "https://evil.example",
+        "HTTP_SEC_FETCH_SITE": "cross-site",
+    }
+    with override_settings(CLERK={"clerk": instance.clerk()}):
+        response = Client().post(f"/?__clerk_handshake={handshake}", **cross_site)
+        genuine = Client().get(f"/?__clerk_handshake={handshake}", **PAGE)
+    assert response.status_code == 200
+    assert response.json()["user_id"] is None
+    assert list(response.cookies) == []
+    # The same token on a GET navigation is a genuine return trip.
+    assert genuine.json()["user_id"] == "user_attacker"
+    assert genuine.cookies["__session"].value == token
+
+
 def test_signed_out_api_401_and_forbidden_403(clerk_instance: LocalClerkInstance) -> None:
     client = Client()
     refused = client.get("/private")

@@ -126,6 +126,35 @@ def test_signed_in(client: Any, clerk_instance: LocalClerkInstance) -> None:
     assert client.get("/async-private", headers=bearer(token)).json == {"user_id": "user_f"}
 
 
+def test_a_cross_site_post_with_a_handshake_token_does_not_sign_in() -> None:
+    """Login CSRF: a form on another site posting ``?__clerk_handshake=<the attacker's token>``
+    used to sign the victim's browser in as the attacker. Only a GET navigation is a return trip."""
+    instance = LocalClerkInstance(instance_type="production", frontend_api="clerk.prod.test")
+    token = instance.session_token("user_attacker")
+    handshake = instance.handshake_token([f"__session={token}; Path=/", "__client_uat=1; Path=/"])
+    app = create_app(instance.clerk())
+
+    @app.post("/form")
+    def form() -> Any:
+        return jsonify(user_id=get_auth().user_id)
+
+    cross_site = {**PAGE, "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    response = app.test_client().post(f"/form?__clerk_handshake={handshake}", headers=cross_site)
+    assert (response.status_code, response.json) == (200, {"user_id": None})
+    assert response.headers.getlist("Set-Cookie") == []
+    # The same token on a GET navigation is a genuine return trip.
+    genuine = app.test_client().get(f"/?__clerk_handshake={handshake}", headers=PAGE)
+    assert genuine.json == {
+        "user_id": "user_attacker",
+        "proxy": "user_attacker",
+        "authenticated": True,
+    }
+    assert genuine.headers.getlist("Set-Cookie") == [
+        f"__session={token}; Path=/",
+        "__client_uat=1; Path=/",
+    ]
+
+
 def test_response_rules(client: Any, clerk_instance: LocalClerkInstance) -> None:
     handshake = client.get("/", headers=PAGE)
     assert handshake.status_code == 307

@@ -330,6 +330,33 @@ def test_handshake_return_sets_cookies_and_proceeds_in_production() -> None:
     ]
 
 
+def test_a_cross_site_post_with_a_handshake_token_does_not_sign_in() -> None:
+    """Login CSRF: a form on another site posting ``?__clerk_handshake=<the attacker's token>``
+    used to sign the victim's browser in as the attacker. Only a GET navigation is a return trip."""
+    instance = LocalClerkInstance(instance_type="production", frontend_api="clerk.prod.test")
+    token = instance.session_token("user_attacker")
+    handshake = instance.handshake_token([f"__session={token}; Path=/", "__client_uat=1; Path=/"])
+
+    async def form(request: Request) -> JSONResponse:
+        return JSONResponse({"user_id": get_auth(request).user_id})
+
+    app = Starlette(
+        routes=[Route("/form", form, methods=["GET", "POST"])],
+        middleware=[Middleware(ClerkMiddleware, clerk=instance.clerk())],
+    )
+    cross_site = {**PAGE, "origin": "https://evil.example", "sec-fetch-site": "cross-site"}
+    response = client(app).post(f"/form?__clerk_handshake={handshake}", headers=cross_site)
+    assert (response.status_code, response.json()) == (200, {"user_id": None})
+    assert response.headers.get_list("set-cookie") == []
+    # The same token on a GET navigation is a genuine return trip.
+    genuine = client(app).get(f"/form?__clerk_handshake={handshake}", headers=PAGE)
+    assert genuine.json() == {"user_id": "user_attacker"}
+    assert genuine.headers.get_list("set-cookie") == [
+        f"__session={token}; Path=/",
+        "__client_uat=1; Path=/",
+    ]
+
+
 def test_middleware_built_the_starlette_0_37_way(
     clerk_instance: LocalClerkInstance, clerk_engine: Clerk
 ) -> None:

@@ -109,7 +109,7 @@ def test_django_behind_werkzeug_and_uvicorn(
     from django.core.handlers.asgi import ASGIHandler
     from django.core.handlers.wsgi import WSGIHandler
 
-    from tests.django.test_route_fuzz import configure
+    from tests.django.test_route_fuzz import configure, without_connection_cleanup
 
     serve = werkzeug_server if interface == "wsgi" else uvicorn_server
     handler = WSGIHandler if interface == "wsgi" else ASGIHandler
@@ -118,4 +118,5 @@ def test_django_behind_werkzeug_and_uvicorn(
     def guard(on: bool) -> None:  # the middleware reads its guard per request
         configure(settings, clerk_engine, "deny-list" if on else None)
 
-    run(serve, handler(), handler(), guard)
+    with without_connection_cleanup():
+        run(serve, handler(), handler(), guard)

@@ -4,11 +4,15 @@ ASGI: the differential fuzz test (tests/route_fuzz.py)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from django.core import signals
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 
 from clerk_core import Clerk
 from tests import route_fuzz
@@ -18,6 +22,25 @@ GUARDS = {
     "deny-list": "tests.django.fuzz_urls.deny_list_guard",
     "allow-list": "tests.django.fuzz_urls.allow_list_guard",
 }
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_cleanup() -> Iterator[None]:
+    """Django's handlers close old database connections around each request; like Django's own
+    test client, the direct handler calls here leave the (pytest-django guarded) database alone."""
+    with without_connection_cleanup():
+        yield
+
+
+@contextmanager
+def without_connection_cleanup() -> Iterator[None]:
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def configure(settings: Any, clerk: Clerk, mode: str | None) -> None:

@@ -34,6 +34,7 @@ from .handshake import (
     check_handshake_times,
     nonce_is_well_formed,
 )
+from .hosts import trusted_public_url
 from .keys import CLERK_API_VERSION_HEADER, JWKSCache, KeySource, NoKeySource, PEMKeySource
 from .options import TOKEN_TYPES, ClerkOptions, accounts_host, normalise_accepts_token
 from .redirects import safe_redirect_url, with_query
@@ -350,6 +351,13 @@ class Clerk:
         self._personal_patterns = [compile_path(p) for p in opts.personal_account_patterns]
         self._warned_azp = False
         self._presented_nonces = PresentedNonces(PRESENTED_NONCES_SIZE, PRESENTED_NONCES_TTL)
+        if opts.is_production and not (opts.allowed_hosts or opts.authorized_parties):
+            logger.warning(
+                "Clerk: live keys without allowed_hosts or authorized_parties: the request's Host "
+                "header chooses the origin of sign-in and handshake redirects. Set allowed_hosts "
+                "(CLERK_ALLOWED_HOSTS) or authorized_parties (CLERK_AUTHORIZED_PARTIES) to your "
+                "app's hosts, unless the framework already checks them (Django's ALLOWED_HOSTS)."
+            )
 
     def __repr__(self) -> str:
         return f"Clerk(frontend_api={self.options.frontend_api!r})"
@@ -853,7 +861,11 @@ class Clerk:
                 if not development:
                     return hs(AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value)
                 # Development: the primary's sign-in page syncs the dev browser and sends us back.
-                current = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
+                current = trusted_public_url(request, opts)
+                if current is None:
+                    return self._signed_out(
+                        request, AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value, ""
+                    )
                 target = with_query(
                     opts.sign_in_url or "", [("__clerk_redirect_url", current.geturl())]
                 )
@@ -1004,18 +1016,22 @@ class Clerk:
             name, _, value = directive.split(";", 1)[0].partition("=")
             if name.strip().startswith("__session"):
                 session_token = value.strip()
+        # Development: a redirect to the same URL without the handshake parameters sets the cookies;
+        # on a host that may not be used the request goes on with them, as in production.
         development = not opts.is_production
         # The development redirect below counts against the loop limit: a return trip that keeps
         # coming back (a handshake cookie nobody clears) stops redirecting at the limit.
         count = _parse_int(request.cookies.get("__clerk_redirect_count"))
-        redirect = development and count < _MAX_REDIRECTS
-        if development and not redirect:
+        public = None
+        if development and count < _MAX_REDIRECTS:
+            public = trusted_public_url(request, opts)
+        elif development:
             logger.warning(
                 "Clerk: the handshake's return trip keeps coming back (redirect limit reached);"
                 " answering without a redirect."
             )
-        if redirect:
-            public = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
+        redirect = public is not None
+        if public is not None:
             dropped = (
                 "__clerk_handshake",
                 "__clerk_help",
@@ -1155,7 +1171,7 @@ class Clerk:
         ``authorized_parties`` or ``allowed_redirect_origins`` (docs/security.md §H)."""
         if not url.lower().startswith(("http://", "https://")):
             return None
-        public = request.public_url(trust_forwarded=self.options.trust_forwarded_headers)
+        public = trusted_public_url(request, self.options)
         allowed = [*self.options.authorized_parties, *self.options.allowed_redirect_origins]
         return safe_redirect_url(url, current=public, allowed_origins=allowed)
 
@@ -1340,6 +1356,8 @@ class Clerk:
             location = self._handshake_location(
                 request, reason, session_token, dev_token, uses_suffixed
             )
+            if location is None:  # the request's host may not be used in a redirect
+                return self._signed_out(request, reason, message)
             if organization_id is not None:
                 location = with_query(location, [("organization_id", organization_id)])
         headers = self._debug_headers(AuthStatus.HANDSHAKE, reason, message)
@@ -1368,9 +1386,13 @@ class Clerk:
         session_token: str | None,
         dev_token: str | None,
         uses_suffixed: bool,
-    ) -> str:
+    ) -> str | None:
+        """Clerk's handshake URL, ``None`` when the request's host may not be used in its
+        ``redirect_url`` (see :mod:`clerk_core.hosts`)."""
         opts = self.options
-        public = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
+        public = trusted_public_url(request, opts)
+        if public is None:
+            return None
         if opts.proxy_url:
             proxy = opts.proxy_url.rstrip("/")
             base = proxy if "://" in proxy else f"{public.scheme}://{public.netloc}{proxy}"

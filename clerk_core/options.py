@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from .errors import ClerkConfigurationError
+from .hosts import parse_allowed_host
 from .routes import compile_path
 
 __all__ = [
@@ -178,6 +179,11 @@ class ClerkOptions:
     allowed_redirect_origins: Sequence[str | re.Pattern[str]] = ()
     """Origins (or ``https://*.example.com`` wildcards, or compiled patterns) that redirect targets may
     point to besides the request's own origin."""
+    allowed_hosts: Sequence[str] = ()
+    """Hosts whose ``Host`` header may become the origin of a redirect (``app.example.com``,
+    ``app.example.com:8443``, ``.example.com`` for a domain and its sub-domains, an origin, or
+    ``*``). Empty: the origins of ``authorized_parties``, or, without those, any well-formed host.
+    See :mod:`clerk_core.hosts`."""
     unauthenticated_status: int = 401
     """Status for signed-out API requests to protected routes: 401, or 404 to hide the route."""
     organization_patterns: Sequence[str] = ()
@@ -285,6 +291,14 @@ class ClerkOptions:
                     "'https://app.example.com', 'https://*.example.com' or a compiled re pattern."
                 )
         set_(self, "allowed_redirect_origins", tuple(origins))
+        hosts = self.allowed_hosts
+        if isinstance(hosts, str):
+            hosts = [h for h in (s.strip() for s in hosts.split(",")) if h]
+        if not isinstance(hosts, Sequence):
+            raise ClerkConfigurationError("allowed_hosts must be a list of host names.")
+        for host in hosts:
+            parse_allowed_host(host)  # raises ClerkConfigurationError naming the entry
+        set_(self, "allowed_hosts", tuple(h.strip() for h in hosts))
         for name in ("organization_patterns", "personal_account_patterns"):
             patterns = getattr(self, name)
             patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
@@ -429,7 +443,7 @@ class ClerkOptions:
                     raise ClerkConfigurationError(
                         f"{var} must be a number of seconds, got {raw!r}."
                     ) from None
-            elif name == "authorized_parties":
+            elif name in ("authorized_parties", "allowed_hosts"):
                 values[name] = [p.strip() for p in raw.split(",") if p.strip()]
             else:
                 values[name] = raw
@@ -442,6 +456,7 @@ _ENV_VARS: dict[str, str] = {
     "publishable_key": "CLERK_PUBLISHABLE_KEY",
     "jwt_key": "CLERK_JWT_KEY",
     "authorized_parties": "CLERK_AUTHORIZED_PARTIES",
+    "allowed_hosts": "CLERK_ALLOWED_HOSTS",
     "api_url": "CLERK_API_URL",
     "api_version": "CLERK_API_VERSION",
     "sign_in_url": "CLERK_SIGN_IN_URL",

@@ -14,8 +14,10 @@ scheme (``javascript:``, ``data:``, ``http:evil.com``). Comparisons use the host
 allows everything).
 
 Allow-list entries are origins (``https://app.example.com``; a path is ignored), wildcard
-sub-domains (``https://*.example.com``, which does not match ``example.com`` itself), or compiled
-``re`` patterns matched in full against the origin.
+sub-domains (``https://*.example.com``, which does not match ``example.com`` itself, nor another
+port: ``https://a.example.com:8443`` needs ``https://*.example.com:8443``; an explicit default port
+such as ``:443`` is the same origin), or compiled ``re`` patterns matched in full against the
+origin (default ports dropped).
 """
 
 from __future__ import annotations
@@ -51,19 +53,35 @@ def origin_of(split: SplitResult) -> str | None:
     return f"{scheme}://{host}:{port}"
 
 
+def _effective_port(split: SplitResult) -> int | None:
+    try:
+        port = split.port
+    except ValueError:
+        return None
+    return _DEFAULT_PORTS.get(split.scheme.lower()) if port is None else port
+
+
 def _entry_matches(entry: AllowedOrigin, origin: str) -> bool:
     if isinstance(entry, re.Pattern):
         return entry.fullmatch(origin) is not None
     entry = entry.strip()
     if "://*." in entry:
         scheme, _, rest = entry.partition("://*.")
-        base = rest.split("/", 1)[0].lower()
-        target = urlsplit(origin)
-        host = target.hostname or ""
+        try:
+            base = urlsplit(f"{scheme.lower()}://{rest}")
+            base_host = (base.hostname or "").lower()
+            target = urlsplit(origin)
+            host = target.hostname or ""
+        except ValueError:
+            return False
+        base_port = _effective_port(base)
         return (
-            target.scheme == scheme.lower()
-            and host.endswith("." + base)
-            and len(host) > len(base) + 1
+            bool(base_host)
+            and base_port is not None
+            and target.scheme == base.scheme
+            and _effective_port(target) == base_port
+            and host.endswith("." + base_host)
+            and len(host) > len(base_host) + 1
         )
     try:
         allowed = origin_of(urlsplit(entry))
@@ -83,20 +101,29 @@ def _unsafe_text(target: str) -> bool:
 def safe_redirect_url(
     target: str | None,
     *,
-    current: str | SplitResult,
+    current: str | SplitResult | None,
     allowed_origins: Sequence[AllowedOrigin] = (),
 ) -> str | None:
     """The absolute URL to redirect to, or ``None`` when ``target`` breaks the rules.
 
     ``current`` is the request's public URL (it gives the current origin and resolves paths).
+    ``None`` means the request's own origin is unknown or not trusted (its ``Host`` is not
+    allowed): then only absolute URLs on an ``allowed_origins`` entry pass.
     """
     if not isinstance(target, str) or not target or _unsafe_text(target):
         return None
-    base = current if isinstance(current, SplitResult) else urlsplit(current)
-    current_origin = origin_of(base)
-    if current_origin is None:
-        return None
+    current_origin: str | None = None
+    if current is not None:
+        try:
+            base = current if isinstance(current, SplitResult) else urlsplit(current)
+        except ValueError:
+            return None
+        current_origin = origin_of(base)
+        if current_origin is None:
+            return None
     if target.startswith("/"):
+        if current_origin is None:
+            return None
         if target.startswith("//"):
             return None
         try:
@@ -123,7 +150,7 @@ def safe_redirect_url(
 def is_allowed_redirect(
     target: str | None,
     *,
-    current: str | SplitResult,
+    current: str | SplitResult | None,
     allowed_origins: Sequence[AllowedOrigin] = (),
 ) -> bool:
     return safe_redirect_url(target, current=current, allowed_origins=allowed_origins) is not None

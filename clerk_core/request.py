@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Mapping
 from urllib.parse import SplitResult, unquote, urlsplit
+
+from .hosts import split_host
 
 __all__ = ["RequestView", "parse_authorization", "parse_cookie_header"]
 
 _OWS = " \t"
-# A host name or IPv4 address, or a bracketed IPv6 address, with an optional port.
-_HOST = re.compile(
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
-)
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
@@ -134,7 +131,7 @@ class RequestView:
             if fwd_host:
                 first = fwd_host.split(",")[0].strip()
                 # Only a host[:port]; anything else (paths, userinfo, spaces) is not a proxy's.
-                if first and _HOST.fullmatch(first):
+                if first and split_host(first) is not None:
                     host = first
             fwd_proto = self.headers.get("x-forwarded-proto")
             if fwd_proto:

@@ -15,7 +15,10 @@ adapter only copies these onto its native response object.
 | any | signed in, not allowed | 403 JSON ``{"error": "forbidden"}`` (404 with ``unauthorized_status=404``) |
 | any | a route matcher met a malformed path (``MalformedURLError``) | 400 JSON ``{"error": "bad_request", "reason": "malformed-url"}`` |
 
-Every response carries the request state's headers (Clerk's debug headers, refreshed cookies).
+Every response carries the request state's headers (Clerk's debug headers, refreshed cookies); every
+307 carries ``Cache-Control: no-store``. A redirect is never built on a ``Host`` that
+:mod:`clerk_core.hosts` does not trust: a page request then gets what an API request gets (401, 403
+or 404 JSON).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .clerk import AuthStatus, RequestState
 from .errors import MalformedURLError, ProtectError, Unauthenticated
+from .hosts import trusted_public_url
 from .options import ClerkOptions, accounts_host
 from .redirects import origin_of, safe_redirect_url, with_query
 from .request import RequestView, parse_authorization
@@ -88,8 +92,12 @@ def sign_in_redirect_url(
     request: RequestView, options: ClerkOptions, *, pending: bool = False
 ) -> str | None:
     """Where a signed-out page request goes: the sign-in URL with ``redirect_url`` set to the full
-    public URL of the request (``None`` when no sign-in URL can be known)."""
-    public = request.public_url(trust_forwarded=options.trust_forwarded_headers).geturl()
+    public URL of the request (``None`` when no sign-in URL can be known, or when the request's host
+    may not be used: see :mod:`clerk_core.hosts`)."""
+    trusted = trusted_public_url(request, options)
+    if trusted is None:
+        return None
+    public = trusted.geturl()
     sign_in = options.sign_in_url
     if not sign_in:
         if not options.frontend_api:
@@ -119,8 +127,15 @@ def _json(status: int, headers: Headers, body: Mapping[str, Any]) -> AuthRespons
     )
 
 
+def _no_store(headers: Headers) -> Headers:
+    """``headers`` with ``Cache-Control: no-store`` (an auth redirect depends on cookies and the
+    ``Host``; a shared cache must not replay it to someone else)."""
+    kept = [(k, v) for k, v in headers if k.lower() != "cache-control"]
+    return [*kept, ("cache-control", "no-store")]
+
+
 def _redirect(location: str, headers: Headers) -> AuthResponse:
-    return AuthResponse(307, [*headers, ("location", location)])
+    return AuthResponse(307, _no_store([*headers, ("location", location)]))
 
 
 def _token_present(request: RequestView, options: ClerkOptions) -> bool:
@@ -156,15 +171,18 @@ def auth_response(
     if isinstance(outcome, RequestState):
         state = outcome
         if outcome.status is AuthStatus.HANDSHAKE and outcome.location:
-            return AuthResponse(307, list(outcome.headers))
+            return AuthResponse(307, _no_store(list(outcome.headers)))
         error: ProtectError = Unauthenticated("Sign-in required.", reason=outcome.reason)
     else:
         error = outcome
     carried = _carried(state)
-    public = request.public_url(trust_forwarded=options.trust_forwarded_headers)
     allowed = options.allowed_redirect_origins
     explicit = (
-        safe_redirect_url(error.redirect_url, current=public, allowed_origins=allowed)
+        safe_redirect_url(
+            error.redirect_url,
+            current=trusted_public_url(request, options),
+            allowed_origins=allowed,
+        )
         if error.redirect_url
         else None
     )

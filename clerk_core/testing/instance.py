@@ -26,6 +26,9 @@ from .backend import FakeBackendAPI, LocalBackendServer, serving
 __all__ = ["LocalClerkInstance", "encode_org_claims", "public_jwk"]
 
 _RESERVED_SUFFIXES = (".test", ".example", ".invalid", ".localhost")
+# The hosts test clients send (Django's and Starlette's ``testserver``, Flask's ``localhost``), as
+# Django's test runner adds ``testserver`` to ALLOWED_HOSTS.
+TEST_CLIENT_HOSTS = ("testserver", "localhost", "127.0.0.1", "[::1]")
 _KEY_CACHE: dict[int, rsa.RSAPrivateKey] = {}
 _KEY_LOCK = threading.Lock()
 
@@ -188,7 +191,12 @@ class LocalClerkInstance:
         return {"keys": [self.jwk()]}
 
     def options(self, *, networkless: bool = False, **overrides: Any) -> ClerkOptions:
-        """``ClerkOptions`` for this instance (``networkless=True`` verifies with the PEM key)."""
+        """``ClerkOptions`` for this instance (``networkless=True`` verifies with the PEM key).
+
+        Unless ``allowed_hosts`` is given, redirects may be built on the hosts of
+        ``authorized_parties`` and on the hosts test clients send (``testserver``, ``localhost``,
+        ``127.0.0.1``, ``[::1]``); pass ``allowed_hosts=()`` for the production default.
+        """
         values: dict[str, Any] = {
             "secret_key": self.secret_key,
             "publishable_key": self.publishable_key,
@@ -199,6 +207,9 @@ class LocalClerkInstance:
         if networkless:
             values["jwt_key"] = self.public_key_pem()
         values.update(overrides)
+        if "allowed_hosts" not in overrides:
+            # Redirects may be built on the authorized parties and the test clients' hosts.
+            values["allowed_hosts"] = (*values["authorized_parties"], *TEST_CLIENT_HOSTS)
         return ClerkOptions(**values)
 
     def transport(self) -> httpx.MockTransport:

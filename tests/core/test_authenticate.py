@@ -457,7 +457,7 @@ def test_39_production_satellite(fake_clock: FakeClock, run: Runner) -> None:
     sat = LocalClerkInstance(
         instance_type="production", frontend_api="clerk.primary.test", clock=fake_clock
     )
-    engine = sat.clerk(is_satellite=True, domain="satellite.test")
+    engine = sat.clerk(is_satellite=True, domain="satellite.test", allowed_hosts=["app.example"])
     state = run(engine, doc())
     assert (state.status, state.reason) == (AuthStatus.SIGNED_OUT, "session-token-and-uat-missing")
     state = run(engine, doc("/?__clerk_synced=false"))
@@ -482,7 +482,9 @@ def test_forwarded_headers_only_when_trusted(prod: LocalClerkInstance, run: Runn
     )
     untrusted = parse_qs(urlsplit(run(prod.clerk(), req).location or "").query)
     assert untrusted["redirect_url"] == ["https://app.example/dashboard"]
-    trusted = run(prod.clerk(trust_forwarded_headers=True), req)
+    # The forwarded host must be allowed like any other (here not by authorized_parties).
+    assert run(prod.clerk(trust_forwarded_headers=True), req).status is AuthStatus.SIGNED_OUT
+    trusted = run(prod.clerk(trust_forwarded_headers=True, allowed_hosts=["public.example"]), req)
     assert parse_qs(urlsplit(trusted.location or "").query)["redirect_url"] == [
         "https://public.example/dashboard"
     ]
@@ -744,7 +746,10 @@ def test_development_satellite_goes_to_the_primary_sign_in(
 ) -> None:
     sat = LocalClerkInstance(frontend_api="clerk.primary.test", clock=fake_clock)
     engine = sat.clerk(
-        is_satellite=True, domain="satellite.test", sign_in_url="https://primary.test/sign-in"
+        is_satellite=True,
+        domain="satellite.test",
+        sign_in_url="https://primary.test/sign-in",
+        allowed_hosts=["app.example"],
     )
     assert run(engine, doc()).reason == "session-token-and-uat-missing"
     state = run(engine, doc("/page?__clerk_synced=false"))

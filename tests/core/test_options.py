@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -162,6 +163,52 @@ def test_from_env_reads_clerk_variables_and_overrides_win() -> None:
 def test_authorized_parties_must_be_origins(party: str) -> None:
     with pytest.raises(ClerkConfigurationError, match="authorized_parties"):
         ClerkOptions(publishable_key=PK, authorized_parties=[party])
+
+
+def test_allowed_hosts_from_the_environment_and_as_a_string() -> None:
+    env = {"CLERK_PUBLISHABLE_KEY": PK, "CLERK_ALLOWED_HOSTS": "app.example, .example.com,"}
+    assert ClerkOptions.from_env(env).allowed_hosts == ("app.example", ".example.com")
+    assert ClerkOptions(
+        publishable_key=PK, allowed_hosts="a.example,b.example:8443"
+    ).allowed_hosts == (
+        "a.example",
+        "b.example:8443",
+    )
+    good = ["app.example", "APP.example:8443", ".example.com", "*", "https://app.example", "[::1]"]
+    assert ClerkOptions(publishable_key=PK, allowed_hosts=good).allowed_hosts == tuple(good)
+    assert ClerkOptions(publishable_key=PK).allowed_hosts == ()
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "https://app.example/",
+        "https://app.example/path",
+        "app.example/path",
+        "user@app.example",
+        "ftp://app.example",
+        "app.example:0",
+        "app.example:99999",
+        "app.example:",
+        "*.example.com",
+        "app .example",
+        "..example.com",
+        ".[::1]",
+        "",
+        "app_1.example",
+    ],
+)
+def test_allowed_hosts_entries_are_validated_at_construction(entry: str) -> None:
+    with pytest.raises(ClerkConfigurationError, match="allowed_hosts entry") as raised:
+        ClerkOptions(publishable_key=PK, allowed_hosts=[entry])
+    assert ".example.com" in str(raised.value)  # the message shows the accepted forms
+
+
+def test_allowed_hosts_must_be_a_list_of_strings() -> None:
+    with pytest.raises(ClerkConfigurationError, match="allowed_hosts"):
+        ClerkOptions(publishable_key=PK, allowed_hosts=[re.compile("x")])  # type: ignore[list-item]
+    with pytest.raises(ClerkConfigurationError, match="allowed_hosts"):
+        ClerkOptions(publishable_key=PK, allowed_hosts=42)  # type: ignore[arg-type]
 
 
 def test_clock_skew_rules() -> None:

@@ -142,6 +142,48 @@ def test_wildcards_and_patterns() -> None:
     )
 
 
+def test_wildcard_origins_keep_their_port() -> None:
+    cur = "https://app.example/"
+    wildcard = ["https://*.example.com"]
+    # Another port is another origin: a wildcard must not widen to every port of every sub-domain.
+    for target in ("https://a.example.com:8443/x", "https://a.example.com:80/x"):
+        assert not is_allowed_redirect(target, current=cur, allowed_origins=wildcard)
+    # The scheme's default port, given or not, is the same origin.
+    for target in ("https://a.example.com/x", "https://a.example.com:443/x"):
+        assert is_allowed_redirect(target, current=cur, allowed_origins=wildcard)
+    assert is_allowed_redirect(
+        "https://a.example.com/x", current=cur, allowed_origins=["https://*.example.com:443"]
+    )
+    with_port = ["https://*.example.com:8443"]
+    assert is_allowed_redirect(
+        "https://a.example.com:8443/x", current=cur, allowed_origins=with_port
+    )
+    assert not is_allowed_redirect(
+        "https://a.example.com/x", current=cur, allowed_origins=with_port
+    )
+    assert is_allowed_redirect(
+        "http://a.example.com:80/x", current=cur, allowed_origins=["http://*.example.com"]
+    )
+    # A malformed port in an entry matches nothing (never every port).
+    for entry in ("https://*.example.com:x", "https://*.example.com:99999"):
+        assert not is_allowed_redirect(
+            "https://a.example.com/x", current=cur, allowed_origins=[entry]
+        )
+
+
+def test_without_a_trusted_origin_only_allow_listed_urls_pass() -> None:
+    """``current=None`` (the request's host is not trusted): no path and no own-origin URL."""
+    allowed = ["https://accounts.example.com"]
+    assert safe_redirect_url("/sign-in", current=None, allowed_origins=allowed) is None
+    assert (
+        safe_redirect_url("https://evil.example/x", current=None, allowed_origins=allowed) is None
+    )
+    assert (
+        safe_redirect_url("https://accounts.example.com/in", current=None, allowed_origins=allowed)
+        == "https://accounts.example.com/in"
+    )
+
+
 def test_with_query() -> None:
     assert (
         with_query("https://a.example/p?x=1#f", [("y", "a b")])

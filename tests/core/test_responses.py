@@ -111,8 +111,11 @@ def test_forwarded_host_only_when_trusted(instance: LocalClerkInstance) -> None:
             "x-forwarded-proto": "https",
         },
     )
-    untrusted = respond(instance.clerk(sign_in_url="/login"), req)
-    trusted = respond(instance.clerk(sign_in_url="/login", trust_forwarded_headers=True), req)
+    hosts = ["10.0.0.5:8000", "shop.example"]
+    untrusted = respond(instance.clerk(sign_in_url="/login", allowed_hosts=hosts), req)
+    trusted = respond(
+        instance.clerk(sign_in_url="/login", trust_forwarded_headers=True, allowed_hosts=hosts), req
+    )
     assert untrusted is not None
     assert trusted is not None
     assert qs(untrusted.location)["redirect_url"] == ["http://10.0.0.5:8000/dashboard"]
@@ -136,7 +139,9 @@ def test_pending_session_goes_to_tasks(instance: LocalClerkInstance) -> None:
 def test_development_cross_origin_sign_in_carries_the_dev_browser(
     instance: LocalClerkInstance,
 ) -> None:
-    dev = LocalClerkInstance(frontend_api="clerk.devshop.test")
+    dev = LocalClerkInstance(
+        frontend_api="clerk.devshop.test", authorized_parties=("https://shop.example",)
+    )
     response = respond(dev.clerk(), page(cookie="__clerk_db_jwt=dvb_123"))
     assert response is not None
     # No session: a handshake is needed first in development only when the dev browser is missing.
@@ -331,3 +336,154 @@ def test_a_malformed_path_is_400_json_with_the_debug_headers(
     assert response.json() == {"error": "bad_request", "reason": "malformed-url"}
     assert response.header("x-clerk-auth-status") == "signed-out"
     assert response.header("location") is None
+
+
+# ------------------------------------------------------------------ the Host header (Policy 13)
+def on_host(host: str, path: str = "/dashboard", **headers: str) -> RequestView:
+    """A page request as an adapter builds it: the URL's host is the ``Host`` header."""
+    hdrs = {"host": host, "sec-fetch-dest": "document", "accept": "text/html", **headers}
+    return RequestView("GET", f"https://{host}{path}", hdrs)
+
+
+HOSTILE_HOSTS = (
+    "evil.example",
+    "shop.example@evil.example",
+    "evil.example/shop.example",
+    "shop.example:99999",
+    "shop.example:",
+    "shop example",
+)
+
+
+def assert_no_redirect(response: AuthResponse | None, status: int = 401) -> None:
+    assert response is not None
+    assert response.status == status
+    assert response.location is None
+    assert "evil" not in " ".join(v for _, v in response.headers)
+
+
+@pytest.mark.parametrize("host", HOSTILE_HOSTS)
+def test_an_unknown_host_never_chooses_the_sign_in_redirect(
+    instance: LocalClerkInstance, host: str
+) -> None:
+    for engine in (instance.clerk(sign_in_url="/sign-in"), instance.clerk()):
+        response = respond(engine, on_host(host))
+        assert_no_redirect(response)
+        assert response is not None
+        # What an API request gets: 401 JSON with the Bearer challenge.
+        assert response.json() == {
+            "error": "unauthenticated",
+            "reason": "session-token-and-uat-missing",
+        }
+        assert response.header("www-authenticate") == "Bearer"
+    allowed = respond(instance.clerk(sign_in_url="/sign-in"), on_host("shop.example"))
+    assert allowed is not None
+    assert (allowed.location or "").startswith("https://shop.example/sign-in?redirect_url=")
+
+
+def test_unknown_hosts_and_the_protect_targets(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk(allowed_redirect_origins=["https://help.shop.example"])
+    evil = on_host("evil.example")
+    assert_no_redirect(respond(engine, evil, unauthenticated_url="/login"))
+    token = instance.session_token(org_id="org_1", org_role="org:member")
+    signed_in = on_host("evil.example", authorization=f"Bearer {token}")
+    assert_no_redirect(respond(engine, signed_in, role="admin", unauthorized_url="/no"), 403)
+    pending = instance.session_token(sts="pending")
+    tasks = on_host("evil.example", authorization=f"Bearer {pending}")
+    assert_no_redirect(respond(instance.clerk(sign_in_url="/sign-in"), tasks))
+    # A target on an allow-listed origin does not depend on the Host header: it is still followed.
+    help_page = respond(engine, evil, unauthenticated_url="https://help.shop.example/login")
+    assert help_page is not None
+    assert (help_page.status, help_page.location) == (307, "https://help.shop.example/login")
+    # The request's own (untrusted) origin is not "same-origin" any more.
+    same = respond(engine, evil, unauthenticated_url="https://evil.example/login")
+    assert_no_redirect(same)
+
+
+def test_a_404_setting_still_applies_when_the_host_is_unknown(
+    instance: LocalClerkInstance,
+) -> None:
+    response = respond(instance.clerk(unauthenticated_status=404), on_host("evil.example"))
+    assert_no_redirect(response, 404)
+
+
+@pytest.mark.parametrize("host", HOSTILE_HOSTS)
+def test_handshakes_are_never_built_on_an_unknown_host(
+    instance: LocalClerkInstance, host: str
+) -> None:
+    for engine in (instance.clerk(), instance.clerk(proxy_url="/__clerk")):
+        state = engine.authenticate_request(on_host(host, cookie="__client_uat=5"))
+        assert (state.status, state.location) == (AuthStatus.SIGNED_OUT, None)
+        assert state.reason == "client-uat-but-no-session-token"
+        assert_no_redirect(auth_response(state, on_host(host), engine.options))
+    good = instance.clerk().authenticate_request(on_host("shop.example", cookie="__client_uat=5"))
+    assert good.status is AuthStatus.HANDSHAKE
+
+
+def test_development_redirects_are_never_built_on_an_unknown_host() -> None:
+    dev = LocalClerkInstance(frontend_api="clerk.devshop.test", clock=FakeClock(T))
+    # The return from a handshake: the cookies are set and the request goes on, without a redirect.
+    token = dev.session_token("user_hs", iat=T - 10)
+    nonce = dev.backend.handshake_nonce([f"__session={token}; Path=/"])
+    state = dev.clerk().authenticate_request(
+        on_host("evil.example", f"/page?__clerk_handshake_nonce={nonce}")
+    )
+    assert (state.status, state.location) == (AuthStatus.SIGNED_IN, None)
+    assert state.header("set-cookie") == f"__session={token}; Path=/"
+    # A satellite syncing with its primary.
+    satellite = dev.clerk(
+        is_satellite=True, domain="sat.test", sign_in_url="https://primary.test/sign-in"
+    )
+    state = satellite.authenticate_request(on_host("evil.example", "/?__clerk_synced=false"))
+    assert (state.status, state.location) == (AuthStatus.SIGNED_OUT, None)
+    # A primary answering a sync request: the request's own (untrusted) origin is no target.
+    back = "https://evil.example/after"
+    state = dev.clerk().authenticate_request(
+        on_host(
+            "evil.example",
+            f"/sign-in?__clerk_redirect_url={back}",
+            cookie=f"__clerk_db_jwt={dev.dev_browser_token}",
+        )
+    )
+    assert state.reason != "primary-responds-to-syncing"
+    assert "evil" not in (state.location or "")
+
+
+def test_every_auth_redirect_is_no_store(instance: LocalClerkInstance) -> None:
+    engine = instance.clerk(sign_in_url="/sign-in")
+    token = instance.session_token(org_id="org_1", org_role="org:member")
+    pending = instance.session_token(sts="pending")
+    responses = {
+        "sign-in": respond(engine, page()),
+        "tasks": respond(engine, page(authorization=f"Bearer {pending}")),
+        "unauthenticated_url": respond(engine, page(), unauthenticated_url="/login"),
+        "unauthorized_url": respond(
+            engine, page(authorization=f"Bearer {token}"), role="admin", unauthorized_url="/no"
+        ),
+        "handshake": respond(engine, page(cookie="__client_uat=5")),
+    }
+    for name, response in responses.items():
+        assert response is not None
+        assert response.status == 307, name
+        assert [v for k, v in response.headers if k == "cache-control"] == ["no-store"], name
+    # A cache header the state carried is replaced, not doubled.
+    state = RequestState(AuthStatus.SIGNED_OUT, headers=[("cache-control", "public, max-age=60")])
+    response = auth_response(Unauthenticated("x"), page(), engine.options, state=state)
+    assert [v for k, v in response.headers if k == "cache-control"] == ["no-store"]
+
+
+def test_live_keys_without_allowed_hosts_or_parties_warn_at_start_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    live = LocalClerkInstance(instance_type="production", frontend_api="clerk.live.test")
+    with caplog.at_level("WARNING", logger="clerk_core"):
+        live.clerk(authorized_parties=(), allowed_hosts=())
+    assert "allowed_hosts" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="clerk_core"):
+        live.clerk(authorized_parties=(), allowed_hosts=["app.example"])
+        live.clerk(authorized_parties=("https://app.example",), allowed_hosts=())
+        LocalClerkInstance(frontend_api="clerk.dev.test").clerk(
+            authorized_parties=(), allowed_hosts=()
+        )
+    assert "allowed_hosts" not in caplog.text

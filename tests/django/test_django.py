@@ -371,3 +371,61 @@ def test_a_host_outside_allowed_hosts_is_400_not_500(
 
     assert get("testserver") == 200
     assert get("good.example") == 400
+
+
+DOCUMENT = {"HTTP_SEC_FETCH_DEST": "document", "HTTP_ACCEPT": "text/html"}
+
+
+def use_engine(settings: Any, engine: Clerk) -> None:
+    settings.CLERK = {"clerk": engine, "guard": "tests.django.views.guard"}
+
+
+@pytest.mark.parametrize("host", ["evil.example", "app.test@evil.example"])
+def test_the_host_header_never_chooses_a_redirect(
+    host: str, clerk_instance: LocalClerkInstance, settings: Any
+) -> None:
+    """Policy 13: ALLOWED_HOSTS refuses a foreign Host with 400; where it lets one through
+    (``"*"``), Clerk's own ``allowed_hosts`` still keeps it out of every redirect."""
+    dev_browser = browser(clerk_instance, None)
+
+    def get(send_host: str) -> Any:
+        client = Client(raise_request_exception=False)
+        return client.get("/private?x=1", HTTP_HOST=send_host, **DOCUMENT, **dev_browser)
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    use_engine(settings, clerk_instance.clerk(sign_in_url="/sign-in"))
+    assert get(host).status_code == 400  # Django's DisallowedHost
+    settings.ALLOWED_HOSTS = ["*"]  # Django still checks the syntax: user info never passes
+    for engine in (
+        clerk_instance.clerk(sign_in_url="/sign-in"),  # the test kit's default hosts
+        clerk_instance.clerk(sign_in_url="/sign-in", allowed_hosts=["testserver"]),
+    ):
+        use_engine(settings, engine)
+        refused = get(host)
+        assert refused.status_code == (400 if "@" in host else 401)
+        assert "Location" not in refused
+        allowed = get("testserver")
+        assert allowed.status_code == 307
+        assert allowed["Location"].startswith("http://testserver/sign-in?redirect_url=")
+        assert allowed["Cache-Control"] == "no-store"
+
+
+def test_allowed_hosts_applies_to_async_requests(
+    clerk_instance: LocalClerkInstance, settings: Any
+) -> None:
+    # Django's AsyncClient always sends Host: testserver, so here testserver is the foreign host.
+    settings.ALLOWED_HOSTS = ["*"]
+    use_engine(settings, clerk_instance.clerk(sign_in_url="/sign-in", allowed_hosts=["app.test"]))
+    headers = {
+        "sec-fetch-dest": "document",
+        "accept": "text/html",
+        "cookie": f"__clerk_db_jwt={clerk_instance.dev_browser_token}",
+    }
+    refused = asyncio.run(AsyncClient().get("/async-private", headers=headers))
+    assert refused.status_code == 401
+    assert "Location" not in refused
+    use_engine(settings, clerk_instance.clerk(sign_in_url="/sign-in"))
+    allowed = asyncio.run(AsyncClient().get("/async-private", headers=headers))
+    assert allowed.status_code == 307
+    assert allowed["Location"].startswith("http://testserver/sign-in?")
+    assert allowed["Cache-Control"] == "no-store"

@@ -431,3 +431,42 @@ def test_trusted_hosts_are_still_enforced(clerk_engine: Clerk) -> None:
     http = app.test_client()
     assert http.get("/", headers={"Host": "good.example"}).status_code == 200
     assert http.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+@pytest.mark.parametrize("host", ["evil.example", "app.test@evil.example", "evil.example:99999"])
+def test_the_host_header_never_chooses_a_redirect(
+    clerk_instance: LocalClerkInstance, host: str
+) -> None:
+    """Policy 13: with a relative sign_in_url, a foreign Host gets the API answer, not a redirect."""
+    for engine in (
+        clerk_instance.clerk(sign_in_url="/sign-in"),  # the test kit allows its own hosts
+        clerk_instance.clerk(sign_in_url="/sign-in", allowed_hosts=["localhost"]),
+    ):
+        http = create_app(engine).test_client(use_cookies=False)  # cookies as sent, on any host
+        dev_browser = {"HTTP_COOKIE": f"__clerk_db_jwt={clerk_instance.dev_browser_token}"}
+        foreign = {"HTTP_HOST": host}
+        refused = http.get(
+            "/private?x=1", headers=PAGE, environ_overrides={**foreign, **dev_browser}
+        )
+        assert refused.status_code == 401
+        assert "Location" not in refused.headers
+        assert refused.json == {
+            "error": "unauthenticated",
+            "reason": "session-token-and-uat-missing",
+        }
+        denied = http.get(
+            "/admin-redirect",
+            headers={**PAGE, **bearer(clerk_instance.session_token(org_role="org:member"))},
+            environ_overrides=foreign,
+        )
+        assert (denied.status_code, denied.json) == (403, {"error": "forbidden"})
+        assert "Location" not in denied.headers
+        # No handshake either: a page without a dev browser is served signed out.
+        open_page = http.get("/", headers=PAGE, environ_overrides=foreign)
+        assert (open_page.status_code, (open_page.json or {}).get("user_id", "?")) == (200, None)
+        allowed = http.get("/private?x=1", headers=PAGE, environ_overrides=dev_browser)
+        assert allowed.status_code == 307
+        assert allowed.headers["Location"].startswith(
+            "http://localhost/sign-in?redirect_url=http%3A%2F%2Flocalhost%2Fprivate"
+        )
+        assert allowed.headers["Cache-Control"] == "no-store"

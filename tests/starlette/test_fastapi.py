@@ -172,3 +172,28 @@ def test_current_user_dependency(clerk_instance: LocalClerkInstance, clerk_engin
     token = clerk_instance.session_token("user_dep")
     assert http.get("/me", headers=bearer(token)).json() == {"name": "Dee"}
     assert http.get("/me").json() == {"name": None}
+
+
+@pytest.mark.parametrize("middleware", [True, False], ids=["with-middleware", "dependencies-only"])
+@pytest.mark.parametrize("host", ["evil.example", "app.test@evil.example"])
+def test_the_host_header_never_chooses_a_redirect(
+    clerk_instance: LocalClerkInstance, middleware: bool, host: str
+) -> None:
+    engine = clerk_instance.clerk(sign_in_url="/sign-in")
+    http = TestClient(
+        make_app(engine, middleware=middleware),
+        base_url="http://127.0.0.1:8000",
+        follow_redirects=False,
+    )
+    headers = {
+        "sec-fetch-dest": "document",
+        "accept": "text/html",
+        "cookie": f"__clerk_db_jwt={clerk_instance.dev_browser_token}",
+    }
+    refused = http.get("/private", headers={**headers, "host": host})
+    assert refused.status_code == 401
+    assert "location" not in refused.headers
+    allowed = http.get("/private", headers=headers)
+    assert allowed.status_code == 307
+    assert allowed.headers["location"].startswith("http://127.0.0.1:8000/sign-in?")
+    assert allowed.headers["cache-control"] == "no-store"

@@ -414,3 +414,33 @@ def test_trusted_host_middleware_runs_before_clerk(
     assert good.json() == {"user_id": "user_th"}
     evil = TestClient(app, base_url="http://evil.example").get("/me", headers=bearer(token))
     assert evil.status_code == 400
+
+
+@pytest.mark.parametrize("host", ["evil.example", "app.test@evil.example", "evil.example:99999"])
+def test_the_host_header_never_chooses_a_redirect(
+    clerk_instance: LocalClerkInstance, host: str
+) -> None:
+    """Policy 13: with a relative sign_in_url, a foreign Host gets the API answer, not a redirect."""
+    for engine in (
+        clerk_instance.clerk(sign_in_url="/sign-in"),  # the test kit allows its own hosts
+        clerk_instance.clerk(sign_in_url="/sign-in", allowed_hosts=["127.0.0.1:8000"]),
+    ):
+        http = client(make_app(engine))
+        dev_browser = {"cookie": f"__clerk_db_jwt={clerk_instance.dev_browser_token}"}
+        refused = http.get("/private/page?x=1", headers={**PAGE, **dev_browser, "host": host})
+        assert refused.status_code == 401
+        assert "location" not in refused.headers
+        assert refused.json() == {
+            "error": "unauthenticated",
+            "reason": "session-token-and-uat-missing",
+        }
+        # No handshake either: a page without a dev browser is served signed out.
+        open_page = http.get("/", headers={**PAGE, "host": host})
+        assert (open_page.status_code, open_page.json()["user_id"]) == (200, None)
+        assert "location" not in open_page.headers
+        allowed = http.get("/private/page?x=1", headers={**PAGE, **dev_browser})
+        assert allowed.status_code == 307
+        assert allowed.headers["location"].startswith(
+            "http://127.0.0.1:8000/sign-in?redirect_url=http%3A%2F%2F127.0.0.1%3A8000%2F"
+        )
+        assert allowed.headers["cache-control"] == "no-store"

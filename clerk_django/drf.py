@@ -9,8 +9,8 @@
 user, with ``CLERK["django_users"]``). A missing token leaves the request anonymous (DRF answers 401
 with ``WWW-Authenticate: Bearer`` when a permission needs a user); an invalid one is a 401 carrying
 Clerk's reason. A request signed in by the session cookie must pass Django's CSRF check (403
-otherwise), as with ``SessionAuthentication``. Permission *instances* such as ``HasRole("org:admin")`` can be listed directly in
-``permission_classes``.
+otherwise), as with ``SessionAuthentication``. Permission *instances* such as
+``HasRole("org:admin")`` can be listed directly in ``permission_classes``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
-from typing import Any, cast
+from typing import Any, Literal, cast
 from urllib.parse import SplitResult, quote, urlencode, urlsplit
 
 import httpx
@@ -93,6 +93,7 @@ class AuthErrorReason(str, enum.Enum):
 
 
 Headers = list[tuple[str, str]]
+TokenSource = Literal["cookie", "header"]
 
 
 class RequestState:
@@ -100,6 +101,12 @@ class RequestState:
 
     ``headers`` are response headers the adapter must add (debug headers, and for a handshake its
     ``Location``, ``Cache-Control`` and ``Set-Cookie``), as ``(name, value)`` pairs.
+
+    ``token_source`` says what the request was judged by: ``"header"`` (its ``Authorization``
+    token), ``"cookie"`` (its session cookies, or the handshake or refresh they led to; the request
+    had no ``Authorization`` token), or ``None`` (an unexpected error). The browser attaches cookies
+    on its own, so a request signed in by ``"cookie"`` needs the cross-origin check
+    (:mod:`clerk_core.origin`).
     """
 
     __slots__ = (
@@ -112,6 +119,7 @@ class RequestState:
         "reason",
         "status",
         "token",
+        "token_source",
         "token_type",
     )
 
@@ -126,8 +134,10 @@ class RequestState:
         headers: Headers | None = None,
         claims: Mapping[str, Any] | None = None,
         machine: MachineAuth | None = None,
+        token_source: TokenSource | None = None,
     ) -> None:
         self.status = status
+        self.token_source: TokenSource | None = token_source
         self.reason = reason
         self.message = message
         self.token = token
@@ -559,7 +569,9 @@ class Clerk:
         )
         if claims is None:
             return None, digest
-        return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims), digest
+        state = RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
+        state.token_source = "header"
+        return state, digest
 
     # ------------------------------------------------------------------------- the procedure
     def _accepts(self, accepts_token: Any) -> tuple[str | tuple[str, ...], tuple[str, ...]]:
@@ -575,13 +587,17 @@ class Clerk:
     ) -> Flow:
         mode, accepted = self._accepts(accepts_token)
         if token is not None:
-            return (yield from self._header_flow(request, token, mode, accepted, digest))
+            state = yield from self._header_flow(request, token, mode, accepted, digest)
+            state.token_source = "header"
+            return state
         if "session_token" not in accepted:
             token_type = mode if isinstance(mode, str) else None
             return self._signed_out(
                 request, "No token in header", "No token in header", token_type=token_type
             )
-        return (yield from self._cookie_flow(request))
+        state = yield from self._cookie_flow(request)
+        state.token_source = "cookie"
+        return state
 
     def _token_kind(self, token: str) -> tuple[str, DecodedJWT | None]:
         for prefix, kind in _MACHINE_PREFIXES:

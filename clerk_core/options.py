@@ -194,6 +194,10 @@ class ClerkOptions:
     """Organization sync: paths that belong to the personal account (no active organization)."""
     unauthorized_status: int = 403
     """Status for signed-in requests that lack the role or permission: 403, or 404 to hide the route."""
+    csrf_origin_check: bool = True
+    """Refuse a request signed in by the session cookie that another site may have started: an
+    unsafe request (POST, PUT, PATCH, DELETE) or a WebSocket from an origin that is neither the
+    app's own nor in ``authorized_parties`` (DRF: Django's CSRF check). ``False`` turns it off."""
 
     # Cache and limit knobs (docs/security.md §4).
     jwks_cache_ttl: float = 300.0
@@ -311,6 +315,8 @@ class ClerkOptions:
             raise ClerkConfigurationError("unauthenticated_status must be 401 or 404.")
         if self.unauthorized_status not in (403, 404):
             raise ClerkConfigurationError("unauthorized_status must be 403 or 404.")
+        if not isinstance(self.csrf_origin_check, bool):
+            raise ClerkConfigurationError("csrf_origin_check must be True or False.")
 
         if isinstance(self.audience, str):
             set_(self, "audience", (self.audience,))

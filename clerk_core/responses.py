@@ -14,6 +14,7 @@ adapter only copies these onto its native response object.
 | any | signed in, not allowed, ``unauthorized_url`` allowed | 307 to it |
 | any | signed in, not allowed | 403 JSON ``{"error": "forbidden"}`` (404 with ``unauthorized_status=404``) |
 | any | a route matcher met a malformed path (``MalformedURLError``) | 400 JSON ``{"error": "bad_request", "reason": "malformed-url"}`` |
+| unsafe / WebSocket | signed in by the cookie, from another origin (:mod:`clerk_core.origin`) | 403 JSON ``{"error": "forbidden", "reason": "cross-origin-request"}`` |
 
 Every response carries the request state's headers (Clerk's debug headers, refreshed cookies); every
 307 carries ``Cache-Control: no-store``. A redirect is never built on a ``Host`` that

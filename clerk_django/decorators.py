@@ -1,7 +1,9 @@
 """View decorators and class-based-view mixins: ``auth_required``, ``protect(...)``.
 
 They work on sync and async views, with or without ``ClerkMiddleware`` (without it they authenticate
-the request themselves), and answer refusals with the shared core responses.
+the request themselves), and answer refusals with the shared core responses. Without Django's
+``CsrfViewMiddleware`` they also refuse a cookie-authenticated unsafe request from another origin
+(``clerk_django._origin``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.http import HttpRequest, HttpResponseBase
 from clerk_core.protect import ProtectParams, check_protect
 
 from ._http import aget_auth, get_auth, refuse, request_state
+from ._origin import origin_refusal
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -26,6 +29,9 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 def _check(request: HttpRequest, params: Mapping[str, Any]) -> HttpResponseBase | None:
+    forged = origin_refusal(request)
+    if forged is not None:
+        return forged
     refusal = check_protect(request_state(request), request.auth, params)
     return refuse(refusal, request) if refusal is not None else None
 

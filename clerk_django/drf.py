@@ -8,8 +8,9 @@
 ``request.auth`` is the Clerk auth object and ``request.user`` a :class:`ClerkDRFUser` (or the Django
 user, with ``CLERK["django_users"]``). A missing token leaves the request anonymous (DRF answers 401
 with ``WWW-Authenticate: Bearer`` when a permission needs a user); an invalid one is a 401 carrying
-Clerk's reason. Permission *instances* such as ``HasRole("org:admin")`` can be listed directly in
-``permission_classes``.
+Clerk's reason. A request signed in by the session cookie must pass Django's CSRF check (403
+otherwise), as with ``SessionAuthentication``. Permission *instances* such as
+``HasRole("org:admin")`` can be listed directly in ``permission_classes``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from django.http import HttpRequest
+from rest_framework.authentication import BaseAuthentication, CSRFCheck
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -26,7 +28,7 @@ from clerk_core import AuthObject, AuthStatus, parse_authorization
 from clerk_core.routes import routed_path
 
 from ._http import authenticated, get_auth, request_state
-from .conf import clerk_settings
+from .conf import clerk_settings, get_clerk
 
 __all__ = [
     "ClerkAuthentication",
@@ -69,10 +71,21 @@ class ClerkDRFUser:
 
 
 class ClerkAuthentication(BaseAuthentication):
+    """Clerk sessions and machine tokens for DRF.
+
+    DRF views are exempt from Django's ``CsrfViewMiddleware``, so, like ``SessionAuthentication``,
+    this class runs Django's CSRF check itself on a request signed in by the session cookie: an
+    unsafe request needs the CSRF token (``csrftoken`` cookie and ``X-CSRFToken`` header or
+    ``csrfmiddlewaretoken`` field) and, over HTTPS, a trusted ``Origin``/``Referer``; a failure is
+    DRF's 403 ``PermissionDenied``. Bearer requests are exempt; ``csrf_origin_check=False`` turns
+    the check off.
+    """
+
     def authenticate(self, request: Request) -> tuple[Any, AuthObject] | None:
         django_request = request._request
         auth = authenticated(django_request) or get_auth(django_request)
         if auth.is_authenticated:
+            self.enforce_csrf(django_request)
             if clerk_settings().get("django_users") and auth.token_type == "session_token":
                 from .users import user_for
 
@@ -87,6 +100,26 @@ class ClerkAuthentication(BaseAuthentication):
         ):
             raise AuthenticationFailed(state.reason or "invalid token", code=state.reason)
         return None
+
+    def enforce_csrf(self, request: HttpRequest) -> None:
+        """Django's CSRF check for a request signed in by the session cookie (DRF's
+        ``SessionAuthentication.enforce_csrf``); raises ``PermissionDenied`` when it fails."""
+        state = request_state(request)
+        if (
+            state is None
+            or state.token_source != "cookie"
+            or not get_clerk().options.csrf_origin_check
+        ):
+            return
+
+        def dummy_get_response(request: HttpRequest) -> None:  # pragma: no cover - never called
+            return None
+
+        check = CSRFCheck(dummy_get_response)
+        check.process_request(request)  # reads the CSRF cookie into request.META["CSRF_COOKIE"]
+        reason = check.process_view(request, None, (), {})
+        if reason:
+            raise PermissionDenied(f"CSRF Failed: {reason}")
 
     def authenticate_header(self, request: Request) -> str:
         return "Bearer"

@@ -3,7 +3,9 @@
 Add ``"clerk_django.middleware.ClerkMiddleware"`` to ``MIDDLEWARE``. It runs on the sync or the async
 path depending on the next handler (it never starts an event loop from sync code), sets
 ``request.auth``, answers Clerk's session handshakes, runs ``settings.CLERK["guard"]`` and turns a
-refusal into the shared core response (sign-in redirect, 401/403 JSON).
+refusal into the shared core response (sign-in redirect, 401/403 JSON). Cookie-authenticated unsafe
+requests are left to Django's ``CsrfViewMiddleware``; without it, one from another origin is refused
+with 403 (``clerk_django._origin``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.http import HttpRequest, HttpResponseBase
 from clerk_core import AuthStatus, MalformedURLError, ProtectError, RequestState, auth_response
 
 from ._http import add_headers, render, request_view, store
+from ._origin import origin_refusal
 from .conf import get_clerk, get_guard
 from .users import attach_django_user
 
@@ -82,6 +85,13 @@ class ClerkMiddleware:
         response = await get_response(request)
         add_headers(response, state.headers)
         return response
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+    ) -> HttpResponseBase | None:
+        """Without Django's ``CsrfViewMiddleware``, refuse a cookie-authenticated unsafe request
+        from another origin to a view that is not ``csrf_exempt`` (``clerk_django._origin``)."""
+        return origin_refusal(request, view)
 
     @staticmethod
     def _before(request: HttpRequest, state: RequestState) -> HttpResponseBase | None:

@@ -4,6 +4,10 @@ Configuration comes from keyword arguments, then ``app.config["CLERK_*"]`` (the 
 names upper-cased: ``CLERK_SECRET_KEY``, ``CLERK_AUTHORIZED_PARTIES``, ...), then the environment.
 Also read: ``CLERK_OPTIONS`` (a ready ``ClerkOptions``), ``CLERK_GUARD`` (a callable or dotted path)
 and ``CLERK_LOCAL_FRONTEND`` (a ``clerk_core.testing.LocalFrontendAPI`` to serve).
+
+Every request is authenticated before its view runs; one signed in by the session cookie that uses
+an unsafe method from another origin is refused with 403 (:mod:`clerk_core.origin`;
+``CLERK_CSRF_ORIGIN_CHECK = False`` turns this off).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from clerk_core import (
     users,
 )
 from clerk_core import Clerk as ClerkEngine
+from clerk_core.origin import cross_origin_refusal
 from clerk_core.resources import User
 from clerk_core.routes import routed_path
 from clerk_core.testing.frontend import LocalFrontendAPI
@@ -161,6 +166,9 @@ def _before_request() -> Response | None:
     request_state = state.engine.authenticate_request(view)
     if request_state.status is AuthStatus.HANDSHAKE:
         return render(auth_response(request_state, view, state.engine.options))
+    forged = cross_origin_refusal(view, request_state, state.engine.options)
+    if forged is not None:
+        return render(forged)
     auth = _store(request_state)
     if state.guard is not None:
         try:

@@ -6,7 +6,9 @@ For apps that already use ``AuthenticationMiddleware``::
 
 ``request.user.is_authenticated``, ``request.user.identity`` and ``@requires("authenticated")`` then
 work, and ``get_auth(request)`` gives the Clerk auth object. A backend cannot answer with a redirect,
-so handshakes are not served here: use ``ClerkMiddleware`` for browser sessions.
+so handshakes are not served here: use ``ClerkMiddleware`` for browser sessions. For the same
+reason a request signed in by the session cookie from another origin (:mod:`clerk_core.origin`) is
+not refused but treated as anonymous: the cookie gives it no authority.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 from starlette.authentication import AuthCredentials, AuthenticationBackend
 from starlette.requests import HTTPConnection
 
-from clerk_core import Clerk, ClerkOptions
+from clerk_core import AuthStatus, Clerk, ClerkOptions, RequestState
+from clerk_core.origin import CROSS_ORIGIN_REASON, cross_origin_refusal
 
 from .middleware import ClerkUser, credentials_for, request_view, store
 
@@ -35,7 +38,12 @@ class ClerkBackend(AuthenticationBackend):
         self.clerk = clerk
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, ClerkUser] | None:
-        state = await self.clerk.authenticate_request_async(request_view(conn.scope))
+        view = request_view(conn.scope)
+        state = await self.clerk.authenticate_request_async(view)
+        websocket = conn.scope["type"] == "websocket"
+        if cross_origin_refusal(view, state, self.clerk.options, websocket=websocket) is not None:
+            state = RequestState(AuthStatus.SIGNED_OUT, reason=CROSS_ORIGIN_REASON)
+            state.token_source = "cookie"
         auth = store(conn.scope, state, self.clerk)
         if not auth.is_authenticated:
             return None

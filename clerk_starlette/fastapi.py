@@ -2,7 +2,8 @@
 
 They declare an HTTP bearer security scheme (Swagger UI's *Authorize* button) and work with or
 without ``ClerkMiddleware``: without it they authenticate the request themselves, with the engine in
-``app.state.clerk`` if there is one, else one built from the ``CLERK_*`` environment. All are
+``app.state.clerk`` if there is one, else one built from the ``CLERK_*`` environment, and refuse a
+request signed in by the session cookie from another origin (:mod:`clerk_core.origin`). All are
 ``async def``, so FastAPI runs them on the event loop rather than in a thread.
 
     from clerk_starlette.fastapi import Protect, require_auth
@@ -23,12 +24,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from clerk_core import (
     AuthObject,
+    AuthResponse,
     Clerk,
     ClerkOptions,
     ProtectError,
     RequestState,
     auth_response,
 )
+from clerk_core.origin import cross_origin_refusal
 from clerk_core.protect import ProtectParams, check_protect
 from clerk_core.resources import User
 
@@ -78,7 +81,11 @@ async def _authenticate(request: Request, response: Response) -> tuple[AuthObjec
     if AUTH_KEY in scope:
         return scope[AUTH_KEY], scope[STATE_KEY]
     engine = _engine(request)
-    state = await engine.authenticate_request_async(request_view(scope))
+    view = request_view(scope)
+    state = await engine.authenticate_request_async(view)
+    forged = cross_origin_refusal(view, state, engine.options)
+    if forged is not None:
+        raise _exception(forged)
     auth = store(scope, state, engine)
     for name, value in state.headers:
         if name.lower() == "set-cookie":  # a refreshed session: keep its cookies
@@ -90,7 +97,10 @@ def _refuse(
     request: Request, outcome: ProtectError | RequestState, state: RequestState
 ) -> HTTPException:
     options: ClerkOptions = request.scope[OPTIONS_KEY]
-    rendered = auth_response(outcome, request_view(request.scope), options, state=state)
+    return _exception(auth_response(outcome, request_view(request.scope), options, state=state))
+
+
+def _exception(rendered: AuthResponse) -> HTTPException:
     headers: dict[str, str] = {}
     for name, value in rendered.headers:
         if name.lower() != "content-type":

@@ -31,6 +31,7 @@ from clerk_core import (
     RequestView,
     auth_response,
 )
+from clerk_core.origin import cross_origin_refusal
 from clerk_core.resources import User
 from clerk_core.routes import routed_path
 from clerk_core.users import current_user_async
@@ -204,6 +205,8 @@ class ClerkMiddleware:
     ``options=ClerkOptions(...)`` or option fields (``secret_key=...``) instead, or a ready ``clerk``
     engine. ``guard(auth, request)``, sync or async, runs on every request and may call
     ``auth.protect(...)``; a refusal becomes the shared core response (sign-in redirect, 401, 403).
+    A request signed in by the session cookie from another origin (an unsafe method, or any
+    WebSocket) is refused first (:mod:`clerk_core.origin`).
     """
 
     def __init__(
@@ -235,6 +238,12 @@ class ClerkMiddleware:
         state = await self.clerk.authenticate_request_async(view)
         if state.status is AuthStatus.HANDSHAKE:
             await self._refuse(scope, receive, send, auth_response(state, view, self.clerk.options))
+            return
+        forged = cross_origin_refusal(
+            view, state, self.clerk.options, websocket=kind == "websocket"
+        )
+        if forged is not None:
+            await self._refuse(scope, receive, send, forged)
             return
         auth = store(scope, state, self.clerk)
         if self.guard is not None:

@@ -22,5 +22,10 @@ urlpatterns = [
     path("api/orders", views.ApiOrders.as_view()),
     path("api/admins", views.ApiAdmins.as_view()),
     path("api/feature", views.ApiFeature.as_view()),
+    path("transfer", views.transfer),
+    path("transfer-exempt", views.transfer_exempt),
+    path("private-transfer", views.private_transfer),
+    path("cbv/transfer", views.TransferView.as_view()),
+    path("api/transfer", views.ApiTransfer.as_view()),
     path("no-access", lambda request: HttpResponse("no access", status=403)),
 ]

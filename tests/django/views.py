@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -123,3 +124,30 @@ class ApiFeature(APIView):
 
     def get(self, request: Request) -> Response:
         return Response({"ok": True})
+
+
+def transfer(request: HttpRequest) -> JsonResponse:
+    """A plain view acting for the signed-in user (POST-able)."""
+    return JsonResponse({"user_id": get_auth(request).user_id})
+
+
+@csrf_exempt
+def transfer_exempt(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"user_id": get_auth(request).user_id})
+
+
+@auth_required
+def private_transfer(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"user_id": request.auth.user_id})
+
+
+class TransferView(ClerkLoginRequiredMixin, View):
+    def post(self, request: HttpRequest) -> JsonResponse:
+        return JsonResponse({"user_id": request.auth.user_id})
+
+
+class ApiTransfer(APIView):
+    permission_classes = [IsSignedIn]
+
+    def post(self, request: Request) -> Response:
+        return Response({"user_id": request.auth.user_id})

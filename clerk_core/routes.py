@@ -106,8 +106,15 @@ _ROUTED_ESCAPES = str.maketrans({"#": "%23", "?": "%3F", "\n": "%0A"})
 
 
 def normalize_path(path: str, *, decoded: bool = False) -> str:
-    """Decode once (unless the framework already did: ``decoded=True``) and collapse ``//``."""
+    """Decode once (unless the framework already did: ``decoded=True``) and collapse ``//``.
+
+    A decoded (routed) path loses one trailing newline: Starlette anchors its routes with ``$``,
+    which in Python also matches before a final newline, so ``/admin%0A`` is routed to ``/admin``
+    and must be judged as ``/admin``. (Django and werkzeug anchor with ``\\Z`` and answer 404.)
+    """
     if decoded:
+        if path.endswith("\n"):
+            path = path[:-1]
         if "#" in path or "?" in path or "\n" in path:
             path = path.translate(_ROUTED_ESCAPES)
     else:

@@ -28,7 +28,11 @@ from clerk_core import AuthObject, create_route_matcher
 #   /admin, /admin/<anything>       protected
 #   /api/admin/users                protected
 #   /orgs/<slug>/settings/billing   protected
-PROTECTED = create_route_matcher(["/admin(.*)", "/api/admin(.*)", "/orgs/:slug/settings(.*)"])
+#   /account                        protected (an exact pattern)
+#   /dashboard, /dashboard/<any>    protected (/dashboard/:path*, the README's advice)
+PROTECTED = create_route_matcher(
+    ["/admin(.*)", "/api/admin(.*)", "/orgs/:slug/settings(.*)", "/account", "/dashboard/:path*"]
+)
 PUBLIC = create_route_matcher(["/", "/public(.*)", "/files/:name", "/orgs/:slug/billing"])
 
 GuardMode = str  # "deny-list": protect what PROTECTED matches; "allow-list": all but PUBLIC
@@ -90,6 +94,14 @@ KNOWN_ATTACKS = [
     "/admin/x%0A",
     "/api/admin/users%0A",
     "/orgs/a%0A/settings/billing",
+    "/account%0A",
+    "/account%0A%0A",
+    "/dashboard%0A",
+    "/dashboard/x%0A",
+    "/admin%0A",
+    "/Account/",
+    "/account;x",
+    "/%61ccount",
 ]
 
 _BASES = [
@@ -100,6 +112,9 @@ _BASES = [
     "/orgs/acme/billing",
     "/public/x/y",
     "/files/a.txt",
+    "/account",
+    "/dashboard",
+    "/dashboard/a/b",
     "/",
 ]
 _SLASHES = [
@@ -155,7 +170,7 @@ def _mutate(path: str, rng: random.Random) -> str:
     if kind == 3:
         return path.upper() if rng.random() < 0.5 else path.title()
     if kind == 4:
-        return path + rng.choice(["/", "%2F", "//", "/.", "/..", ";x"])
+        return path + rng.choice(["/", "%2F", "//", "/.", "/..", ";x", "%0A", "%0D%0A", "%00"])
     if kind == 5:
         return rng.choice(["//", "/./", "/public/../", "/%2E%2E/"]) + path.lstrip("/")
     return path.replace("/", rng.choice(_SLASHES), rng.randrange(1, 3))

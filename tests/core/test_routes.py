@@ -173,6 +173,10 @@ def test_routed_hash_question_mark_and_newline_are_ordinary_characters() -> None
     assert matcher(routed("/orgs/a?b/settings"))
     assert matcher(routed("/admin/x\n"))
     assert matcher(routed("/admin/x\ny"))
+    # One trailing newline is dropped: Starlette's "$" routes "/account\n" to "/account".
+    exact = create_route_matcher("/account")
+    assert exact(routed("/account\n"))
+    assert not exact(routed("/account\n\n"))
     # As raw strings they remain what a URL makes of them: a fragment and a query.
     assert not matcher("/orgs/a#b/settings/billing")
 

@@ -28,4 +28,7 @@ urlpatterns = [
     re_path(r"^admin/(?P<rest>.*)$", protected),
     path("api/admin/users", protected),
     path("orgs/<str:slug>/settings/billing", protected),
+    path("account", protected),
+    path("dashboard", protected),
+    path("dashboard/<path:rest>", protected),
 ]

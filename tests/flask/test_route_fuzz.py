@@ -30,6 +30,9 @@ def make_app(clerk: Clerk, guard: Any) -> Flask:
         "/admin/<path:rest>",
         "/api/admin/users",
         "/orgs/<slug>/settings/billing",
+        "/account",
+        "/dashboard",
+        "/dashboard/<path:rest>",
     ):
         app.add_url_rule(rule, f"protected {rule}", protected)
     FlaskClerk(app, clerk=clerk, guard=guard)

@@ -37,6 +37,9 @@ def make_app(clerk: Clerk, guard: Any) -> Starlette:
             Route("/admin/{rest:path}", protected),
             Route("/api/admin/users", protected),
             Route("/orgs/{slug}/settings/billing", protected),
+            Route("/account", protected),
+            Route("/dashboard", protected),
+            Route("/dashboard/{rest:path}", protected),
         ]
     )
     app.add_middleware(ClerkMiddleware, clerk=clerk, guard=guard)
@@ -65,3 +68,19 @@ def test_the_reported_bypasses_are_closed(clerk_engine: Clerk) -> None:
             b'{"route":"protected"}',
         )
         assert asyncio.run(route_fuzz.call_asgi(app, raw))[0] == 401
+
+
+def test_a_trailing_newline_meets_the_guard_in_fastapi(clerk_engine: Clerk) -> None:
+    """Starlette's routes end in ``$``, which Python also matches before a final newline: FastAPI
+    routes ``/admin%0A`` to ``/admin``, so the guard must judge it as ``/admin``."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/account")
+    async def account() -> dict[str, str]:
+        return {"route": "protected"}
+
+    app.add_middleware(ClerkMiddleware, clerk=clerk_engine, guard=route_fuzz.guard_for("deny-list"))
+    assert asyncio.run(route_fuzz.call_asgi(app, "/account"))[0] == 401
+    assert asyncio.run(route_fuzz.call_asgi(app, "/account%0A"))[0] == 401

@@ -88,8 +88,14 @@ class RequestView:
         self._split: SplitResult | None = None
 
     def __repr__(self) -> str:
+        # The query's values stay out: they can be handshake tokens, nonces or dev-browser tokens,
+        # and a repr ends up in error reports that capture local variables.
+        url, sep, query = self.url.partition("?")
+        if sep:
+            names = (pair.partition("=")[0] for pair in query.split("&") if pair)
+            url += "?" + "&".join(f"{name}=…" for name in names)
         routed = f", path={self.path!r}" if self.path is not None else ""
-        return f"RequestView(method={self.method!r}, url={self.url!r}{routed})"
+        return f"RequestView(method={self.method!r}, url={url!r}{routed})"
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)

@@ -102,3 +102,22 @@ def test_query_param() -> None:
     assert req.query_param("__clerk_db_jwt") == "x y"
     assert req.query_param("missing") is None
     assert RequestView("GET", "http://[::1/", {}).query_param("a") is None
+
+
+def test_repr_keeps_query_values_out() -> None:
+    """Handshake tokens, nonces and dev-browser tokens travel in the query; a repr lands in error
+    reports that capture local variables, so it names the parameters only."""
+    secret = "eyJhbGciOiJSUzI1NiJ9.payload-of-a-handshake.signature"
+    view = RequestView(
+        "get",
+        f"https://app.test/x?__clerk_handshake={secret}&__clerk_db_jwt=dvb_123&plain",
+        {"cookie": f"__session={secret}"},
+        path="/x",
+    )
+    text = repr(view)
+    assert secret not in text
+    assert "dvb_123" not in text
+    assert text == (
+        "RequestView(method='GET', url='https://app.test/x?__clerk_handshake=…&__clerk_db_jwt=…"
+        "&plain=…', path='/x')"
+    )

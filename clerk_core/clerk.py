@@ -28,9 +28,12 @@ from .backend_api import AsyncBackendAPI, BackendAPI
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
 from .handshake import (
+    FAILED_REDEMPTIONS_BURST,
+    FAILED_REDEMPTIONS_INTERVAL,
     PRESENTED_NONCES_SIZE,
     PRESENTED_NONCES_TTL,
     PresentedNonces,
+    RedemptionBudget,
     check_handshake_times,
     nonce_is_well_formed,
 )
@@ -361,6 +364,9 @@ class Clerk:
         self._personal_patterns = [compile_path(p) for p in opts.personal_account_patterns]
         self._warned_azp = False
         self._presented_nonces = PresentedNonces(PRESENTED_NONCES_SIZE, PRESENTED_NONCES_TTL)
+        self._redemption_budget = RedemptionBudget(
+            FAILED_REDEMPTIONS_BURST, FAILED_REDEMPTIONS_INTERVAL
+        )
         if opts.is_production and not (opts.allowed_hosts or opts.authorized_parties):
             logger.warning(
                 "Clerk: live keys without allowed_hosts or authorized_parties: the request's Host "
@@ -1112,13 +1118,22 @@ class Clerk:
         The nonce's shape is checked first (``clerk_core.handshake.nonce_is_well_formed``), and a
         nonce is taken to the Backend API at most once a minute per engine: it is single-use, so a
         repeat (a replay, junk sent again, a stale ``__clerk_handshake_nonce`` cookie) costs no
-        call and no share of the Backend API's rate limit.
+        call and no share of the Backend API's rate limit. Failed redemptions spend a small budget
+        (:class:`~clerk_core.handshake.RedemptionBudget`), so distinct junk nonces cannot spend it
+        either: past the budget, redemption pauses until failures are earned back.
         """
         opts = self.options
         if not nonce_is_well_formed(nonce):
             logger.debug("Clerk: ignored a handshake nonce of the wrong shape")
             return None
-        if not self._presented_nonces.claim(nonce, self._clock()):
+        now = self._clock()
+        if not self._redemption_budget.allows(now):
+            logger.warning(
+                "Clerk: handshake nonce redemption paused after repeated failures (junk nonces?);"
+                " using the request's cookies"
+            )
+            return None
+        if not self._presented_nonces.claim(nonce, now):
             logger.debug("Clerk: ignored a handshake nonce presented moments ago")
             return None
         url = (
@@ -1129,6 +1144,7 @@ class Clerk:
         data = result.data if isinstance(result.data, dict) else {}
         if result.status == 200 and isinstance(data.get("directives"), list):
             return [d for d in data["directives"] if isinstance(d, str)]
+        self._redemption_budget.spend(self._clock())
         logger.warning(
             "Clerk: could not redeem the handshake nonce (status %s); using the request's cookies",
             result.status,

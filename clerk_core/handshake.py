@@ -23,11 +23,14 @@ from .errors import TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
 
 __all__ = [
+    "FAILED_REDEMPTIONS_BURST",
+    "FAILED_REDEMPTIONS_INTERVAL",
     "NONCE_MAX_LENGTH",
     "NONCE_MIN_LENGTH",
     "PRESENTED_NONCES_SIZE",
     "PRESENTED_NONCES_TTL",
     "PresentedNonces",
+    "RedemptionBudget",
     "check_handshake_times",
     "nonce_is_well_formed",
 ]
@@ -41,6 +44,10 @@ PRESENTED_NONCES_SIZE = 4096
 PRESENTED_NONCES_TTL = 60.0
 """How long, in seconds, a presented nonce is remembered: longer than a handshake round trip, short
 enough that a nonce refused during an outage is tried again soon after."""
+FAILED_REDEMPTIONS_BURST = 5
+"""How many nonce redemptions may fail in a row before an engine pauses redeeming."""
+FAILED_REDEMPTIONS_INTERVAL = 6.0
+"""Seconds to earn back one failure: at most ten failed redemptions a minute, sustained."""
 _NONCE = re.compile(rf"[A-Za-z0-9._~+/=-]{{{NONCE_MIN_LENGTH},{NONCE_MAX_LENGTH}}}", re.ASCII)
 
 
@@ -121,3 +128,41 @@ class PresentedNonces:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+class RedemptionBudget:
+    """How many more nonce redemptions may fail: a token bucket of ``burst`` failures, one earned
+    back every ``interval`` seconds.
+
+    :class:`PresentedNonces` makes a repeated nonce free; this bounds *distinct* junk nonces, which
+    would otherwise each cost a Backend API call made with the secret key (sharing the instance's
+    rate limit with the app's own calls). Only failures spend it, so a site whose visitors come
+    back from Clerk with good nonces never notices it; under a flood of junk, redemption pauses
+    and a visitor arriving with a real nonce is answered from their cookies (a new handshake).
+    """
+
+    __slots__ = ("_at", "_burst", "_interval", "_lock", "_tokens")
+
+    def __init__(self, burst: int, interval: float) -> None:
+        self._burst = float(burst)
+        self._interval = interval
+        self._tokens = float(burst)
+        self._at: float | None = None
+        self._lock = threading.Lock()
+
+    def _refill(self, now: float) -> None:
+        if self._at is not None and now > self._at:
+            self._tokens = min(self._burst, self._tokens + (now - self._at) / self._interval)
+        self._at = now if self._at is None else max(self._at, now)
+
+    def allows(self, now: float) -> bool:
+        """Whether a redemption may be tried now (at least one failure left to spend)."""
+        with self._lock:
+            self._refill(now)
+            return self._tokens >= 1.0
+
+    def spend(self, now: float) -> None:
+        """Record a failed redemption."""
+        with self._lock:
+            self._refill(now)
+            self._tokens = max(0.0, self._tokens - 1.0)

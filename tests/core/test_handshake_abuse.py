@@ -16,8 +16,11 @@ import pytest
 
 from clerk_core import AuthStatus, Clerk, RequestState, RequestView, TokenVerificationError
 from clerk_core.handshake import (
+    FAILED_REDEMPTIONS_BURST,
+    FAILED_REDEMPTIONS_INTERVAL,
     PRESENTED_NONCES_TTL,
     PresentedNonces,
+    RedemptionBudget,
     check_handshake_times,
     nonce_is_well_formed,
 )
@@ -358,6 +361,46 @@ def test_a_redeemed_nonce_replayed_costs_no_call(prod: LocalClerkInstance, run: 
     assert (again.status, again.to_auth().user_id) == (AuthStatus.SIGNED_IN, "user_back")
     assert set_cookies(again) == []
     assert redemptions(prod) == 1
+
+
+def test_distinct_junk_nonces_spend_a_small_budget_then_pause(
+    prod: LocalClerkInstance, run: Runner, fake_clock: FakeClock
+) -> None:
+    engine = prod.clerk()
+    for i in range(20):
+        state = run(engine, request(f"?__clerk_handshake_nonce=nonce_{i:016d}"))
+        assert state.status is AuthStatus.SIGNED_OUT
+    assert redemptions(prod) == FAILED_REDEMPTIONS_BURST
+    # A real nonce arriving during the flood is not redeemed: the visitor's cookies decide.
+    nonce = prod.backend.handshake_nonce(directives_for(prod, "user_real"))
+    assert run(engine, request(f"?__clerk_handshake_nonce={nonce}")).to_auth().user_id is None
+    # Failures are earned back with time, and a good redemption costs nothing from the budget.
+    fake_clock.advance(FAILED_REDEMPTIONS_INTERVAL)
+    nonce = prod.backend.handshake_nonce(directives_for(prod, "user_real"))
+    assert (
+        run(engine, request(f"?__clerk_handshake_nonce={nonce}")).to_auth().user_id == "user_real"
+    )
+    nonce = prod.backend.handshake_nonce(directives_for(prod, "user_next"))
+    assert (
+        run(engine, request(f"?__clerk_handshake_nonce={nonce}")).to_auth().user_id == "user_next"
+    )
+    assert redemptions(prod) == FAILED_REDEMPTIONS_BURST + 2
+
+
+def test_redemption_budget_unit() -> None:
+    budget = RedemptionBudget(burst=2, interval=10)
+    assert budget.allows(T)
+    budget.spend(T)
+    budget.spend(T)
+    assert not budget.allows(T + 9)
+    assert budget.allows(T + 10)
+    budget.spend(T + 10)
+    assert not budget.allows(T + 10)
+    assert budget.allows(T + 1000)  # refills to the burst, no further
+    budget.spend(T + 1000)
+    budget.spend(T + 1000)
+    assert not budget.allows(T + 1000)
+    assert not budget.allows(T)  # a clock that goes back earns nothing
 
 
 def test_presented_nonces_are_bounded() -> None:

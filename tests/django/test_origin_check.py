@@ -5,6 +5,7 @@ come from the app's own origin or an authorized party. Bearer requests are exemp
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from django.test import AsyncClient, Client, override_settings
@@ -170,3 +171,31 @@ def test_with_csrf_middleware_django_decides(
             "/transfer", HTTP_ORIGIN="https://partner.example", HTTP_X_CSRFTOKEN=secret, **jar
         )
     assert partner.json() == {"user_id": "user_victim"}
+
+
+# ------------------------------------------- DRF views that ClerkAuthentication does not guard
+@pytest.mark.parametrize("path", ["/transfer", "/cbv-transfer"])
+@pytest.mark.parametrize("csrf_middleware", [False, True], ids=["no-csrf-mw", "csrf-mw"])
+def test_a_drf_view_without_clerk_authentication_gets_the_origin_rule(
+    clerk_instance: LocalClerkInstance, token: str, path: str, csrf_middleware: bool, settings: Any
+) -> None:
+    """DRF exempts its views from CsrfViewMiddleware; a view that lists other (or no)
+    authenticators but reads the Clerk auth with get_auth must not act on a cross-site POST."""
+    settings.ROOT_URLCONF = "tests.django.drf_csrf_urls"
+    if csrf_middleware:
+        settings.MIDDLEWARE = WITH_CSRF_MIDDLEWARE
+    cross_site = checked().post(
+        path,
+        HTTP_ORIGIN=EVIL,
+        CONTENT_TYPE="application/x-www-form-urlencoded",
+        **browser(clerk_instance, token),
+    )
+    assert cross_site.status_code == 403
+    assert cross_site.json()["reason"] == "cross-origin-request"
+    same_site = checked().post(
+        path,
+        HTTP_ORIGIN=OWN,
+        CONTENT_TYPE="application/x-www-form-urlencoded",
+        **browser(clerk_instance, token),
+    )
+    assert same_site.json() == {"moved_money_for": "user_victim"}

@@ -29,15 +29,17 @@ import asyncio
 import dataclasses
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
 from . import __about__
+from ._bounded_read import BodyTooLarge, aread_capped, read_capped
 from .errors import ClerkAPIError, ClerkConfigurationError
 from .keys import CLERK_API_VERSION_HEADER
 from .resources import (
@@ -84,13 +86,28 @@ class ClerkList(Generic[ObjT]):
 
 @dataclasses.dataclass(frozen=True)
 class Call(Generic[T]):
-    """One Backend API request, described without doing it."""
+    """One Backend API request, described without doing it.
+
+    ``path`` is a template: each ``{name}`` in it is replaced by ``ids[name]``, which must be a single
+    path segment (see :func:`path_segment`) and is percent-encoded. Ids are never written into
+    ``path`` directly: this is the one place a path is built, so no endpoint can forget the check.
+    The finished path is checked once more (no empty, ``.`` or ``..`` segment, no ``?``, ``#``,
+    ``\\`` or control character), so a path that would reach another endpoint is never sent.
+    """
 
     method: str
     path: str
     parse: Callable[[Any], T]
     params: Sequence[tuple[str, str]] = ()
     body: Mapping[str, Any] | None = None
+    ids: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        path = self.path
+        if self.ids:
+            path = path.format_map({name: path_segment(name, v) for name, v in self.ids.items()})
+            object.__setattr__(self, "path", path)
+        _check_path(path)
 
     @property
     def idempotent(self) -> bool:
@@ -110,12 +127,39 @@ class ApiPolicy:
     backoff_max: float = 8.0
     circuit_threshold: int = 5
     circuit_cooldown: float = 30.0
+    max_body_bytes: int = 8 * 1024 * 1024
+    """The largest response body read; a larger one is a ``ClerkAPIError`` (``response_too_large``)."""
 
 
-def _seg(value: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError("an id is required")
+_UNSAFE_IN_SEGMENT = re.compile(r"[/\\?#\x00-\x1f\x7f-\x9f]")
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:@-]+")
+
+
+def path_segment(name: str, value: Any) -> str:
+    """``value`` percent-encoded as one path segment; ``ValueError`` naming ``name`` when it is not
+    one: empty, ``.``, ``..``, or holding ``/``, ``\\``, ``?``, ``#`` or a control character (an HTTP
+    client would resolve the dot segments and reach another endpoint, e.g. ``users.get("..")``)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string (a Clerk id), not {type(value).__name__}.")
+    if value in ("", ".", "..") or _UNSAFE_IN_SEGMENT.search(value):
+        raise ValueError(
+            f"{name} is not a valid Clerk id: it must be one path segment, not empty, '.' or '..',"
+            " without '/', '\\', '?', '#' or control characters."
+        )
     return quote(value, safe="")
+
+
+def _check_path(path: str) -> None:
+    segments = path.split("/")
+    if segments[0] != "" or len(segments) < 2:
+        raise ValueError(f"a Backend API path must start with '/': {path!r}")
+    for segment in segments[1:]:
+        if (
+            not _PATH_SEGMENT.fullmatch(segment)
+            or segment in (".", "..")
+            or unquote(segment) in (".", "..")
+        ):
+            raise ValueError(f"a Backend API path has an unsafe segment: {path!r}")
 
 
 def _params(**values: Any) -> list[tuple[str, str]]:
@@ -167,7 +211,7 @@ class Endpoints:
     # users
     @staticmethod
     def get_user(user_id: str) -> Call[User]:
-        return Call("GET", f"/users/{_seg(user_id)}", _one(User))
+        return Call("GET", "/users/{user_id}", _one(User), ids={"user_id": user_id})
 
     @staticmethod
     def list_users(
@@ -205,18 +249,19 @@ class Endpoints:
     ) -> Call[User]:
         return Call(
             "PATCH",
-            f"/users/{_seg(user_id)}/metadata",
+            "/users/{user_id}/metadata",
             _one(User),
             body=_body(
                 public_metadata=public_metadata,
                 private_metadata=private_metadata,
                 unsafe_metadata=unsafe_metadata,
             ),
+            ids={"user_id": user_id},
         )
 
     @staticmethod
     def delete_user(user_id: str) -> Call[dict[str, Any]]:
-        return Call("DELETE", f"/users/{_seg(user_id)}", _raw)
+        return Call("DELETE", "/users/{user_id}", _raw, ids={"user_id": user_id})
 
     @staticmethod
     def user_memberships(
@@ -224,15 +269,18 @@ class Endpoints:
     ) -> Call[ClerkList[OrganizationMembership]]:
         return Call(
             "GET",
-            f"/users/{_seg(user_id)}/organization_memberships",
+            "/users/{user_id}/organization_memberships",
             _many(OrganizationMembership),
             _params(limit=limit, offset=offset),
+            ids={"user_id": user_id},
         )
 
     # organizations
     @staticmethod
     def get_organization(id_or_slug: str) -> Call[Organization]:
-        return Call("GET", f"/organizations/{_seg(id_or_slug)}", _one(Organization))
+        return Call(
+            "GET", "/organizations/{id_or_slug}", _one(Organization), ids={"id_or_slug": id_or_slug}
+        )
 
     @staticmethod
     def list_organizations(
@@ -255,28 +303,35 @@ class Endpoints:
     ) -> Call[ClerkList[OrganizationMembership]]:
         return Call(
             "GET",
-            f"/organizations/{_seg(organization_id)}/memberships",
+            "/organizations/{organization_id}/memberships",
             _many(OrganizationMembership),
             _params(limit=limit, offset=offset),
+            ids={"organization_id": organization_id},
         )
 
     # sessions
     @staticmethod
     def get_session(session_id: str) -> Call[Session]:
-        return Call("GET", f"/sessions/{_seg(session_id)}", _one(Session))
+        return Call("GET", "/sessions/{session_id}", _one(Session), ids={"session_id": session_id})
 
     @staticmethod
     def revoke_session(session_id: str) -> Call[Session]:
-        return Call("POST", f"/sessions/{_seg(session_id)}/revoke", _one(Session))
+        return Call(
+            "POST", "/sessions/{session_id}/revoke", _one(Session), ids={"session_id": session_id}
+        )
 
     @staticmethod
     def create_session_token(
         session_id: str, *, expires_in_seconds: int | None = None, template: str | None = None
     ) -> Call[Token]:
-        path = f"/sessions/{_seg(session_id)}/tokens"
-        if template:
-            path += f"/{_seg(template)}"
-        return Call("POST", path, _one(Token), body=_body(expires_in_seconds=expires_in_seconds))
+        ids = {"session_id": session_id}
+        path = "/sessions/{session_id}/tokens"
+        if template:  # "" or None: the default token
+            ids["template"] = template
+            path += "/{template}"
+        return Call(
+            "POST", path, _one(Token), body=_body(expires_in_seconds=expires_in_seconds), ids=ids
+        )
 
     # invitations
     @staticmethod
@@ -303,7 +358,12 @@ class Endpoints:
 
     @staticmethod
     def revoke_invitation(invitation_id: str) -> Call[Invitation]:
-        return Call("POST", f"/invitations/{_seg(invitation_id)}/revoke", _one(Invitation))
+        return Call(
+            "POST",
+            "/invitations/{invitation_id}/revoke",
+            _one(Invitation),
+            ids={"invitation_id": invitation_id},
+        )
 
     # keys
     @staticmethod
@@ -432,6 +492,15 @@ class _Core:
         self._circuit.check(self.clock())
         return self.clock() + self.policy.deadline
 
+    def too_large(self, response: httpx.Response) -> ClerkAPIError:
+        return ClerkAPIError(
+            f"The Backend API response exceeds {self.policy.max_body_bytes} bytes "
+            f"(status={response.status_code}); raise ApiPolicy.max_body_bytes "
+            "(api_max_body_bytes) if this answer is expected.",
+            status=response.status_code,
+            errors=[{"code": "response_too_large"}],
+        )
+
     def decide(
         self,
         call: Call[T],
@@ -439,14 +508,17 @@ class _Core:
         deadline: float,
         response: httpx.Response | None,
         failure: Exception | None,
+        body: bytes = b"",
     ) -> T | _Retry:
-        """The result, a retry after some delay, or a raised ``ClerkAPIError``."""
+        """The result, a retry after some delay, or a raised ``ClerkAPIError``.
+
+        ``body`` is the response's body, read under the cap."""
         now = self.clock()
         remaining = deadline - now
         if response is not None and response.status_code < 400:
             self._circuit.success()
             try:
-                data = response.json() if response.content else {}
+                data = json.loads(body) if body else {}
             except ValueError:
                 raise ClerkAPIError(
                     "The Backend API answered with invalid JSON.", status=response.status_code
@@ -454,7 +526,7 @@ class _Core:
             return call.parse(data)
         if response is not None:
             try:
-                data = response.json()
+                data = json.loads(body)
             except ValueError:
                 data = None
             error = _api_error(response.status_code, response.headers, data)
@@ -520,11 +592,19 @@ class BackendAPI(_Core):
             attempt += 1
             response: httpx.Response | None = None
             failure: Exception | None = None
+            body = b""
             try:
-                response = self._http.request(**self.request_kwargs(call, deadline - self.clock()))
+                with self._http.stream(
+                    **self.request_kwargs(call, deadline - self.clock())
+                ) as response:
+                    body = read_capped(response, self.policy.max_body_bytes)
+            except BodyTooLarge:
+                assert response is not None
+                raise self.too_large(response) from None
             except _NETWORK_ERRORS as exc:
                 failure = exc
-            outcome = self.decide(call, attempt, deadline, response, failure)
+                response = None
+            outcome = self.decide(call, attempt, deadline, response, failure, body)
             if not isinstance(outcome, _Retry):
                 return outcome
             self._sleep(outcome.delay)
@@ -577,13 +657,19 @@ class AsyncBackendAPI(_Core):
             attempt += 1
             response: httpx.Response | None = None
             failure: Exception | None = None
+            body = b""
             try:
-                response = await self._client().request(
+                async with self._client().stream(
                     **self.request_kwargs(call, deadline - self.clock())
-                )
+                ) as response:
+                    body = await aread_capped(response, self.policy.max_body_bytes)
+            except BodyTooLarge:
+                assert response is not None
+                raise self.too_large(response) from None
             except _NETWORK_ERRORS as exc:
                 failure = exc
-            outcome = self.decide(call, attempt, deadline, response, failure)
+                response = None
+            outcome = self.decide(call, attempt, deadline, response, failure, body)
             if not isinstance(outcome, _Retry):
                 return outcome
             await self._sleep(outcome.delay)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -22,9 +23,10 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from . import __about__
+from ._bounded_read import BodyTooLarge, aread_capped, read_capped
 from .auth import AuthObject, MachineAuth, SessionAuth, SignedOutAuth
 from .authorization import decode_org_claims
-from .backend_api import AsyncBackendAPI, BackendAPI
+from .backend_api import ApiPolicy, AsyncBackendAPI, BackendAPI
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
 from .handshake import (
@@ -391,6 +393,7 @@ class Clerk:
                 api_url=opts.api_url,
                 api_version=opts.api_version,
                 http_client=self._http_client,
+                policy=ApiPolicy(max_body_bytes=opts.api_max_body_bytes),
             )
         return self._backend_api
 
@@ -404,6 +407,7 @@ class Clerk:
                 api_url=opts.api_url,
                 api_version=opts.api_version,
                 http_client=self._async_http_client,
+                policy=ApiPolicy(max_body_bytes=opts.api_max_body_bytes),
             )
         return self._backend_api_async
 
@@ -512,16 +516,19 @@ class Clerk:
             client = self._http_client = httpx.Client(follow_redirects=False)
             self._owns_http_client = True
         try:
-            response = client.request(
+            with client.stream(
                 effect.method,
                 effect.url,
                 json=dict(effect.body) if effect.body is not None else None,
                 headers=self._api_headers(effect.bearer),
                 timeout=self.options.jwks_fetch_timeout,
-            )
+            ) as response:
+                body = read_capped(response, self.options.api_max_body_bytes)
+        except BodyTooLarge:
+            return self._too_large()
         except httpx.HTTPError:
             return _ApiResult(None, None)
-        return _ApiResult(response.status_code, _json_or_none(response))
+        return _ApiResult(response.status_code, _json_or_none(body))
 
     async def _perform_async(self, effect: Effect) -> Any:
         if isinstance(effect, _NeedKey):
@@ -531,19 +538,31 @@ class Clerk:
         if client is None:
             client = httpx.AsyncClient(follow_redirects=False)
         try:
-            response = await client.request(
+            async with client.stream(
                 effect.method,
                 effect.url,
                 json=dict(effect.body) if effect.body is not None else None,
                 headers=self._api_headers(effect.bearer),
                 timeout=self.options.jwks_fetch_timeout,
-            )
+            ) as response:
+                body = await aread_capped(response, self.options.api_max_body_bytes)
+        except BodyTooLarge:
+            return self._too_large()
         except httpx.HTTPError:
             return _ApiResult(None, None)
         finally:
             if owned:
                 await client.aclose()
-        return _ApiResult(response.status_code, _json_or_none(response))
+        return _ApiResult(response.status_code, _json_or_none(body))
+
+    def _too_large(self) -> _ApiResult:
+        # A failed call (status None): the flows report it as they report an unreachable API.
+        logger.warning(
+            "Clerk: a Backend API response exceeded api_max_body_bytes (%d bytes); "
+            "treated as a failed call.",
+            self.options.api_max_body_bytes,
+        )
+        return _ApiResult(None, None)
 
     @staticmethod
     def _api_headers(bearer: str) -> dict[str, str]:
@@ -1472,8 +1491,8 @@ def _header_safe(value: str) -> str:
     return "".join(ch if 32 <= ord(ch) < 127 else " " for ch in value)
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def _json_or_none(body: bytes) -> Any:
     try:
-        return response.json()
+        return json.loads(body)
     except ValueError:
         return None

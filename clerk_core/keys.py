@@ -36,6 +36,7 @@ from cachetools import TTLCache
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 
 from . import __about__
+from ._bounded_read import BodyTooLarge, BodyTooSlow, aread_capped, read_capped
 from .errors import TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
 from .options import ClerkOptions
@@ -474,17 +475,12 @@ class JWKSCache(KeySource):
                 timeout=self._httpx_timeout(),
                 follow_redirects=False,
             ) as response:
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > self._max_body:
-                    return self._too_large()
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > self._max_body:
-                        return self._too_large()
-                    if time.monotonic() > deadline:
-                        return self._timed_out()
-                return self._interpret(response.status_code, response.headers, bytes(body))
+                body = read_capped(response, self._max_body, deadline=deadline)
+                return self._interpret(response.status_code, response.headers, body)
+        except BodyTooLarge:
+            return self._too_large()
+        except BodyTooSlow:
+            return self._timed_out()
         except (httpx.HTTPError, OSError, ValueError) as exc:
             return self._network_error(exc)
 
@@ -533,15 +529,10 @@ class JWKSCache(KeySource):
                 timeout=self._httpx_timeout(),
                 follow_redirects=False,
             ) as response:
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > self._max_body:
-                    return self._too_large()
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > self._max_body:
-                        return self._too_large()
-                return self._interpret(response.status_code, response.headers, bytes(body))
+                body = await aread_capped(response, self._max_body)
+                return self._interpret(response.status_code, response.headers, body)
+        except BodyTooLarge:
+            return self._too_large()
         except (httpx.HTTPError, OSError, ValueError) as exc:
             return self._network_error(exc)
         finally:

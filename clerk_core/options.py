@@ -216,6 +216,11 @@ class ClerkOptions:
     token_cache_size: int = 10_000
     """How many verified tokens to remember (0 turns the memory off)."""
 
+    # Backend API responses.
+    api_max_body_bytes: int = 8 * 1024 * 1024
+    """The largest Backend API response read, by the Backend API clients and by the engine's own
+    calls (handshake payload, session refresh, machine-token verification)."""
+
     # Derived at construction.
     frontend_api: str | None = dataclasses.field(init=False, default=None)
     instance_type: InstanceType | None = dataclasses.field(init=False, default=None)
@@ -366,6 +371,7 @@ class ClerkOptions:
             ):
                 raise ClerkConfigurationError(f"{name} must be a finite number of seconds >= 0.")
         for name in (
+            "api_max_body_bytes",
             "jwks_negative_cache_size",
             "jwks_max_body_bytes",
             "max_token_bytes",

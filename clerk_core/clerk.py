@@ -49,6 +49,7 @@ from .tokens import (
     DecodedJWT,
     check_algorithm,
     check_common_header,
+    check_machine_allow_lists,
     check_machine_claims,
     check_session_claims,
     check_session_header,
@@ -766,6 +767,12 @@ class Clerk:
         )
         data = result.data if isinstance(result.data, dict) else {}
         if result.status == 200 and not data.get("revoked") and not data.get("expired"):
+            try:
+                self._check_machine_allowed(
+                    kind, subject=data.get("subject"), client_id=data.get("client_id"), is_jwt=False
+                )
+            except TokenVerificationError as exc:
+                return self._signed_out(request, exc.reason, exc.message, token_type=kind)
             machine = MachineAuth(
                 kind,
                 id=_str(data.get("id")),
@@ -804,8 +811,31 @@ class Clerk:
         check_algorithm(header)
         key: RSAPublicKey = yield _NeedKey(header.get("kid"))
         verify_signature(decoded, key)
-        check_machine_claims(decoded.payload, now=self._clock(), skew=self.options.clock_skew)
-        return decoded.payload
+        payload = decoded.payload
+        check_machine_claims(payload, now=self._clock(), skew=self.options.clock_skew)
+        self._check_machine_allowed(
+            kind,
+            subject=payload.get("sub"),
+            client_id=payload.get("client_id"),
+            issuer=payload.get("iss"),
+            is_jwt=True,
+        )
+        return payload
+
+    def _check_machine_allowed(
+        self, kind: str, *, subject: Any, client_id: Any, issuer: Any = None, is_jwt: bool
+    ) -> None:
+        opts = self.options
+        check_machine_allow_lists(
+            kind,
+            subject=subject,
+            client_id=client_id,
+            issuer=issuer,
+            is_jwt=is_jwt,
+            issuers=cast("tuple[str, ...] | None", opts.machine_token_issuers),
+            oauth_client_ids=cast("tuple[str, ...] | None", opts.oauth_client_ids),
+            m2m_machine_ids=cast("tuple[str, ...] | None", opts.m2m_machine_ids),
+        )
 
     # ------------------------------------------------------------------------- cookie path
     def _uses_suffixed(self, cookies: Mapping[str, str], now: float) -> bool:

@@ -216,10 +216,17 @@ class ClerkOptions:
     token_cache_size: int = 10_000
     """How many verified tokens to remember (0 turns the memory off)."""
 
-    # Backend API responses.
+    # Backend API response cap and machine-token allow-lists (None: no list, every token of this
+    # instance that verifies is accepted, as in Clerk JS).
     api_max_body_bytes: int = 8 * 1024 * 1024
     """The largest Backend API response read, by the Backend API clients and by the engine's own
     calls (handshake payload, session refresh, machine-token verification)."""
+    machine_token_issuers: Sequence[str] | None = None
+    """When set, an M2M or OAuth token in JWT form must carry one of these ``iss`` values."""
+    oauth_client_ids: Sequence[str] | None = None
+    """When set, an OAuth access token (JWT or opaque) must belong to one of these OAuth clients."""
+    m2m_machine_ids: Sequence[str] | None = None
+    """When set, an M2M token (JWT or opaque) must come from one of these machines (``mch_...``)."""
 
     # Derived at construction.
     frontend_api: str | None = dataclasses.field(init=False, default=None)
@@ -370,6 +377,7 @@ class ClerkOptions:
                 or not math.isfinite(value)
             ):
                 raise ClerkConfigurationError(f"{name} must be a finite number of seconds >= 0.")
+        _check_allow_lists(self)
         for name in (
             "api_max_body_bytes",
             "jwks_negative_cache_size",
@@ -455,7 +463,7 @@ class ClerkOptions:
                     raise ClerkConfigurationError(
                         f"{var} must be a number of seconds, got {raw!r}."
                     ) from None
-            elif name in ("authorized_parties", "allowed_hosts"):
+            elif name in _LIST_ENV_VARS:
                 values[name] = [p.strip() for p in raw.split(",") if p.strip()]
             else:
                 values[name] = raw
@@ -479,4 +487,47 @@ _ENV_VARS: dict[str, str] = {
     "machine_secret_key": "CLERK_MACHINE_SECRET_KEY",
     "webhook_signing_secret": "CLERK_WEBHOOK_SIGNING_SECRET",
     "clock_skew": "CLERK_CLOCK_SKEW",
+    "machine_token_issuers": "CLERK_MACHINE_TOKEN_ISSUERS",
+    "oauth_client_ids": "CLERK_OAUTH_CLIENT_IDS",
+    "m2m_machine_ids": "CLERK_M2M_MACHINE_IDS",
 }
+_LIST_ENV_VARS = (
+    "authorized_parties",
+    "allowed_hosts",
+    "machine_token_issuers",
+    "oauth_client_ids",
+    "m2m_machine_ids",
+)
+_ISSUER_RE = re.compile(r"^https?://[^\s/?#]+(?:/[^\s?#]*)?$")
+
+
+def _check_allow_lists(options: ClerkOptions) -> None:
+    """The machine-token allow-lists: ``None``, or a non-empty list of strings (a comma-separated
+    string is split), stored as a tuple."""
+    for name, what in (
+        ("machine_token_issuers", "issuer URLs such as 'https://clerk.example.com'"),
+        ("oauth_client_ids", "OAuth client ids"),
+        ("m2m_machine_ids", "machine ids such as 'mch_...'"),
+    ):
+        value = getattr(options, name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, Sequence) or not all(
+            isinstance(v, str) and v and v == v.strip() for v in value
+        ):
+            raise ClerkConfigurationError(f"{name} must be a list of {what}, or None.")
+        if not value:
+            raise ClerkConfigurationError(
+                f"{name} is empty, which would refuse every such token: list the {what} to accept, "
+                "or leave it unset (None) to accept every token of this instance."
+            )
+        if name == "machine_token_issuers":
+            for entry in value:
+                if not _ISSUER_RE.match(entry):
+                    raise ClerkConfigurationError(
+                        f"machine_token_issuers entry {entry!r} is not an issuer URL; use the "
+                        "token's 'iss' value, e.g. 'https://clerk.example.com'."
+                    )
+        object.__setattr__(options, name, tuple(dict.fromkeys(value)))

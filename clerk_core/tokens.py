@@ -28,6 +28,7 @@ __all__ = [
     "CAT_M2M",
     "CAT_SESSION",
     "DecodedJWT",
+    "check_machine_allow_lists",
     "check_machine_claims",
     "check_session_claims",
     "check_session_header",
@@ -263,3 +264,45 @@ def check_machine_claims(payload: dict[str, Any], *, now: float, skew: float) ->
             R.TOKEN_VERIFICATION_FAILED, "Subject claim (sub) is required and must be a string."
         )
     _check_times(payload, now, skew, require_iat=False)
+
+
+def check_machine_allow_lists(
+    kind: str,
+    *,
+    subject: Any,
+    client_id: Any,
+    issuer: Any = None,
+    is_jwt: bool,
+    issuers: Sequence[str] | None,
+    oauth_client_ids: Sequence[str] | None,
+    m2m_machine_ids: Sequence[str] | None,
+) -> None:
+    """The optional allow-lists of machine tokens (``None``: no list, as in Clerk JS).
+
+    ``issuers`` binds the ``iss`` of M2M and OAuth JWTs; ``oauth_client_ids`` the OAuth client of an
+    OAuth token and ``m2m_machine_ids`` the calling machine (the subject) of an M2M token, in JWT or
+    opaque form.
+    """
+    if is_jwt and issuers is not None and (not isinstance(issuer, str) or issuer not in issuers):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED,
+            "Invalid JWT issuer: the machine token's iss is not in machine_token_issuers.",
+        )
+    if (
+        kind == "oauth_token"
+        and oauth_client_ids is not None
+        and (not isinstance(client_id, str) or client_id not in oauth_client_ids)
+    ):
+        raise TokenVerificationError(
+            R.TOKEN_INVALID_AUTHORIZED_PARTIES,
+            "The OAuth token's client is not in oauth_client_ids.",
+        )
+    if (
+        kind == "m2m_token"
+        and m2m_machine_ids is not None
+        and (not isinstance(subject, str) or subject not in m2m_machine_ids)
+    ):
+        raise TokenVerificationError(
+            R.TOKEN_INVALID_AUTHORIZED_PARTIES,
+            "The M2M token's machine is not in m2m_machine_ids.",
+        )

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from . import __about__
 from ._bounded_read import BodyTooLarge, aread_capped, read_capped
+from ._frozen import freeze
 from .auth import AuthObject, MachineAuth, SessionAuth, SignedOutAuth
 from .authorization import decode_org_claims
 from .backend_api import ApiPolicy, AsyncBackendAPI, BackendAPI
@@ -276,7 +277,8 @@ class _TokenMemory:
     """Verified session tokens (Policy 9): keyed by SHA-256 of the token, never past ``exp + skew``.
 
     Bounded; the oldest entry goes first. An entry is ignored once the key set has changed in a way
-    that could invalidate it.
+    that could invalidate it. The claims it holds are frozen (``_frozen.freeze``), so every request
+    that repeats a token can share them without one view's change reaching the next request.
     """
 
     __slots__ = ("_entries", "_lock", "_size")
@@ -468,7 +470,10 @@ class Clerk:
         return fast
 
     def verify_token(self, token: str) -> dict[str, Any]:
-        """Verify a session token and return its claims; raises :class:`TokenVerificationError`."""
+        """Verify a session token and return its claims; raises :class:`TokenVerificationError`.
+
+        The claims are read-only (shared with later requests that repeat the token): copy them,
+        ``dict(claims)``, to change them."""
         gen = self._verify_session_token(token, None)
         return cast("dict[str, Any]", self._drive_sync(gen))
 
@@ -720,9 +725,10 @@ class Clerk:
             authorized_parties=opts.authorized_parties,
             audience=cast("tuple[str, ...] | None", opts.audience),
         )
+        claims: dict[str, Any] = freeze(payload)
         if skew is None and digest is not None:
-            self._memory.put(digest, payload, float(payload["exp"]), generation)
-        return payload
+            self._memory.put(digest, claims, float(claims["exp"]), generation)
+        return claims
 
     # ------------------------------------------------------------------------- machine tokens
     def _machine_flow(

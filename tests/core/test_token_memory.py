@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
+import json
+import pickle
+from typing import Any
 
 import pytest
 
@@ -153,3 +157,115 @@ def test_memory_can_be_turned_off(
     for _ in range(3):
         assert engine.authenticate_request(bearer(token)).is_authenticated
     assert calls[0] == 3
+
+
+# ------------------------------------------------------------------ remembered claims are read-only
+def rich_token(instance: LocalClerkInstance, version: int = 2) -> str:
+    return instance.session_token(
+        "user_rich",
+        org_id="org_1",
+        org_role="admin",
+        org_permissions=["org:posts:read", "org:posts:write"],
+        features=["o:posts"],
+        fva=[3, 5],
+        actor={"sub": "user_admin", "meta": {"tags": ["support"]}},
+        version=version,
+    )
+
+
+MUTATIONS = [
+    ("sub", lambda c: c.__setitem__("sub", "user_evil")),
+    ("sub", lambda c: c.update(sub="user_evil")),
+    ("sub", lambda c: c.pop("sub")),
+    ("sub", lambda c: c.setdefault("x", 1)),
+    ("sub", lambda c: c.clear()),
+    ("sub", lambda c: c.popitem()),
+    ("sub", lambda c: c.__delitem__("sub")),
+    ("sub", lambda c: c.__ior__({"sub": "user_evil"})),
+    ("act", lambda c: c["act"].__setitem__("sub", "user_evil")),
+    ("act", lambda c: c["act"]["meta"]["tags"].append("admin")),
+    ("fva", lambda c: c["fva"].__setitem__(1, 0)),
+    ("fva", lambda c: c["fva"].extend([0])),
+    ("fva", lambda c: c["fva"].clear()),
+    ("fva", lambda c: c["fva"].sort()),
+    ("fva", lambda c: c["fva"].__iadd__([0])),
+    ("o", lambda c: c["o"].__setitem__("rol", "owner")),
+    ("org_permissions", lambda c: c["org_permissions"].append("org:sys:all")),
+    ("org_permissions", lambda c: c["org_permissions"].__setitem__(0, "org:sys:all")),
+]
+
+
+@pytest.mark.parametrize(("claim", "mutate"), MUTATIONS)
+@pytest.mark.parametrize("path", ["sync", "async"])
+def test_a_view_cannot_change_what_the_next_request_sees(
+    instance: LocalClerkInstance, clock: FakeClock, claim: str, mutate: Any, path: str
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = rich_token(instance, version=1 if claim == "org_permissions" else 2)
+
+    def authenticate() -> Any:
+        if path == "sync":
+            return engine.authenticate_request(bearer(token)).to_auth()
+        return asyncio.run(engine.authenticate_request_async(bearer(token))).to_auth()
+
+    first = authenticate()  # the request that verified the token (and filled the memory)
+    before = copy.deepcopy(dict(first.session_claims))
+    for auth in (first, authenticate()):  # ... and one served from the memory
+        with pytest.raises(TypeError, match="read-only"):
+            mutate(auth.session_claims)
+    later = authenticate()
+    assert later.session_claims == before
+    assert (later.user_id, later.actor, later.factor_verification_age) == (
+        "user_rich",
+        {"sub": "user_admin", "meta": {"tags": ["support"]}},
+        [3, 5],
+    )
+    assert later.org_role == "org:admin"
+    assert later.has(permission="org:posts:write")
+    assert not later.has(permission="org:sys:all")
+
+
+def test_the_auth_objects_own_lists_are_per_request(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = rich_token(instance)
+    auth = engine.authenticate_request(bearer(token)).to_auth()
+    assert auth.org_permissions is not None
+    assert auth.factor_verification_age is not None
+    auth.org_permissions.append("org:sys:all")
+    auth.factor_verification_age[1] = 0
+    again = engine.authenticate_request(bearer(token)).to_auth()
+    assert again.org_permissions == ["org:posts:read", "org:posts:write"]
+    assert again.factor_verification_age == [3, 5]
+    assert again.has(reverification="strict")
+
+
+def test_read_only_claims_still_behave_like_json(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = rich_token(instance)
+    claims = engine.verify_token(token)
+    assert claims is engine.verify_token(token)  # served from the memory, nothing copied
+    assert isinstance(claims, dict)
+    assert isinstance(claims["fva"], list)
+    assert json.loads(json.dumps(claims)) == claims
+    mutable = dict(claims)
+    mutable["sub"] = "user_other"
+    assert claims["sub"] == "user_rich"
+    assert claims.copy() == claims
+    assert type(claims.copy()) is dict
+    for clone in (copy.deepcopy(claims), pickle.loads(pickle.dumps(claims))):  # noqa: S301
+        assert clone == claims
+        with pytest.raises(TypeError):
+            clone["act"]["sub"] = "user_evil"
+
+
+def test_claims_are_read_only_with_the_memory_off(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock, token_cache_size=0)
+    auth = engine.authenticate_request(bearer(rich_token(instance))).to_auth()
+    with pytest.raises(TypeError):
+        auth.session_claims["o"]["id"] = "org_evil"  # type: ignore[index]

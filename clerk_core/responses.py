@@ -25,7 +25,7 @@ or 404 JSON).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -36,7 +36,13 @@ from .options import ClerkOptions, accounts_host
 from .redirects import origin_of, safe_redirect_url, with_query
 from .request import RequestView, parse_authorization
 
-__all__ = ["AuthResponse", "auth_response", "is_page_request", "sign_in_redirect_url"]
+__all__ = [
+    "AuthResponse",
+    "auth_response",
+    "headers_to_add",
+    "is_page_request",
+    "sign_in_redirect_url",
+]
 
 Headers = list[tuple[str, str]]
 
@@ -212,3 +218,17 @@ def auth_response(
     if options.unauthorized_status == 404:
         return _json(404, carried, {"error": "not_found"})
     return _json(403, carried, {"error": "forbidden"})
+
+
+def headers_to_add(
+    existing: Iterable[tuple[str, str]], extra: Iterable[tuple[str, str]]
+) -> Headers:
+    """The ``extra`` headers (a request state's) that ``existing`` does not already carry.
+
+    A refusal rendered inside the app (a decorator, a FastAPI dependency) already carries the state's
+    headers, and the middleware adds them again on the way out: an identical ``(name, value)`` pair
+    (name compared case-insensitively) is sent once. Different values, e.g. several ``Set-Cookie``
+    lines, are all kept.
+    """
+    seen = {(name.lower(), value) for name, value in existing}
+    return [(name, value) for name, value in extra if (name.lower(), value) not in seen]

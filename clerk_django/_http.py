@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import Container
+from http.cookies import Morsel
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -10,6 +11,7 @@ from django.http.response import HttpResponseRedirectBase
 
 from clerk_core import AuthObject, AuthResponse, RequestState, RequestView, users
 from clerk_core.resources import User
+from clerk_core.responses import headers_to_add
 
 from .conf import get_clerk
 
@@ -86,18 +88,56 @@ def request_state(request: HttpRequest) -> RequestState | None:
     return state
 
 
+class VerbatimCookie(Morsel[str]):
+    """One ``Set-Cookie`` line from Clerk, emitted exactly as Clerk wrote it.
+
+    Django's header dict cannot repeat ``Set-Cookie``, and re-parsing the line with ``SimpleCookie``
+    loses what it does not know (``Partitioned`` before Python 3.14 drops the whole cookie). Django's
+    WSGI and ASGI handlers emit every ``response.cookies`` entry as ``Set-Cookie: <OutputString>``,
+    so this morsel's ``OutputString`` is the line itself. ``key`` and ``value`` are the cookie's
+    (Django's test client sends them back); the entry's key in ``response.cookies`` is not a legal
+    cookie name (see :func:`add_headers`), so it never replaces, or is replaced by, a cookie the app
+    sets with ``set_cookie``.
+    """
+
+    def __init__(self, line: str) -> None:
+        super().__init__()
+        name, _, value = line.split(";", 1)[0].partition("=")
+        # Not Morsel.set(): it refuses names it thinks illegal, and the line is Clerk's, kept as is.
+        state = {"key": name.strip(), "value": value.strip(), "coded_value": value.strip()}
+        self.__setstate__(state)  # type: ignore[attr-defined]
+        self.line = line
+
+    def OutputString(self, attrs: Container[str] | None = None) -> str:
+        return self.line
+
+    def copy(self) -> VerbatimCookie:
+        return VerbatimCookie(self.line)
+
+    def __reduce__(self) -> tuple[type[VerbatimCookie], tuple[str]]:
+        return (VerbatimCookie, (self.line,))
+
+    def __repr__(self) -> str:  # never the value: it is a session token
+        return f"<VerbatimCookie {self.key}>"
+
+
 def add_headers(response: HttpResponseBase, headers: list[tuple[str, str]]) -> None:
-    """Copy core headers onto a Django response; ``Set-Cookie`` goes through Django's cookie jar
-    (its header dict cannot repeat a header)."""
-    for name, value in headers:
+    """Copy core headers onto a Django response. Each ``Set-Cookie`` line is kept verbatim, as a
+    :class:`VerbatimCookie` in ``response.cookies`` under ``"<name> (Clerk)"`` (a space makes it an
+    illegal cookie name, so no ``set_cookie`` call can collide with it); a repeated name gets a
+    number. A line the response already carries (a refusal rendered by a decorator) is not added
+    twice."""
+    present = [*response.items()]
+    present += [("set-cookie", m.OutputString()) for m in response.cookies.values()]
+    for name, value in headers_to_add(present, headers):
         if name.lower() == "set-cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value)
-            except CookieError:
-                continue
-            for key, morsel in jar.items():
-                response.cookies[key] = morsel
+            morsel = VerbatimCookie(value)
+            key = f"{morsel.key} (Clerk)"
+            number = 1
+            while key in response.cookies:
+                number += 1
+                key = f"{morsel.key} (Clerk {number})"
+            response.cookies[key] = morsel
         else:
             response.headers[name] = value
 

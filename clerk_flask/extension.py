@@ -36,6 +36,7 @@ from clerk_core import (
 from clerk_core import Clerk as ClerkEngine
 from clerk_core.origin import cross_origin_refusal
 from clerk_core.resources import User
+from clerk_core.responses import headers_to_add
 from clerk_core.routes import routed_path
 from clerk_core.testing.frontend import LocalFrontendAPI
 
@@ -183,7 +184,7 @@ def _before_request() -> Response | None:
 def _after_request(response: Response) -> Response:
     state = get_request_state()
     if state is not None:
-        for name, value in state.headers:
+        for name, value in headers_to_add(response.headers.items(), state.headers):
             response.headers.add(name, value)
     return response
 

@@ -16,11 +16,12 @@ request signed in by the session cookie from another origin (:mod:`clerk_core.or
 # annotations on a callable instance's ``__call__`` (``Protect``), so they stay real objects.
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import Request, Response, Security
 from fastapi.exceptions import HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import Headers
 
 from clerk_core import (
     AuthObject,
@@ -101,12 +102,19 @@ def _refuse(
 
 
 def _exception(rendered: AuthResponse) -> HTTPException:
-    headers: dict[str, str] = {}
-    for name, value in rendered.headers:
-        if name.lower() != "content-type":
-            headers[name] = value if name not in headers else headers[name] + ", " + value
+    # A Mapping whose items() keeps repeated headers: every Set-Cookie line stays its own header
+    # (FastAPI's handler copies items() onto the response; a dict would join or drop them).
+    headers = Headers(
+        raw=[
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in rendered.headers
+            if name.lower() != "content-type"
+        ]
+    )
     detail: Any = rendered.json() if rendered.body else None
-    return ClerkHTTPException(rendered.status, detail=detail, headers=headers)
+    return ClerkHTTPException(
+        rendered.status, detail=detail, headers=cast("dict[str, str]", headers)
+    )
 
 
 async def get_auth(

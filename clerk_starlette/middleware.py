@@ -33,6 +33,7 @@ from clerk_core import (
 )
 from clerk_core.origin import cross_origin_refusal
 from clerk_core.resources import User
+from clerk_core.responses import headers_to_add
 from clerk_core.routes import routed_path
 from clerk_core.users import current_user_async
 
@@ -267,11 +268,17 @@ class ClerkMiddleware:
 
     @staticmethod
     def _with_headers(send: Send, extra: list[tuple[str, str]]) -> Send:
-        encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra]
-
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *encoded]}
+                present = [
+                    (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                ]
+                added = [
+                    (k.lower().encode("latin-1"), v.encode("latin-1"))
+                    for k, v in headers_to_add(present, extra)
+                ]
+                message = {**message, "headers": [*message.get("headers", []), *added]}
             await send(message)
 
         return wrapped

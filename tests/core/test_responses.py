@@ -487,3 +487,19 @@ def test_live_keys_without_allowed_hosts_or_parties_warn_at_start_up(
             authorized_parties=(), allowed_hosts=()
         )
     assert "allowed_hosts" not in caplog.text
+
+
+def test_headers_to_add_skips_what_the_response_already_carries() -> None:
+    from clerk_core.responses import headers_to_add
+
+    existing = [("Set-Cookie", "a=1; Partitioned"), ("X-Clerk-Auth-Status", "signed-out")]
+    extra = [
+        ("set-cookie", "a=1; Partitioned"),
+        ("set-cookie", "a=2; Partitioned"),
+        ("x-clerk-auth-status", "signed-out"),
+        ("x-clerk-auth-reason", "session-token-missing"),
+    ]
+    assert headers_to_add(existing, extra) == [
+        ("set-cookie", "a=2; Partitioned"),
+        ("x-clerk-auth-reason", "session-token-missing"),
+    ]

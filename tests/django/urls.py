@@ -27,5 +27,6 @@ urlpatterns = [
     path("private-transfer", views.private_transfer),
     path("cbv/transfer", views.TransferView.as_view()),
     path("api/transfer", views.ApiTransfer.as_view()),
+    path("cookies", views.cookie_view),
     path("no-access", lambda request: HttpResponse("no access", status=403)),
 ]

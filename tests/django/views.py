@@ -151,3 +151,11 @@ class ApiTransfer(APIView):
 
     def post(self, request: Request) -> Response:
         return Response({"user_id": request.auth.user_id})
+
+
+def cookie_view(request: HttpRequest) -> JsonResponse:
+    """Sets cookies of its own (tests/set_cookie_lines.py APP_COOKIES)."""
+    response = JsonResponse({"user_id": get_auth(request).user_id})
+    response.set_cookie("theme", "dark", path="/", samesite="Lax")
+    response.set_cookie("__session", "app-owned", path="/app")
+    return response

@@ -27,7 +27,7 @@ from ._bounded_read import BodyTooLarge, aread_capped, read_capped
 from ._frozen import freeze
 from .auth import AuthObject, MachineAuth, SessionAuth, SignedOutAuth
 from .authorization import decode_org_claims
-from .backend_api import ApiPolicy, AsyncBackendAPI, BackendAPI
+from .backend_api import ApiPolicy, AsyncBackendAPI, BackendAPI, path_segment
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
 from .handshake import (
@@ -1369,6 +1369,10 @@ class Clerk:
         sid = payload.get("sid")
         if not isinstance(sid, str) or not sid:
             return "expired-session-token-missing-sid-claim"
+        try:
+            sid_segment = path_segment("sid", sid)  # never '..' or '/': one path segment
+        except ValueError:
+            return "expired-session-token-missing-sid-claim"
         public = request.public_url(trust_forwarded=opts.trust_forwarded_headers)
         body = {
             "format": "cookie",
@@ -1379,7 +1383,7 @@ class Clerk:
         }
         suffixed = "true" if uses_suffixed else "false"
         url = (
-            f"{opts.api_url}/{opts.api_version}/sessions/{quote(sid, safe='')}/refresh"
+            f"{opts.api_url}/{opts.api_version}/sessions/{sid_segment}/refresh"
             f"?suffixed_cookies={suffixed}"
         )
         result: _ApiResult = yield _ApiCall("POST", url, body, opts.secret_key)

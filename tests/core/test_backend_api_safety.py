@@ -311,3 +311,21 @@ def test_an_oversized_machine_token_answer_fails_closed(
     )
     assert (state.status, state.reason) == (AuthStatus.SIGNED_OUT, "unexpected-error")
     assert authenticate(mode, prod.clerk(accepts_token="api_key"), request).is_authenticated
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("sid", ["..", ".", "sess_1/../../users", "sess\\x"])
+def test_a_refresh_never_sends_a_sid_that_is_not_one_segment(
+    mode: str, sid: str, prod: LocalClerkInstance
+) -> None:
+    s = prod.cookie_suffix
+    expired = prod.session_token("user_r", session_id=sid, iat=int(T - 200), lifetime=60)
+    cookies = {
+        f"__session_{s}": expired,
+        f"__client_uat_{s}": str(int(T - 500)),
+        prod.refresh_cookie_name: prod.refresh_token("user_r"),
+    }
+    request = page("/api", cookies, **{"sec-fetch-dest": "empty", "accept": "application/json"})
+    state = authenticate(mode, prod.clerk(), request)
+    assert state.reason == "session-token-expired-refresh-expired-session-token-missing-sid-claim"
+    assert not any("/refresh" in r.url.path for r in prod.requests)

@@ -21,6 +21,11 @@ decided by one policy shared by both:
 
 Errors are :class:`ClerkAPIError` (``status``, ``errors``, ``codes``, ``clerk_trace_id``,
 ``retry_after``); no message or ``repr`` contains the secret key.
+
+Two rules hold for every endpoint: an id is one path segment (``users.get("..")`` raises
+``ValueError`` before any request exists; see :class:`Call`), and a response body is read under
+``ApiPolicy.max_body_bytes`` (a larger one is a ``ClerkAPIError`` with the code
+``response_too_large``, never a ``MemoryError``).
 """
 
 from __future__ import annotations

@@ -94,11 +94,14 @@ class VerbatimCookie(Morsel[str]):
     Django's header dict cannot repeat ``Set-Cookie``, and re-parsing the line with ``SimpleCookie``
     loses what it does not know (``Partitioned`` before Python 3.14 drops the whole cookie). Django's
     WSGI and ASGI handlers emit every ``response.cookies`` entry as ``Set-Cookie: <OutputString>``,
-    so this morsel's ``OutputString`` is the line itself. ``key`` and ``value`` are the cookie's
-    (Django's test client sends them back); the entry's key in ``response.cookies`` is not a legal
-    cookie name (see :func:`add_headers`), so it never replaces, or is replaced by, a cookie the app
-    sets with ``set_cookie``.
+    so this morsel's ``OutputString`` is the line itself. ``key`` and ``value`` are the cookie's, so
+    ``response.cookies[name].value`` and Django's test client work as with any cookie.
+
+    A later ``set_cookie()`` of the same name (or a change to one of its attributes) turns it into
+    an ordinary cookie: what the app asks for afterwards wins, as Django does for one name.
     """
+
+    line: str | None = None
 
     def __init__(self, line: str) -> None:
         super().__init__()
@@ -109,13 +112,27 @@ class VerbatimCookie(Morsel[str]):
         self.line = line
 
     def OutputString(self, attrs: Container[str] | None = None) -> str:
-        return self.line
+        return self.line if self.line is not None else super().OutputString(attrs)
 
-    def copy(self) -> VerbatimCookie:
-        return VerbatimCookie(self.line)
+    def set(self, key: str, val: str, coded_val: str) -> None:
+        self.line = None
+        super().set(key, val, coded_val)
 
-    def __reduce__(self) -> tuple[type[VerbatimCookie], tuple[str]]:
-        return (VerbatimCookie, (self.line,))
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.line = None
+        super().__setitem__(key, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.line = None
+        super().update(*args, **kwargs)
+
+    def copy(self) -> Morsel[str]:
+        return VerbatimCookie(self.line) if self.line is not None else super().copy()
+
+    def __reduce__(self) -> Any:
+        if self.line is not None:
+            return (VerbatimCookie, (self.line,))
+        return super().__reduce__()
 
     def __repr__(self) -> str:  # never the value: it is a session token
         return f"<VerbatimCookie {self.key}>"
@@ -123,20 +140,21 @@ class VerbatimCookie(Morsel[str]):
 
 def add_headers(response: HttpResponseBase, headers: list[tuple[str, str]]) -> None:
     """Copy core headers onto a Django response. Each ``Set-Cookie`` line is kept verbatim, as a
-    :class:`VerbatimCookie` in ``response.cookies`` under ``"<name> (Clerk)"`` (a space makes it an
-    illegal cookie name, so no ``set_cookie`` call can collide with it); a repeated name gets a
-    number. A line the response already carries (a refusal rendered by a decorator) is not added
-    twice."""
+    :class:`VerbatimCookie` in ``response.cookies``: under its cookie's name when that is free, else
+    (the app set a cookie of that name, or Clerk sends the name twice) under ``"<name> (Clerk)"``,
+    which no ``set_cookie`` call can produce (a space is not allowed in a cookie name), so nothing
+    the app sets is replaced. A line the response already carries (a refusal rendered by a
+    decorator) is not added twice."""
     present = [*response.items()]
     present += [("set-cookie", m.OutputString()) for m in response.cookies.values()]
     for name, value in headers_to_add(present, headers):
         if name.lower() == "set-cookie":
             morsel = VerbatimCookie(value)
-            key = f"{morsel.key} (Clerk)"
+            key = morsel.key
             number = 1
             while key in response.cookies:
+                key = f"{morsel.key} (Clerk)" if number == 1 else f"{morsel.key} (Clerk {number})"
                 number += 1
-                key = f"{morsel.key} (Clerk {number})"
             response.cookies[key] = morsel
         else:
             response.headers[name] = value

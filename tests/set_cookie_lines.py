@@ -45,3 +45,12 @@ def production() -> LocalClerkInstance:
 def set_cookies(headers: list[tuple[str, str]]) -> list[str]:
     """The ``Set-Cookie`` values of a raw header list, in order (leading space trimmed)."""
     return [value.strip() for name, value in headers if name.lower() == "set-cookie"]
+
+
+def handshake_set_cookies(emitted: list[str], lines: list[str]) -> bool:
+    """A development handshake answer: Clerk's lines, verbatim and in order, then at most the
+    engine's own redirect counter."""
+    rest = emitted[len(lines) :]
+    return emitted[: len(lines)] == lines and all(
+        line.startswith("__clerk_redirect_count=") for line in rest
+    )

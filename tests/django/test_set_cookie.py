@@ -18,6 +18,7 @@ from clerk_django._http import VerbatimCookie, add_headers
 from tests.set_cookie_lines import (
     APP_COOKIES,
     PAGE,
+    handshake_set_cookies,
     nonce_path,
     production,
     set_cookies,
@@ -132,7 +133,7 @@ def test_a_development_handshake_response_carries_clerks_lines(
     lines = signed_in_lines(clerk_instance)
     status, headers, _ = serve(nonce_path(clerk_instance, "/cookies", lines), PAGE)
     assert status == 307  # development: back to the clean URL, setting the cookies
-    assert set_cookies(headers) == lines
+    assert handshake_set_cookies(set_cookies(headers), lines)
 
 
 def test_the_test_client_sends_the_cookies_back(settings: Any) -> None:
@@ -148,6 +149,11 @@ def test_the_test_client_sends_the_cookies_back(settings: Any) -> None:
     assert client.get("/cookies").json() == {"user_id": "user_cookie"}
 
 
+def emitted(response: HttpResponse) -> list[str]:
+    """What Django's handlers send: one Set-Cookie per ``response.cookies`` entry."""
+    return [m.output(header="").strip() for m in response.cookies.values()]
+
+
 def test_verbatim_cookies_coexist_with_the_apps_and_survive_pickling() -> None:
     response = HttpResponse()
     response.set_cookie("__session", "app-owned")
@@ -156,15 +162,28 @@ def test_verbatim_cookies_coexist_with_the_apps_and_survive_pickling() -> None:
     # A second call (the middleware after a decorator's refusal) adds only what is new.
     add_headers(response, [("set-cookie", lines[0]), ("set-cookie", "__session=c")])
     lines.append("__session=c")
+    # The app's own cookie keeps its name; Clerk's lines take the free names or "<name> (Clerk)".
     assert response.cookies["__session"].value == "app-owned"
-    emitted = [m.output(header="").strip() for m in response.cookies.values()]
-    assert emitted == ["__session=app-owned; Path=/", *lines]
-    # Later set_cookie calls (an outer middleware) cannot reach Clerk's entries either.
+    assert response.cookies["x"].value == "1"
+    assert emitted(response) == ["__session=app-owned; Path=/", *lines]
+    # A later set_cookie of the app's name replaces the app's cookie only.
     response.set_cookie("__session", "later")
-    assert [m.output(header="").strip() for m in response.cookies.values()][1:] == lines
+    assert emitted(response) == ["__session=later; Path=/", *lines]
     restored = pickle.loads(pickle.dumps(response.cookies))  # noqa: S301 - our own bytes
-    assert [m.output(header="").strip() for m in restored.values()][1:] == lines
+    assert [m.output(header="").strip() for m in restored.values()] == emitted(response)
     morsel = VerbatimCookie("__session=secret-token; Partitioned")
     assert (morsel.key, morsel.value) == ("__session", "secret-token")
     assert "secret-token" not in repr(morsel)
     assert morsel.copy().output(header="").strip() == "__session=secret-token; Partitioned"
+
+
+def test_a_later_set_cookie_of_a_clerk_name_wins_as_in_django() -> None:
+    response = HttpResponse()
+    add_headers(response, [("set-cookie", "__session=tok; Path=/; Partitioned")])
+    assert emitted(response) == ["__session=tok; Path=/; Partitioned"]
+    response.delete_cookie("__session")  # e.g. a sign-out view's outer middleware
+    assert emitted(response) == [
+        '__session=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/'
+    ]
+    restored = pickle.loads(pickle.dumps(response.cookies))  # noqa: S301 - our own bytes
+    assert [m.output(header="").strip() for m in restored.values()] == emitted(response)

@@ -433,7 +433,8 @@ def test_trusted_hosts_are_still_enforced(clerk_engine: Clerk) -> None:
     assert http.get("/", headers={"Host": "evil.example"}).status_code == 400
 
 
-@pytest.mark.parametrize("host", ["evil.example", "app.test@evil.example", "evil.example:99999"])
+# A bad port is port 0 here: werkzeug 2.3's test client cannot build its own URL for :99999.
+@pytest.mark.parametrize("host", ["evil.example", "app.test@evil.example", "evil.example:0"])
 def test_the_host_header_never_chooses_a_redirect(
     clerk_instance: LocalClerkInstance, host: str
 ) -> None:

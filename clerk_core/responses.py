@@ -127,9 +127,11 @@ def sign_in_redirect_url(
 
 
 def _json(status: int, headers: Headers, body: Mapping[str, Any]) -> AuthResponse:
+    # A refusal depends on the request's cookies and headers (and may carry refreshed cookies): a
+    # shared cache must never answer another visitor with it.
     return AuthResponse(
         status,
-        [*headers, ("content-type", "application/json")],
+        [*_no_store(headers), ("content-type", "application/json")],
         json.dumps(body, separators=(",", ":")).encode(),
     )
 
@@ -220,6 +222,12 @@ def auth_response(
     return _json(403, carried, {"error": "forbidden"})
 
 
+COOKIE_CACHE_CONTROL = "private, no-store"
+"""The ``Cache-Control`` of any response that carries Clerk's ``Set-Cookie`` lines."""
+REPLACED = frozenset({"cache-control"})
+"""Headers from :func:`headers_to_add` that replace the response's own rather than join them."""
+
+
 def headers_to_add(
     existing: Iterable[tuple[str, str]], extra: Iterable[tuple[str, str]]
 ) -> Headers:
@@ -228,7 +236,14 @@ def headers_to_add(
     A refusal rendered inside the app (a decorator, a FastAPI dependency) already carries the state's
     headers, and the middleware adds them again on the way out: an identical ``(name, value)`` pair
     (name compared case-insensitively) is sent once. Different values, e.g. several ``Set-Cookie``
-    lines, are all kept.
+    lines, are all kept. When ``Set-Cookie`` lines are added, ``Cache-Control: private, no-store``
+    comes with them, to *replace* the response's own (names in :data:`REPLACED`).
     """
     seen = {(name.lower(), value) for name, value in existing}
-    return [(name, value) for name, value in extra if (name.lower(), value) not in seen]
+    added = [(name, value) for name, value in extra if (name.lower(), value) not in seen]
+    if any(name.lower() == "set-cookie" for name, _ in added):
+        # Clerk's cookies (a session from the handshake's return trip, a refreshed session) on the
+        # app's own response: a shared cache must never hand them to another visitor, whatever the
+        # view said. Adapters *replace* the response's Cache-Control with this one (REPLACED).
+        added.append(("cache-control", COOKIE_CACHE_CONTROL))
+    return added

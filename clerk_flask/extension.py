@@ -36,7 +36,7 @@ from clerk_core import (
 from clerk_core import Clerk as ClerkEngine
 from clerk_core.origin import cross_origin_refusal
 from clerk_core.resources import User
-from clerk_core.responses import headers_to_add
+from clerk_core.responses import REPLACED, headers_to_add
 from clerk_core.routes import routed_path
 from clerk_core.testing.frontend import LocalFrontendAPI
 
@@ -185,7 +185,10 @@ def _after_request(response: Response) -> Response:
     state = get_request_state()
     if state is not None:
         for name, value in headers_to_add(response.headers.items(), state.headers):
-            response.headers.add(name, value)
+            if name.lower() in REPLACED:
+                response.headers[name] = value
+            else:
+                response.headers.add(name, value)
     return response
 
 

@@ -33,7 +33,7 @@ from clerk_core import (
 )
 from clerk_core.origin import cross_origin_refusal
 from clerk_core.resources import User
-from clerk_core.responses import headers_to_add
+from clerk_core.responses import REPLACED, headers_to_add
 from clerk_core.routes import routed_path
 from clerk_core.users import current_user_async
 
@@ -278,7 +278,13 @@ class ClerkMiddleware:
                     (k.lower().encode("latin-1"), v.encode("latin-1"))
                     for k, v in headers_to_add(present, extra)
                 ]
-                message = {**message, "headers": [*message.get("headers", []), *added]}
+                replaced = {k for k, _ in added if k.decode("latin-1") in REPLACED}
+                kept = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if bytes(k).lower() not in replaced
+                ]
+                message = {**message, "headers": [*kept, *added]}
             await send(message)
 
         return wrapped

@@ -502,4 +502,21 @@ def test_headers_to_add_skips_what_the_response_already_carries() -> None:
     assert headers_to_add(existing, extra) == [
         ("set-cookie", "a=2; Partitioned"),
         ("x-clerk-auth-reason", "session-token-missing"),
+        ("cache-control", "private, no-store"),  # it carries Clerk's cookies now
     ]
+    assert headers_to_add(existing, extra[2:]) == [("x-clerk-auth-reason", "session-token-missing")]
+
+
+def test_every_refusal_is_no_store(clerk_instance: LocalClerkInstance) -> None:
+    """A refusal depends on the request's cookies: a shared cache must not replay it."""
+    from clerk_core import Unauthenticated, Unauthorized
+
+    request = clerk_instance.request("/api")
+    for options in (
+        clerk_instance.options(),
+        clerk_instance.options(unauthenticated_status=404, unauthorized_status=404),
+    ):
+        for error in (Unauthenticated("x"), Unauthorized("x")):
+            response = auth_response(error, request, options)
+            assert response.status in (401, 403, 404)
+            assert [v for k, v in response.headers if k == "cache-control"] == ["no-store"]

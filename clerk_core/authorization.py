@@ -1,4 +1,4 @@
-"""Session-claim decoding and ``has()``: Clerk's rules (docs/clerk-semantics.md §3-4), failing closed.
+"""Session-claim decoding and ``has()``: Clerk's rules (as ``@clerk/backend``), failing closed.
 
 Nothing here raises on odd input: a malformed claim or a non-string parameter makes ``has()`` false.
 """

@@ -1,6 +1,6 @@
 """The engine: ``Clerk.authenticate_request`` and the request states it returns.
 
-The decision procedure (docs/clerk-semantics.md §1-2, §7) is written once, as a generator that yields
+The decision procedure (Clerk's ``authenticateRequest``; see docs/reliability.md) is written once, as a generator that yields
 the two kinds of I/O it may need, a signing key or a Backend API call, and receives their results. A
 sync runner and an async runner drive the same generator, so the two paths cannot drift, and sync
 code never starts an event loop.
@@ -1255,7 +1255,7 @@ class Clerk:
 
     def _own_origin_url(self, request: RequestView, url: str) -> str | None:
         """``url`` when it is an absolute URL on this request's origin, one of
-        ``authorized_parties`` or ``allowed_redirect_origins`` (docs/security.md §H)."""
+        ``authorized_parties`` or ``allowed_redirect_origins`` (docs/protect.md)."""
         if not url.lower().startswith(("http://", "https://")):
             return None
         public = trusted_public_url(request, self.options)

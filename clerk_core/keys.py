@@ -1,6 +1,6 @@
 """Signing keys: the networkless PEM key, or the Backend API JWKS behind a guarded cache.
 
-The JWKS cache (docs/security.md §4, R3-R13):
+The JWKS cache (docs/reliability.md, "The JWKS cache"):
 
 * one per ``Clerk`` instance, so two instances never share keys, even with equal ``kid`` values;
 * keys are fresh for ``jwks_cache_ttl`` (5 min); after that a request with a cached ``kid`` is served at

@@ -199,7 +199,7 @@ class ClerkOptions:
     unsafe request (POST, PUT, PATCH, DELETE) or a WebSocket from an origin that is neither the
     app's own nor in ``authorized_parties`` (DRF: Django's CSRF check). ``False`` turns it off."""
 
-    # Cache and limit knobs (docs/security.md §4).
+    # Cache and limit knobs (docs/reliability.md).
     jwks_cache_ttl: float = 300.0
     jwks_stale_if_error: float = 3600.0
     jwks_kid_cooldown: float = 30.0

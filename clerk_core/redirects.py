@@ -1,4 +1,4 @@
-"""Open-redirect rules (docs/security.md §H) for every redirect target this library emits.
+"""Open-redirect rules (docs/protect.md) for every redirect target this library emits.
 
 A target is allowed when it is
 

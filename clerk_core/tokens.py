@@ -1,7 +1,7 @@
 """Pure JWT checks: decoding, header rules, signature and claims. No I/O happens here.
 
-Order and reason strings follow Clerk's ``@clerk/backend`` (docs/clerk-semantics.md §2), with the
-stricter policies of DESIGN.md (RS256 only; ``typ`` absent or ``JWT``; no ``crit``; ``iss``, ``sid``,
+Order and reason strings follow Clerk's ``@clerk/backend``, with the stricter policies listed in
+docs/reliability.md (RS256 only; ``typ`` absent or ``JWT``; no ``crit``; ``iss``, ``sid``,
 ``exp`` and ``iat`` required with strict types).
 """
 

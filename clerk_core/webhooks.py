@@ -1,8 +1,8 @@
 """Clerk webhooks: verification (Svix / Standard Webhooks), events, a router with idempotency.
 
-Verification follows Clerk's ``verifyWebhook`` (docs/clerk-semantics.md §8) on top of the
+Verification follows Clerk's ``verifyWebhook`` on top of the
 ``standardwebhooks`` package, whose secret decoding and HMAC this module uses. It owns the parts where
-that package is lax or leaks exceptions (docs/security.md §G): headers are read case-insensitively,
+that package is lax or leaks exceptions: headers are read case-insensitively,
 ``svix-*`` before ``webhook-*``, trimmed, and reported by name when missing; timestamps must be digits
 and within 5 minutes either way of an injectable clock; the signature header is a space-separated list
 of ``version,base64`` entries where only ``v1`` counts and every entry is compared in constant time;

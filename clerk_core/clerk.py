@@ -246,7 +246,7 @@ _MACHINE_VERIFY = {
     ),
 }
 _INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
-_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)  # Clerk: iss.replace(/https?:\/\//gi, '')
 _DEV_ACCOUNT_SUFFIXES = (".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com")
 _LEGACY_DEV_SUFFIXES = (".lcl.dev", ".lclstage.dev", ".lclclerk.com")
 _MAX_REDIRECTS = 3
@@ -671,7 +671,7 @@ class Clerk:
         if kind != "session_token":
             return (yield from self._machine_flow(request, token, kind, decoded))
         try:
-            claims = yield from self._verify_session_token(token, decoded, digest)
+            claims = yield from self._verify_session_token(token, decoded, digest, request=request)
         except TokenVerificationError as exc:
             cookies = request.cookies_within(self.options.max_cookie_header_bytes)
             suffixed = self._uses_suffixed(cookies, self._clock())
@@ -689,6 +689,7 @@ class Clerk:
         digest: bytes | None = None,
         *,
         skew: float | None = None,
+        request: RequestView | None = None,
     ) -> Generator[Effect, Any, dict[str, Any]]:
         opts = self.options
         if digest is None and skew is None:
@@ -721,7 +722,7 @@ class Clerk:
             payload,
             now=now,
             skew=opts.clock_skew if skew is None else skew,
-            issuer=opts.issuer,
+            issuer=self._issuers(request),
             authorized_parties=opts.authorized_parties,
             audience=cast("tuple[str, ...] | None", opts.audience),
         )
@@ -729,6 +730,25 @@ class Clerk:
         if skew is None and digest is not None:
             self._memory.put(digest, claims, float(claims["exp"]), generation)
         return claims
+
+    def _issuers(self, request: RequestView | None) -> tuple[str, ...] | None:
+        """The ``iss`` values a session token may carry (Policy 3), ``None`` for no check.
+
+        The instance's Frontend API identities (``ClerkOptions.issuers``), and with a relative
+        ``proxy_url`` the proxy on this request's own origin, when that origin may be trusted
+        (:mod:`clerk_core.hosts`).
+        """
+        opts = self.options
+        if not opts.issuers:
+            return None
+        proxy = opts.proxy_url
+        if request is None or proxy is None or not proxy.startswith("/"):
+            return opts.issuers
+        public = trusted_public_url(request, opts)
+        if public is None:
+            return opts.issuers
+        origin = f"{public.scheme}://{public.netloc}".lower()
+        return (*opts.issuers, origin + proxy.rstrip("/"), origin)
 
     # ------------------------------------------------------------------------- machine tokens
     def _machine_flow(
@@ -845,8 +865,15 @@ class Clerk:
 
     # ------------------------------------------------------------------------- cookie path
     def _uses_suffixed(self, cookies: Mapping[str, str], now: float) -> bool:
-        """Clerk's eight-step choice between ``__session`` and ``__session_<suffix>``."""
+        """Clerk's eight-step choice between ``__session`` and ``__session_<suffix>``.
+
+        A token "belongs to this instance" when its ``iss`` names the instance's own Frontend API
+        (Clerk's ``originalFrontendApi``): a production satellite's ``clerk.<domain>``, else the
+        publishable key's host; never the proxy. The suffix itself hashes the publishable key as
+        configured, for primaries and satellites alike (Clerk's ``getCookieSuffix``).
+        """
         opts = self.options
+        own_fapi = opts.satellite_frontend_api or opts.frontend_api
         suffix = opts.cookie_suffix
         limit = opts.max_token_bytes
         session = cookies.get("__session")
@@ -855,10 +882,10 @@ class Clerk:
         s_uat = cookies.get(f"__client_uat_{suffix}")
         payload = _peek_payload(session, limit)
         if session:
-            if payload is None or "iss" not in payload:
+            if payload is None or payload.get("iss") in (None, False, 0, ""):  # JS falsy
                 return False
             iss = payload["iss"]
-            if not isinstance(iss, str) or _SCHEME.sub("", iss) != opts.frontend_api:
+            if not isinstance(iss, str) or _SCHEME.sub("", iss) != own_fapi:
                 return True
         if not s_uat and not s_session:
             return False
@@ -921,7 +948,10 @@ class Clerk:
                 organization_id=organization_id,
             )
 
-        # Satellite sync (document GETs only; skipped once `__clerk_synced=true`).
+        # Satellite sync (document GETs only; skipped once `__clerk_synced=true`). Without
+        # cookies and without `__clerk_synced=false`, a satellite syncs only with
+        # `satellite_auto_sync` (Clerk's `satelliteAutoSync`, default false): otherwise the request
+        # is signed out with no redirect. With cookies it goes on to verify them (and may refresh).
         synced = request.query_param("__clerk_synced")
         if (
             opts.is_satellite
@@ -930,7 +960,7 @@ class Clerk:
             and synced != "true"
         ):
             has_cookies = bool(session_token or client_uat)
-            if not has_cookies and synced != "false":
+            if not has_cookies and synced != "false" and not opts.satellite_auto_sync:
                 return self._signed_out(
                     request, AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, ""
                 )
@@ -994,7 +1024,7 @@ class Clerk:
         if iat < client_uat:
             return hs(AuthErrorReason.SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT.value)
         try:
-            claims = yield from self._verify_session_token(session_token, decoded)
+            claims = yield from self._verify_session_token(session_token, decoded, request=request)
         except TokenVerificationError as exc:
             return (
                 yield from self._token_error(
@@ -1133,7 +1163,7 @@ class Clerk:
                 status, reason=reason, headers=self._debug_headers(status, reason, None) + headers
             )
         try:
-            claims = yield from self._verify_session_token(session_token, None)
+            claims = yield from self._verify_session_token(session_token, None, request=request)
         except TokenVerificationError as exc:
             time_based = exc.reason in (
                 R.TOKEN_EXPIRED.value,
@@ -1149,7 +1179,9 @@ class Clerk:
                 "the handshake's session token with a one-day tolerance (development)."
             )
             try:
-                claims = yield from self._verify_session_token(session_token, None, skew=86_400.0)
+                claims = yield from self._verify_session_token(
+                    session_token, None, skew=86_400.0, request=request
+                )
             except TokenVerificationError as retry:
                 return self._signed_out(
                     request, retry.reason, self._message(retry.message, retry.reason, "cookie")
@@ -1409,7 +1441,7 @@ class Clerk:
             if name.strip().startswith("__session"):
                 session_token = rest.strip()
         try:
-            claims = yield from self._verify_session_token(session_token, None)
+            claims = yield from self._verify_session_token(session_token, None, request=request)
         except TokenVerificationError:
             return "invalid-session-token"
         headers: Headers = [("set-cookie", _header_safe(d)) for d in directives]
@@ -1442,6 +1474,7 @@ class Clerk:
             return self._signed_out(request, reason, message)
         count = _parse_int(request.cookies.get("__clerk_redirect_count"))
         if count >= _MAX_REDIRECTS:
+            _log_redirect_loop(reason)
             return self._signed_out(request, reason, message)
         if location is None:
             location = self._handshake_location(
@@ -1509,6 +1542,24 @@ class Clerk:
         if not opts.is_production and dev_token:
             params.append(("__clerk_db_jwt", dev_token))
         return f"{base}/v1/client/handshake?{urlencode(params, quote_via=quote)}"
+
+
+def _log_redirect_loop(reason: str) -> None:
+    """Clerk's guidance when the handshake redirect-loop limit stops a handshake
+    (``getHandshakeRedirectLoopMessage`` in ``@clerk/backend``)."""
+    if reason == AuthErrorReason.SATELLITE_COOKIE_NEEDS_SYNCING.value:
+        logger.warning(
+            "Clerk: Satellite-domain authentication resulted in an infinite redirect loop. Check "
+            "that this request is using a configured primary or satellite domain for the "
+            "production instance. For preview deployments, use a development/staging Clerk "
+            "instance or a supported configured preview-domain setup."
+        )
+    else:
+        logger.warning(
+            "Clerk: Refreshing the session token resulted in an infinite redirect loop. This "
+            "usually means that your Clerk instance keys do not match - make sure to copy the "
+            "correct publishable and secret keys from the Clerk dashboard."
+        )
 
 
 def _str(value: Any) -> str | None:

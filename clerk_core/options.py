@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -170,6 +171,11 @@ class ClerkOptions:
     proxy_url: str | None = None
     domain: str | None = None
     is_satellite: bool = False
+    satellite_auto_sync: bool = False
+    """A satellite (``is_satellite``) starts a sync with its primary on a page request that
+    carries no session cookies (Clerk's ``satelliteAutoSync``). ``False`` (the default, as in Clerk
+    Core 3): such a request is signed out without a redirect, and the sync happens only when the
+    URL asks for it with ``__clerk_synced=false`` (the primary's sign-in sends users back so)."""
     machine_secret_key: str | None = dataclasses.field(default=None, repr=False)
     webhook_signing_secret: str | None = dataclasses.field(default=None, repr=False)
     accepts_token: AcceptsToken = "session_token"
@@ -232,6 +238,14 @@ class ClerkOptions:
     frontend_api: str | None = dataclasses.field(init=False, default=None)
     instance_type: InstanceType | None = dataclasses.field(init=False, default=None)
     issuer: str | None = dataclasses.field(init=False, default=None, repr=False)
+    """The primary Frontend API's issuer, ``https://<frontend_api>``."""
+    satellite_frontend_api: str | None = dataclasses.field(init=False, default=None, repr=False)
+    """A production satellite's own Frontend API host, ``clerk.<domain>`` (Clerk's
+    ``parsePublishableKey(key, {domain, isSatellite})``); ``None`` otherwise."""
+    issuers: tuple[str, ...] = dataclasses.field(init=False, default=(), repr=False)
+    """Every ``iss`` a session token of this instance may carry (Policy 3): the primary's
+    issuer, a production satellite's ``https://clerk.<domain>``, and an absolute ``proxy_url``
+    with its origin. A relative ``proxy_url`` adds the request's own origin per request."""
     cookie_suffix: str | None = dataclasses.field(init=False, default=None, repr=False)
     public_key: RSAPublicKey | None = dataclasses.field(
         init=False, default=None, repr=False, compare=False
@@ -263,6 +277,8 @@ class ClerkOptions:
             set_(self, "instance_type", instance)
             set_(self, "issuer", "https://" + host)
             set_(self, "cookie_suffix", cookie_suffix(self.publishable_key))
+
+        _derive_frontend_apis(self)
 
         if self.secret_key is not None:
             match = _SECRET_KEY_RE.match(self.secret_key)
@@ -329,6 +345,12 @@ class ClerkOptions:
             raise ClerkConfigurationError("unauthorized_status must be 403 or 404.")
         if not isinstance(self.csrf_origin_check, bool):
             raise ClerkConfigurationError("csrf_origin_check must be True or False.")
+        if not isinstance(self.is_satellite, bool):
+            raise ClerkConfigurationError("is_satellite must be True or False.")
+        if not isinstance(self.satellite_auto_sync, bool):
+            raise ClerkConfigurationError(
+                "satellite_auto_sync must be True or False (CLERK_SATELLITE_AUTO_SYNC: true or false)."
+            )
 
         if isinstance(self.audience, str):
             set_(self, "audience", (self.audience,))
@@ -456,6 +478,11 @@ class ClerkOptions:
                 continue
             if name == "is_satellite":
                 values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif name == "satellite_auto_sync":
+                flag = raw.strip().lower()
+                if flag not in _TRUE_WORDS + _FALSE_WORDS:
+                    raise ClerkConfigurationError(f"{var} must be true or false, got {raw!r}.")
+                values[name] = flag in _TRUE_WORDS
             elif name == "clock_skew":
                 try:
                     values[name] = float(raw)
@@ -484,6 +511,7 @@ _ENV_VARS: dict[str, str] = {
     "proxy_url": "CLERK_PROXY_URL",
     "domain": "CLERK_DOMAIN",
     "is_satellite": "CLERK_IS_SATELLITE",
+    "satellite_auto_sync": "CLERK_SATELLITE_AUTO_SYNC",
     "machine_secret_key": "CLERK_MACHINE_SECRET_KEY",
     "webhook_signing_secret": "CLERK_WEBHOOK_SIGNING_SECRET",
     "clock_skew": "CLERK_CLOCK_SKEW",
@@ -498,6 +526,51 @@ _LIST_ENV_VARS = (
     "oauth_client_ids",
     "m2m_machine_ids",
 )
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("0", "false", "no", "off")
+_DOMAIN_RE = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"(?::\d{1,5})?$"
+)
+_PROXY_RE = re.compile(
+    r"^(?:https?://[^/\s?#@\\]+(?:/[^\s?#\\]*)?|/(?!/)[^\s?#\\]*)$", re.IGNORECASE
+)
+
+
+def _derive_frontend_apis(options: ClerkOptions) -> None:
+    """Check ``domain`` and ``proxy_url``, and derive the satellite Frontend API and the issuers.
+
+    As Clerk's ``parsePublishableKey(key, {domain, isSatellite})``: a production satellite's
+    Frontend API is ``clerk.<domain>``; a development satellite keeps the key's (Clerk's
+    development Frontend API serves every domain of the instance).
+    """
+    domain = options.domain
+    if domain is not None and not _DOMAIN_RE.match(domain):
+        raise ClerkConfigurationError(
+            f"domain {domain!r} is not a host name: give the satellite's domain alone, e.g. "
+            "'satellite.example.com' (CLERK_DOMAIN), without a scheme or path."
+        )
+    proxy = options.proxy_url
+    if proxy is not None and not _PROXY_RE.match(proxy):
+        raise ClerkConfigurationError(
+            f"proxy_url {proxy!r} must be an absolute http(s) URL such as "
+            "'https://app.example.com/__clerk' or a path on the app's own origin such as "
+            "'/__clerk' (CLERK_PROXY_URL)."
+        )
+    if options.issuer is None:
+        return
+    issuers = [options.issuer]
+    if options.is_satellite and domain and options.instance_type == "production":
+        satellite = f"clerk.{domain.lower()}"
+        object.__setattr__(options, "satellite_frontend_api", satellite)
+        issuers.append(f"https://{satellite}")
+    if proxy is not None and "://" in proxy:
+        split = urlsplit(proxy)
+        issuers.append(proxy.rstrip("/"))
+        issuers.append(f"{split.scheme}://{split.netloc}".lower())
+    object.__setattr__(options, "issuers", tuple(dict.fromkeys(issuers)))
+
+
 _ISSUER_RE = re.compile(r"^https?://[^\s/?#]+(?:/[^\s?#]*)?$")
 
 

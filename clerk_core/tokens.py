@@ -228,11 +228,13 @@ def check_session_claims(
     *,
     now: float,
     skew: float,
-    issuer: str | None,
+    issuer: str | Sequence[str] | None,
     authorized_parties: Sequence[str],
     audience: Sequence[str] | None = None,
 ) -> None:
-    """Claims of a session token, in Clerk's order, with this project's stricter types."""
+    """Claims of a session token, in Clerk's order, with this project's stricter types.
+
+    ``issuer`` is the ``iss`` required, or the list of those accepted (Policy 3)."""
     if not isinstance(payload.get("sub"), str):
         raise TokenVerificationError(
             R.TOKEN_VERIFICATION_FAILED, "Subject claim (sub) is required and must be a string."
@@ -241,7 +243,8 @@ def check_session_claims(
         raise TokenVerificationError(
             R.TOKEN_VERIFICATION_FAILED, "Session claim (sid) is required and must be a string."
         )
-    if issuer is not None and payload.get("iss") != issuer:
+    issuers = (issuer,) if isinstance(issuer, str) else issuer
+    if issuers is not None and payload.get("iss") not in issuers:
         raise TokenVerificationError(
             R.TOKEN_VERIFICATION_FAILED,
             "Invalid JWT issuer: the token was not issued by this instance.",

@@ -117,6 +117,12 @@ class LocalClerkInstance:
     session and machine tokens (and hostile variants), and serves the Backend API endpoints the engine
     calls (JWKS and machine-token verification) over an ``httpx`` transport. It refuses hosts outside
     the reserved test domains, so it can never mint tokens for a real instance.
+
+    ``satellite_domain="sat.test"`` makes it a satellite: :meth:`options` sets ``is_satellite`` and
+    ``domain`` (and, in development, an absolute ``sign_in_url`` on ``primary.test``), and a
+    production satellite's session tokens carry its own issuer, ``https://clerk.sat.test``.
+    ``proxy_url`` (``"https://app.test/__clerk"`` or ``"/__clerk"``) goes into :meth:`options`;
+    mint a token with a proxy issuer with ``session_token(claims={"iss": ...})``.
     """
 
     def __init__(
@@ -128,13 +134,11 @@ class LocalClerkInstance:
         key_bits: int = 2048,
         authorized_parties: Sequence[str] = ("http://127.0.0.1:8000", "http://localhost:8000"),
         clock: Callable[[], float] | None = None,
+        satellite_domain: str | None = None,
+        proxy_url: str | None = None,
     ) -> None:
         host = frontend_api.lower()
-        if not host.endswith(_RESERVED_SUFFIXES):
-            raise ClerkConfigurationError(
-                "The local Clerk instance only runs on a reserved test domain (.test, .example, "
-                ".invalid, .localhost); it never mints tokens for a real Clerk instance."
-            )
+        _check_reserved(host)
         self.frontend_api = host
         self.instance_type = instance_type
         prefix = "pk_live_" if instance_type == "production" else "pk_test_"
@@ -146,6 +150,19 @@ class LocalClerkInstance:
         self.other_private_key = _shared_key(key_bits + 8)  # "another instance's" key
         self.authorized_parties = tuple(authorized_parties)
         self.issuer = "https://" + host
+        """The ``iss`` of the session tokens this instance mints: the primary's Frontend API, or a
+        production satellite's ``https://clerk.<domain>``."""
+        self.satellite_domain = satellite_domain.lower() if satellite_domain else None
+        """A satellite instance (``is_satellite=True``, ``domain=``) on this domain."""
+        if self.satellite_domain and instance_type == "production":
+            # A production satellite has its own Frontend API, and its tokens name it.
+            satellite_fapi = "clerk." + self.satellite_domain
+            _check_reserved(satellite_fapi.split(":", 1)[0])
+            self.issuer = "https://" + satellite_fapi
+        self.proxy_url = proxy_url
+        """The satellite's or primary's ``proxy_url`` (absolute, or a path such as ``/__clerk``)."""
+        if proxy_url and "://" in proxy_url:
+            _check_reserved((httpx.URL(proxy_url).host or "").lower())
         self.api_url = "https://api.clerk.test"
         self.cookie_suffix = cookie_suffix(self.publishable_key)
         self.clock: Callable[[], float] = clock or time.time
@@ -206,6 +223,13 @@ class LocalClerkInstance:
         }
         if networkless:
             values["jwt_key"] = self.public_key_pem()
+        if self.satellite_domain:
+            values["is_satellite"] = True
+            values["domain"] = self.satellite_domain
+            if self.instance_type == "development":
+                values["sign_in_url"] = "https://primary.test/sign-in"
+        if self.proxy_url:
+            values["proxy_url"] = self.proxy_url
         values.update(overrides)
         if "allowed_hosts" not in overrides:
             # Redirects may be built on the authorized parties and the test clients' hosts.
@@ -699,6 +723,14 @@ class LocalClerkInstance:
             f"__client_uat{suffix}={now}; Path=/; SameSite=Lax; Secure; Max-Age=315360000",
         ]
         return httpx.Response(200, json={"object": "cookies", "cookies": cookies})
+
+
+def _check_reserved(host: str) -> None:
+    if not host.endswith(_RESERVED_SUFFIXES):
+        raise ClerkConfigurationError(
+            "The local Clerk instance only runs on a reserved test domain (.test, .example, "
+            ".invalid, .localhost); it never mints tokens for a real Clerk instance."
+        )
 
 
 def _json_body(request: httpx.Request) -> dict[str, Any]:

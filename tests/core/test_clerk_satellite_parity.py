@@ -819,3 +819,21 @@ def test_domain_must_be_a_host_name(domain: str) -> None:
 def test_proxy_url_must_be_absolute_or_a_path(proxy: str) -> None:
     with pytest.raises(ClerkConfigurationError, match="proxy_url"):
         ClerkOptions(publishable_key=PK_LIVE, proxy_url=proxy)
+
+
+# authenticateContext.test.ts describe('auto-proxy for eligible hosts'): 'auto-derives proxyUrl
+# when Vercel env vars indicate production vercel.app' and 'explicit proxyUrl takes precedence
+# over auto-detection'. Policy (docs/reliability.md "Satellites and proxies"): Clerk JS derives
+# proxyUrl '/__clerk' from VERCEL_TARGET_ENV / VERCEL_PROJECT_PRODUCTION_URL because its Next.js
+# middleware also serves that proxy; this library serves none, so it never derives one.
+def test_no_proxy_url_is_derived_from_vercel_environment_variables() -> None:
+    vercel = {
+        "CLERK_PUBLISHABLE_KEY": PK_LIVE,
+        "VERCEL_TARGET_ENV": "production",
+        "VERCEL_PROJECT_PRODUCTION_URL": "myapp-abc123.vercel.app",
+    }
+    assert ClerkOptions.from_env(vercel).proxy_url is None
+    explicit = ClerkOptions.from_env(
+        {**vercel, "CLERK_PROXY_URL": "https://custom-proxy.test/__clerk"}
+    )
+    assert explicit.proxy_url == "https://custom-proxy.test/__clerk"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import re
 from collections.abc import Mapping
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -11,54 +11,70 @@ from .hosts import split_host
 __all__ = ["RequestView", "parse_authorization", "parse_cookie_header"]
 
 _OWS = " \t"
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _decode_uri_component(value: str) -> str:
+    """JavaScript's ``decodeURIComponent``, or ``value`` unchanged where it would throw (a ``%``
+    not followed by two hex digits, or escapes that are not UTF-8), as the npm ``cookie`` package
+    does."""
+    if "%" not in value or _BAD_ESCAPE.search(value):
+        return value
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        return value
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
-    """Parse a raw ``Cookie`` header the way browsers and Clerk's JS SDK read it.
+    """Parse a raw ``Cookie`` header exactly as Clerk's JS SDK does (the npm ``cookie`` package,
+    version 1, behind ``@clerk/backend``'s ``ClerkRequest``).
 
-    The first occurrence of a name wins; a malformed pair is skipped without hiding its neighbours;
-    a value wrapped in double quotes loses them; values are percent-decoded (kept raw when decoding
-    fails).
+    Pairs are split on ``;`` and the name from the value on the first ``=``; a part without ``=`` is
+    skipped without hiding its neighbours; names and values lose surrounding spaces and tabs (nothing
+    else); the first occurrence of a name wins; double quotes around a value are kept (a quoted
+    token is then simply not a token); a value is percent-decoded as ``decodeURIComponent`` does,
+    and kept raw when that would fail.
     """
     cookies: dict[str, str] = {}
+    if len(header) < 2:
+        return cookies
     for part in header.split(";"):
         eq = part.find("=")
-        if eq <= 0:
+        if eq < 0:
             continue
-        name = part[:eq].strip()
-        if not name or name in cookies:
+        name = part[:eq].strip(_OWS)
+        if name in cookies:
             continue
-        value = part[eq + 1 :].strip()
-        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-            value = value[1:-1]
-        if "%" in value:
-            with contextlib.suppress(UnicodeDecodeError):
-                value = unquote(value, errors="strict")
-        cookies[name] = value
+        cookies[name] = _decode_uri_component(part[eq + 1 :].strip(_OWS))
     return cookies
 
 
 def parse_authorization(value: str | None) -> str | None:
-    """The token carried by an ``Authorization`` header, or ``None``.
+    """The token carried by an ``Authorization`` header, or ``None`` (the cookie path then runs).
 
-    ``Bearer <token>`` with the scheme in any case (RFC 9110); a bare value without a scheme is the
-    token itself (as in Clerk JS); any other scheme (``Basic ...``) carries no token, so the cookie path
-    runs.
+    Clerk's ``parseAuthorizationHeader`` (``@clerk/backend``, ``tokens/authenticateContext.ts``)
+    splits the value on single spaces: ``Bearer <token>`` gives the token and ignores any words
+    after it; a value without a second word (no space, ``Bearer`` alone, a tab instead of a
+    space) is itself the token, which then fails verification rather than falling back to the
+    cookie; any other scheme (``Basic ...``) carries no token. Two deliberate differences
+    (docs/security.md, "Token location"): the scheme ``Bearer`` matches in any case (RFC 9110),
+    and several spaces after it count as one (Clerk would take the word ``Bearer`` as the token).
+    Only spaces and tabs around the whole value are trimmed.
     """
     if not value:
         return None
-    value = value.strip(_OWS)  # only optional white space (SP, HTAB) surrounds a field value
+    value = value.strip(_OWS)
     if not value:
         return None
-    space, tab = value.find(" "), value.find("\t")
-    split_at = space if tab < 0 or (0 <= space < tab) else tab
-    if split_at < 0:
-        return None if value.lower() == "bearer" else value
-    scheme, rest = value[:split_at], value[split_at:]
-    if scheme.lower() != "bearer":
-        return None
-    token = rest.strip(_OWS)
-    return token or None
+    scheme, sep, rest = value.partition(" ")
+    if sep and scheme.lower() == "bearer":
+        # The value ends in a character other than SP/HTAB, so a word follows the spaces.
+        return rest.lstrip(" ").partition(" ")[0]
+    if not rest.partition(" ")[0]:
+        # No second word: Clerk reads the first one as a token without a scheme.
+        return scheme
+    return None
 
 
 class RequestView:

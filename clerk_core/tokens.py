@@ -214,12 +214,30 @@ def _check_times(payload: dict[str, Any], now: float, skew: float, *, require_ia
         )
 
 
+def _js_truthy(value: Any) -> bool:
+    """JavaScript truthiness of a JSON value (``[]`` and ``{}`` are truthy there)."""
+    if value is None or value is False or value == "":
+        return False
+    return not (type(value) in (int, float) and value == 0)
+
+
 def _check_audience(payload: dict[str, Any], audience: Sequence[str] | None) -> None:
+    """Clerk's ``assertAudienceClaim``: checked only when both the option and the claim hold a
+    non-empty value once empty entries are dropped (so ``aud: ["", ""]`` is no audience, as in Clerk
+    JS). A claim that is neither a string nor a list of strings fails closed here (Clerk JS lets it
+    through)."""
+    wanted = [a for a in audience or () if a]
     aud = payload.get("aud")
-    if not audience or not aud:
-        return  # Clerk JS: checked only when both the option and the claim are non-empty.
-    values = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else None
-    if values is None or not any(isinstance(a, str) and a in audience for a in values):
+    present = [a for a in (aud if isinstance(aud, list) else [aud]) if _js_truthy(a)]
+    if not wanted or not present:
+        return
+    if isinstance(aud, str):
+        ok = aud in wanted
+    elif isinstance(aud, list) and all(isinstance(a, str) for a in aud):
+        ok = any(a in wanted for a in aud)
+    else:
+        ok = False
+    if not ok:
         raise TokenVerificationError(R.TOKEN_VERIFICATION_FAILED, "Invalid JWT audience claim.")
 
 

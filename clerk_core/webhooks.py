@@ -3,8 +3,9 @@
 Verification follows Clerk's ``verifyWebhook`` on top of the
 ``standardwebhooks`` package, whose secret decoding and HMAC this module uses. It owns the parts where
 that package is lax or leaks exceptions: headers are read case-insensitively,
-``svix-*`` before ``webhook-*``, trimmed, and reported by name when missing; timestamps must be digits
-and within 5 minutes either way of an injectable clock; the signature header is a space-separated list
+``svix-*`` before ``webhook-*``, trimmed, and reported by name when missing; a timestamp is whole
+seconds, optionally with a fraction that is ignored (as Clerk's ``parseInt`` does), and must be
+within 5 minutes either way of an injectable clock; the signature header is a space-separated list
 of ``version,base64`` entries where only ``v1`` counts and every entry is compared in constant time;
 the HMAC covers the raw body bytes (so a body is never re-serialised or decoded first); the body size
 is capped before any work; the secret is validated once, at construction.
@@ -68,7 +69,9 @@ logger = logging.getLogger("clerk_core.webhooks")
 
 TOLERANCE_SECONDS = 300
 DEFAULT_MAX_BODY = 1024 * 1024
-_DIGITS = re.compile(r"[0-9]{1,12}")
+# Unix seconds, no sign, no leading zero, no white space; a fraction (``1796022910.906``) is accepted
+# and dropped, as standardwebhooks' ``parseInt(header, 10)`` behind Clerk's ``verifyWebhook`` does.
+_TIMESTAMP = re.compile(r"(0|[1-9][0-9]{0,11})(?:\.[0-9]*)?")
 _B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _MIN_KEY_BYTES = 24
 _HEADERS = ("id", "timestamp", "signature")
@@ -82,7 +85,7 @@ def _fail(reason: str, message: str, status: int = 400) -> WebhookVerificationEr
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     """``svix-<name>``, else ``webhook-<name>``; case-insensitive; blank means missing. Values are
-    trimmed, except the timestamp, which must be digits and nothing else (docs/security.md G3)."""
+    trimmed, except the timestamp, which must be a number and nothing else (no white space)."""
     lowered = {k.lower(): v for k, v in headers.items()} if not _all_lower(headers) else headers
     for prefix in ("svix-", "webhook-"):
         value = lowered.get(prefix + name)
@@ -163,9 +166,11 @@ class WebhookVerifier:
             values["timestamp"] or "",
             values["signature"] or "",
         )
-        if not _DIGITS.fullmatch(raw_ts) or (len(raw_ts) > 1 and raw_ts[0] == "0"):
+        seconds = _TIMESTAMP.fullmatch(raw_ts)
+        if seconds is None:
             raise _fail("invalid-timestamp", "Invalid Signature Headers")
-        timestamp = int(raw_ts)
+        # The whole seconds are what the window judges and what the signature covers, as in Clerk.
+        timestamp = int(seconds.group(1))
         now = self.clock()
         if now - timestamp > self.tolerance:
             raise _fail("timestamp-too-old", "Message timestamp too old")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from clerk_core import WebhookEvent, WebhookRouter, WebhookVerifier
 from clerk_core.testing import LocalClerkInstance
 from tests.conftest import TEST_WEBHOOK_SECRET, vectors_or_empty
+from tests.core.test_webhooks import FRACTION_NOW, expected, fractional_delivery
 
 FIXED = vectors_or_empty("svix_vectors.json").get("header_cases_at_fixed_time", {})
 CASES = FIXED.get("cases", [])
@@ -126,11 +127,11 @@ def test_vector_cases(
     # The fixed payload is not a Clerk event: a valid signature then fails as a payload, still 400.
     status, answer = post(body, case["headers"])
     assert status in (200, 400)
-    if case["expect"] == "reject":
+    if expected(case) == "reject":
         assert status == 400
         assert answer["error"] == "invalid_webhook"
         assert answer["reason"] != "invalid-payload"
-    if case["expect"] in ("accept", "accept-first-then-reject"):
+    if expected(case) in ("accept", "accept-first-then-reject"):
         assert answer["reason"] == "invalid-payload"  # the signature passed
     assert seen == []
     # R17: neither the secret nor a signature reaches a log line or the answer.
@@ -177,6 +178,24 @@ def test_clerk_deliveries(framework: Callable[[WebhookRouter, WebhookVerifier], 
     assert (status, answer["reason"]) == (413, "body-too-large")
     tampered = body.replace(b"sess_1", b"sess_2")
     assert post(tampered, headers)[0] == 400
+
+
+def test_fractional_timestamp_is_accepted_by_every_endpoint(
+    framework: Callable[[WebhookRouter, WebhookVerifier], Post],
+) -> None:
+    """Clerk (standardwebhooks JS ``parseInt``) takes "1796022910.906" as 1796022910 seconds."""
+    instance = LocalClerkInstance(clock=lambda: FRACTION_NOW)
+    verifier = WebhookVerifier(instance.webhook_signing_secret, clock=lambda: FRACTION_NOW)
+    router = WebhookRouter()
+    handled: list[int] = []
+    router.on("user.created")(lambda event: handled.append(event.timestamp))
+    post = framework(router, verifier)
+    body, headers = fractional_delivery(instance, "1796022910.906", "1796022910")
+    assert post(body, headers) == (200, {"status": "ok", "handled": 1})
+    assert handled == [FRACTION_NOW]
+    body, headers = fractional_delivery(instance, "1796022910.906abc", "1796022910")
+    status, answer = post(body, headers)
+    assert (status, answer["reason"]) == (400, "invalid-timestamp")
 
 
 @settings(

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from clerk_core import RequestView, parse_authorization, parse_cookie_header
 
 
+# Expected values: what the npm ``cookie`` package (1.1.1, ``parse``) returns for the same header;
+# ``@clerk/backend`` 3.25 reads every cookie through it (``tokens/clerkRequest.ts`` ``parseCookies``).
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
@@ -16,12 +18,25 @@ from clerk_core import RequestView, parse_authorization, parse_cookie_header
         ("a=b c; __session=T", {"a": "b c", "__session": "T"}),
         ('x={"json":1}; __session=T', {"x": '{"json":1}', "__session": "T"}),
         ('x="unterminated; __session=T', {"x": '"unterminated', "__session": "T"}),
-        ('__session="T"', {"__session": "T"}),
+        # cookie 1.x keeps the quotes (0.x stripped them): a quoted token is not a token.
+        ('__session="T"', {"__session": '"T"'}),
+        ('__client_uat="1"', {"__client_uat": '"1"'}),
         ("__session=T%3D", {"__session": "T="}),
+        # decodeURIComponent throws on any bad escape, and the value is then kept whole.
         ("__session=%ZZ", {"__session": "%ZZ"}),
         ("__session=%FF", {"__session": "%FF"}),
-        ("noequals; =novalue; __session=T", {"__session": "T"}),
+        ("__session=a%20b%ZZ", {"__session": "a%20b%ZZ"}),
+        ("__session=%E2%82%AC", {"__session": "\u20ac"}),
+        ("__session=%ED%A0%80", {"__session": "%ED%A0%80"}),  # an encoded surrogate
+        # A part without "=" is skipped; an empty name is a name like any other.
+        ("noequals; =novalue; __session=T", {"": "novalue", "__session": "T"}),
         ("  __session = T  ;", {"__session": "T"}),
+        ("\t__session=\tT\t", {"__session": "T"}),
+        # Only spaces and tabs are trimmed, not other white space.
+        ("__session=T\x0b", {"__session": "T\x0b"}),
+        ("__session=T\xa0", {"__session": "T\xa0"}),
+        ("a=b=c", {"a": "b=c"}),
+        ("=", {}),  # shorter than two characters: nothing
         ("", {}),
     ],
 )
@@ -35,27 +50,68 @@ def test_cookie_parser_never_raises(header: str) -> None:
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in cookies.items())
 
 
+# Expected values: Clerk's ``parseAuthorizationHeader`` (``@clerk/backend`` 3.25,
+# ``tokens/authenticateContext.ts``: ``header.split(' ', 2)``; no second word means the whole value
+# is the token; only the exact scheme ``Bearer`` gives its token; other schemes give none) applied to
+# the value a Fetch ``Headers`` object returns (surrounding white space removed), except where
+# marked POLICY (docs/security.md, "Token location").
 @pytest.mark.parametrize(
     ("value", "token"),
     [
         ("Bearer T", "T"),
+        # POLICY 4: the scheme is case-insensitive (RFC 9110). Clerk: another scheme, no token.
         ("bearer T", "T"),
         ("BEARER T", "T"),
+        # POLICY: several spaces after Bearer count as one (vector E1). Clerk: the token is "Bearer".
         ("Bearer  T", "T"),
-        ("Bearer\tT", "T"),
+        ("Bearer   T", "T"),
+        # A tab is not a separator: no space, so the whole value is a token (which fails).
+        ("Bearer\tT", "Bearer\tT"),
         ("  Bearer T  ", "T"),
+        ("\tBearer T\t", "T"),
+        # Words after the token are ignored.
+        ("Bearer T extra", "T"),
+        ("Bearer T T", "T"),
+        ("Bearer T, Bearer X", "T,"),  # comma-joined duplicate headers: "T," never verifies
+        # A value without a scheme is the token (request.test.ts "missing auth scheme").
         ("T", "T"),
-        ("Bearer", None),
-        ("Bearer ", None),
+        ("T  extra", "T"),  # no second word after a single space either
+        ("T extra", None),  # "T" is read as a scheme other than Bearer
+        # Bearer alone is a (bad) token: the request is judged by it, never by its cookies.
+        ("Bearer", "Bearer"),
+        ("Bearer ", "Bearer"),
+        ("bearer", "bearer"),
         ("Basic dXNlcjpwYXNz", None),
+        ("Basic  dXNlcjpwYXNz", "Basic"),
         ("", None),
+        ("  ", None),
         (None, None),
-        ("Bearer T, Bearer X", "T, Bearer X"),
+        # Only spaces and tabs around the value are trimmed (docs/reliability.md).
         ("Bearer T\n", "T\n"),
     ],
 )
 def test_authorization_header(value: str | None, token: str | None) -> None:
     assert parse_authorization(value) == token
+
+
+WORDS = st.sampled_from(["Bearer", "bearer", "BEARER", "Basic", "T", "T,", "x", " ", "  ", "\t"])
+
+
+@given(st.lists(WORDS, max_size=6).map("".join))
+def test_authorization_header_is_clerks_split_after_the_two_policies(value: str) -> None:
+    """For any value: Clerk's ``split(' ', 2)`` rule once the scheme is spelled ``Bearer`` and the
+    spaces after it are one."""
+    trimmed = value.strip(" \t")
+    if trimmed[:6].lower() == "bearer" and trimmed[6:7] == " ":
+        trimmed = "Bearer " + trimmed[6:].lstrip(" ")
+    words = trimmed.split(" ", 2)
+    if not trimmed:
+        expected = None
+    elif len(words) < 2 or not words[1]:
+        expected = words[0]
+    else:
+        expected = words[1] if words[0] == "Bearer" else None
+    assert parse_authorization(value) == expected
 
 
 def test_headers_are_case_insensitive_and_cookies_parsed_once() -> None:

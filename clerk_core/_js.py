@@ -1,8 +1,11 @@
-"""JavaScript's ``Number(string)`` and ``String(number)``, for values Clerk's JS SDK reads that way.
+"""JavaScript's ``Number(string)``, ``String(number)`` and ``new URL(text).origin``, for values
+Clerk's JS SDK reads that way.
 
 Clerk reads the ``__clerk_redirect_count`` cookie with ``Number(value) || 0`` and writes back
 ``value + 1``; the engine must read and write it identically, or the same browser would be sent to a
 handshake by one SDK and signed out by the other (``"0x3"`` is 3, ``"3abc"`` is 0, ``"1e1"`` is 10).
+Likewise Clerk compares a ``Referer`` with the app's origin through ``new URL(referer).origin``
+(``https://app.example.com:443/`` is same-origin).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["js_number", "js_number_or_zero", "js_number_to_string"]
+__all__ = ["js_number", "js_number_or_zero", "js_number_to_string", "js_url_origin"]
 
 # StrWhiteSpaceChar (ECMA-262 7.1.4.1.1): WhiteSpace (TAB, VT, FF, ZWNBSP and every Zs character)
 # and LineTerminator (LF, CR, LS, PS).
@@ -92,3 +95,56 @@ def js_number_to_string(number: float) -> str:
     exp_sign = "+" if exponent >= 0 else "-"
     head = digits[0] + ("." + digits[1:] if k > 1 else "")
     return f"{sign}{head}e{exp_sign}{abs(exponent)}"
+
+
+# ------------------------------------------------------------------ new URL(text).origin / .hostname
+# The URL standard's special schemes and their default ports.
+_SPECIAL_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
+_SPECIAL_END = re.compile(r"[/\\?#]")
+_OPAQUE_END = re.compile(r"[/?#]")
+
+
+def js_url_origin(text: str) -> tuple[str | None, str] | None:
+    """``(new URL(text).origin, new URL(text).hostname)`` for an absolute URL, ``None`` where
+    ``new URL(text)`` throws (a relative reference, an empty or malformed host, a bad port).
+
+    The origin is ``None`` where JavaScript prints ``"null"`` (any scheme but http(s), ws(s), ftp).
+    This follows the URL standard's parser for what a ``Referer`` can hold: surrounding C0 controls
+    and spaces and every tab or newline are dropped; after a special scheme any run of ``/`` and
+    ``\\`` is skipped, the host ends at ``/``, ``\\``, ``?`` or ``#``, user info is dropped, the
+    host is lower-cased and a default port is omitted. Host percent-decoding, IDNA and numeric
+    IPv4 forms are not rewritten (such hosts simply compare unequal).
+    """
+    text = text.strip(_C0_OR_SPACE).replace("\t", "").replace("\n", "").replace("\r", "")
+    match = _SCHEME.match(text)
+    if match is None:
+        return None
+    scheme = match.group()[:-1].lower()
+    rest = text[match.end() :]
+    default = _SPECIAL_PORTS.get(scheme)
+    if default is None:
+        if not rest.startswith("//"):
+            return None, ""
+        authority = _OPAQUE_END.split(rest[2:], maxsplit=1)[0].rpartition("@")[2]
+        host = authority.rpartition(":")[0] if authority.rpartition(":")[2].isdigit() else authority
+        return None, host
+    authority = _SPECIAL_END.split(rest.lstrip("/\\"), maxsplit=1)[0].rpartition("@")[2]
+    if authority.startswith("["):
+        host, bracket, port = authority.partition("]")
+        if not bracket or (port and not port.startswith(":")):
+            return None
+        host += "]"
+        port = port[1:]
+    else:
+        host, _, port = authority.partition(":")
+    host = host.lower()
+    if not host or any(ch in host for ch in ' <>^|"'):
+        return None
+    if port:
+        if not port.isascii() or not port.isdigit() or int(port) > 65535:
+            return None
+        if int(port) != default:
+            return f"{scheme}://{host}:{int(port)}", host
+    return f"{scheme}://{host}", host

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from clerk_core._js import js_number, js_number_or_zero, js_number_to_string
+from clerk_core._js import js_number, js_number_or_zero, js_number_to_string, js_url_origin
 
 
 @pytest.mark.parametrize(
@@ -111,3 +111,47 @@ def test_js_number_or_zero_maps_nan_and_negative_zero_to_zero(
 )
 def test_js_number_to_string_writes_what_javascript_writes(number: float, expected: str) -> None:
     assert js_number_to_string(number) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # (text, (new URL(text).origin or None for "null", .hostname)) as Node prints them
+        ("https://app.example.com:443/", ("https://app.example.com", "app.example.com")),
+        ("https://APP.EXAMPLE.com:443", ("https://app.example.com", "app.example.com")),
+        ("https://user:pw@app.example.com/", ("https://app.example.com", "app.example.com")),
+        (" https://app.example.com/\t", ("https://app.example.com", "app.example.com")),
+        ("https:///no-host", ("https://no-host", "no-host")),
+        ("https:\\\\evil.example", ("https://evil.example", "evil.example")),
+        ("http:foo", ("http://foo", "foo")),
+        ("https://a.example:0443/", ("https://a.example", "a.example")),
+        ("https://a.example:/", ("https://a.example", "a.example")),
+        ("https://a.example:8443/x", ("https://a.example:8443", "a.example")),
+        ("https://[::1]:8443/", ("https://[::1]:8443", "[::1]")),
+        ("ws://a.example:80/", ("ws://a.example", "a.example")),
+        ("https://app.example.com.:443/", ("https://app.example.com.", "app.example.com.")),
+        ("https://a.example?x", ("https://a.example", "a.example")),
+        ("mailto:x", (None, "")),
+        ("file:///etc/passwd", (None, "")),
+        ("android-app://com.x/", (None, "com.x")),
+        ("localhost:3000", (None, "")),
+    ],
+)
+def test_js_url_origin_reads_what_the_url_standard_reads(
+    text: str, expected: tuple[str | None, str]
+) -> None:
+    assert js_url_origin(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://",
+        "invalid-url-format",
+        "//app.example.com/",
+        "https://a.example:99999/",
+        "https://a b/",
+    ],
+)
+def test_js_url_origin_is_none_where_new_url_throws(text: str) -> None:
+    assert js_url_origin(text) is None

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from . import __about__
 from ._bounded_read import BodyTooLarge, aread_capped, read_capped
 from ._frozen import freeze
+from ._js import js_number_or_zero, js_number_to_string, js_url_origin
 from .auth import AuthObject, MachineAuth, SessionAuth, SignedOutAuth
 from .authorization import decode_org_claims
 from .backend_api import ApiPolicy, AsyncBackendAPI, BackendAPI, path_segment
@@ -43,7 +44,7 @@ from .handshake import (
 from .hosts import trusted_public_url
 from .keys import CLERK_API_VERSION_HEADER, JWKSCache, KeySource, NoKeySource, PEMKeySource
 from .options import TOKEN_TYPES, ClerkOptions, accounts_host, normalise_accepts_token
-from .redirects import safe_redirect_url, with_query
+from .redirects import origin_of, safe_redirect_url, with_query
 from .request import RequestView, parse_authorization
 from .routes import compile_path, match_path
 from .tokens import (
@@ -247,6 +248,7 @@ _MACHINE_VERIFY = {
 }
 _INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
 _SCHEME = re.compile(r"https?://", re.IGNORECASE)  # Clerk: iss.replace(/https?:\/\//gi, '')
+# @clerk/shared's CURRENT_DEV_INSTANCE_SUFFIXES / LEGACY_DEV_INSTANCE_SUFFIXES.
 _DEV_ACCOUNT_SUFFIXES = (".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com")
 _LEGACY_DEV_SUFFIXES = (".lcl.dev", ".lclstage.dev", ".lclclerk.com")
 _MAX_REDIRECTS = 3
@@ -260,6 +262,12 @@ def _parse_int(value: str | None) -> int:
     return int(match.group(1)) if match else 0
 
 
+def _redirect_count(cookies: Mapping[str, str]) -> float:
+    """``__clerk_redirect_count`` as Clerk reads it: ``Number(cookie) || 0`` (AuthenticateContext's
+    ``handshakeRedirectLoopCounter``), so ``"0x3"`` is 3, ``"3abc"`` is 0 and ``"1e1"`` is 10."""
+    return js_number_or_zero(cookies.get("__clerk_redirect_count") or None)
+
+
 def _peek_payload(token: str | None, max_bytes: int) -> dict[str, Any] | None:
     if not token:
         return None
@@ -267,10 +275,6 @@ def _peek_payload(token: str | None, max_bytes: int) -> dict[str, Any] | None:
         return decode_jwt(token, max_bytes).payload
     except TokenVerificationError:
         return None
-
-
-def _origin(split: SplitResult) -> str:
-    return f"{split.scheme}://{split.netloc}".lower()
 
 
 class _TokenMemory:
@@ -675,9 +679,20 @@ class Clerk:
         except TokenVerificationError as exc:
             cookies = request.cookies_within(self.options.max_cookie_header_bytes)
             suffixed = self._uses_suffixed(cookies, self._clock())
+            # Clerk's handshake and refresh carry `sessionTokenInCookie || tokenInHeader`
+            # (AuthenticateContext.sessionToken), and the dev browser token on a development instance.
+            in_cookie = cookies.get(
+                f"__session_{self.options.cookie_suffix}" if suffixed else "__session"
+            )
             return (
                 yield from self._token_error(
-                    request, exc, token, "header", dev_token=None, uses_suffixed=suffixed
+                    request,
+                    exc,
+                    token,
+                    "header",
+                    dev_token=self._dev_browser_token(request, cookies, suffixed),
+                    uses_suffixed=suffixed,
+                    session_token=in_cookie or token,
                 )
             )
         return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
@@ -902,6 +917,20 @@ class Clerk:
                 return False
         return not (not s_uat and s_session)
 
+    def _dev_browser_token(
+        self, request: RequestView, cookies: Mapping[str, str], suffixed: bool
+    ) -> str | None:
+        """The development browser token: the ``__clerk_db_jwt`` query parameter, else the cookie of
+        the set Clerk reads (``__clerk_db_jwt_<suffix>`` when suffixed cookies are in use, never
+        the un-suffixed one, which another development app on the same host may own);
+        AuthenticateContext's ``devBrowserToken``. ``None`` on a production instance."""
+        if self.options.is_production:
+            return None
+        suffix = f"_{self.options.cookie_suffix}" if suffixed else ""
+        return (
+            request.query_param("__clerk_db_jwt") or cookies.get(f"__clerk_db_jwt{suffix}") or None
+        )
+
     def _cookie_flow(self, request: RequestView) -> Flow:
         opts = self.options
         cookies = request.cookies_within(opts.max_cookie_header_bytes)
@@ -910,15 +939,8 @@ class Clerk:
         suffix = f"_{opts.cookie_suffix}" if suffixed else ""
         session_token = cookies.get(f"__session{suffix}") or None
         client_uat = _parse_int(cookies.get(f"__client_uat{suffix}"))
-        dev_token: str | None = None
         development = not opts.is_production
-        if development:
-            dev_token = (
-                request.query_param("__clerk_db_jwt")
-                or cookies.get(f"__clerk_db_jwt{suffix}")
-                or cookies.get("__clerk_db_jwt")
-                or None
-            )
+        dev_token = self._dev_browser_token(request, cookies, suffixed)
 
         # Step 1: the browser is back from Clerk's handshake with fresh cookies to set. Only a GET
         # navigation is such a return trip (Policy 12); anything else just reads its cookies.
@@ -935,7 +957,6 @@ class Clerk:
             reason: str,
             message: str = "",
             location: str | None = None,
-            organization_id: str | None = None,
         ) -> RequestState:
             return self._handshake_or_signed_out(
                 request,
@@ -945,7 +966,6 @@ class Clerk:
                 dev_token=dev_token,
                 uses_suffixed=suffixed,
                 location=location,
-                organization_id=organization_id,
             )
 
         # Satellite sync (document GETs only; skipped once `__clerk_synced=true`). Without
@@ -1039,8 +1059,8 @@ class Clerk:
         if not opts.is_satellite and self._cross_origin_sync_needed(request, cookies):
             return hs(AuthErrorReason.PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC.value)
         activate = self._organization_to_activate(request, claims)
-        if activate is not None and _parse_int(cookies.get("__clerk_redirect_count")) < 3:
-            state = hs(AuthErrorReason.ACTIVE_ORGANIZATION_MISMATCH.value, organization_id=activate)
+        if activate is not None and _redirect_count(cookies) < 3:
+            state = hs(AuthErrorReason.ACTIVE_ORGANIZATION_MISMATCH.value)
             if state.status is AuthStatus.HANDSHAKE:
                 return state  # otherwise (not a page request) the request goes on signed in
         if "azp" not in claims and not self._warned_azp:
@@ -1060,20 +1080,36 @@ class Clerk:
             return None
         if not claims.get("sub") or claims.get("sts") == "pending":
             return None
-        path = request.split_url.path or "/"
+        target = self._organization_sync_target(request)
+        if target is None:
+            return None
+        kind, value = target
         org = decode_org_claims(claims)
+        if kind == "id":
+            return value if value != org.org_id else None
+        if kind == "slug":
+            return value if value != org.org_slug else None
+        return "" if org.org_id else None
+
+    def _organization_sync_target(self, request: RequestView) -> tuple[str, str] | None:
+        """OrganizationMatcher.findTarget: ``("id", id)`` or ``("slug", slug)`` from the first
+        organization pattern that matches the path; else, when no organization pattern matched
+        with an ``:id`` or ``:slug``, ``("personal", "")`` if a personal-account pattern matches."""
+        if not (self._org_patterns or self._personal_patterns):
+            return None
+        path = request.split_url.path or "/"
         for pattern in self._org_patterns:
             params = match_path(pattern, path)
             if params is None:
                 continue
             if params.get("id"):
-                return str(params["id"]) if params["id"] != org.org_id else None
+                return "id", str(params["id"])
             if params.get("slug"):
-                return str(params["slug"]) if params["slug"] != org.org_slug else None
-            return None
+                return "slug", str(params["slug"])
+            break  # Clerk's matcher is one pattern: the first alternative that matches decides
         for pattern in self._personal_patterns:
             if match_path(pattern, path) is not None:
-                return "" if org.org_id else None
+                return "personal", ""
         return None
 
     def _is_handshake_return(self, request: RequestView) -> bool:
@@ -1128,7 +1164,7 @@ class Clerk:
         development = not opts.is_production
         # The development redirect below counts against the loop limit: a return trip that keeps
         # coming back (a handshake cookie nobody clears) stops redirecting at the limit.
-        count = _parse_int(request.cookies.get("__clerk_redirect_count"))
+        count = _redirect_count(request.cookies_within(opts.max_cookie_header_bytes))
         public = None
         if development and count < _MAX_REDIRECTS:
             public = trusted_public_url(request, opts)
@@ -1153,7 +1189,8 @@ class Clerk:
             headers.append(
                 (
                     "set-cookie",
-                    f"__clerk_redirect_count={count + 1}; SameSite=Lax; HttpOnly; Max-Age=2",
+                    f"__clerk_redirect_count={js_number_to_string(count + 1)}; "
+                    "SameSite=Lax; HttpOnly; Max-Age=2",
                 )
             )
         if not session_token:
@@ -1264,6 +1301,9 @@ class Clerk:
         return [d for d in payload if isinstance(d, str)] if isinstance(payload, list) else []
 
     def _cross_origin_sync_needed(self, request: RequestView, cookies: Mapping[str, str]) -> bool:
+        """Clerk's ``shouldForceHandshakeForCrossDomain``: a GET document request on the primary
+        whose ``Referer`` is on another origin (AuthenticateContext.isCrossOriginReferrer) that is
+        not one of Clerk's own (isKnownClerkReferrer), outside a redirect loop."""
         referer = request.headers.get("referer")
         if (
             request.method != "GET"
@@ -1271,19 +1311,19 @@ class Clerk:
             or not referer
         ):
             return False
-        if _parse_int(cookies.get("__clerk_redirect_count")) != 0:
+        if _redirect_count(cookies) != 0:
             return False
-        try:
-            ref = urlsplit(referer)
-            ref_host = (ref.hostname or "").lower()
-        except ValueError:
-            return False
-        if not ref.scheme or not ref_host:
-            return False
+        parsed = js_url_origin(referer)
+        if parsed is None:
+            return False  # `new URL(referrer)` throws (not an absolute URL): Clerk goes on
+        ref_origin, ref_host = parsed
         public = request.public_url(trust_forwarded=self.options.trust_forwarded_headers)
-        if _origin(ref) == _origin(public):
+        # Origins compare as the URL standard serialises them: scheme, host, and the port only
+        # when it is not the scheme's default (`https://app.example.com:443/` is same-origin). An
+        # opaque origin (`mailto:x`, `file:///x`, `android-app://...`) is another origin.
+        if ref_origin is not None and ref_origin == origin_of(public):
             return False
-        return not self._is_clerk_origin(ref_host)
+        return not self._is_clerk_origin(ref_origin, ref_host, public)
 
     def _own_origin_url(self, request: RequestView, url: str) -> str | None:
         """``url`` when it is an absolute URL on this request's origin, one of
@@ -1294,15 +1334,44 @@ class Clerk:
         allowed = [*self.options.authorized_parties, *self.options.allowed_redirect_origins]
         return safe_redirect_url(url, current=public, allowed_origins=allowed)
 
-    def _is_clerk_origin(self, host: str) -> bool:
-        fapi = self.options.frontend_api or ""
-        if host == fapi or host == accounts_host(fapi):
+    def _clerk_frontend_api(self) -> str:
+        """Clerk's ``frontendApi`` for this instance (parsePublishableKey with the proxy URL, domain
+        and satellite flag): the proxy URL, a production satellite's ``clerk.<domain>``, or the
+        publishable key's host."""
+        opts = self.options
+        return opts.proxy_url or opts.satellite_frontend_api or opts.frontend_api or ""
+
+    def _is_clerk_origin(self, ref_origin: str | None, host: str, public: SplitResult) -> bool:
+        """AuthenticateContext.isKnownClerkReferrer: the Frontend API's host (any scheme or port),
+        on a development instance a development Account Portal (``*.accounts.dev`` and the like,
+        but not a ``*.clerk.accounts.dev`` Frontend API of another instance; legacy
+        ``accounts.*.lcl.dev``), or the Account Portal derived from the Frontend API (as an
+        ``https`` origin)."""
+        fapi = self._clerk_frontend_api()
+        if fapi.startswith("/"):  # a relative proxy URL lives on the request's own origin
+            fapi = f"{public.scheme}://{public.netloc}{fapi}"
+        if fapi.lower().startswith("http"):
+            try:
+                fapi_host = (urlsplit(fapi).hostname or "").lower()
+            except ValueError:
+                fapi_host = ""
+            # Clerk derives the Account Portal by rewriting the proxy URL's text, which gives
+            # `https://https...` (it would trust a host named `https`); no portal is trusted here.
+            accounts = ""
+        else:
+            fapi_host = fapi.lower()
+            accounts = accounts_host(fapi_host)
+        if fapi_host and host == fapi_host:
             return True
-        if self.options.is_production:
-            return False
-        if host.endswith(_DEV_ACCOUNT_SUFFIXES):
-            return True
-        return host.startswith("accounts.") and host.endswith(_LEGACY_DEV_SUFFIXES)
+        if not self.options.is_production:
+            if any(
+                host.endswith(suffix) and not host.endswith(".clerk" + suffix)
+                for suffix in _DEV_ACCOUNT_SUFFIXES
+            ):
+                return True
+            if host.startswith("accounts.") and host.endswith(_LEGACY_DEV_SUFFIXES):
+                return True
+        return bool(accounts) and ref_origin == f"https://{accounts}"
 
     # ------------------------------------------------------------------------- outcomes
     @staticmethod
@@ -1352,8 +1421,13 @@ class Clerk:
         *,
         dev_token: str | None,
         uses_suffixed: bool,
+        session_token: str | None = None,
     ) -> Flow:
-        """Clerk's handling of a failed session token: refresh, handshake or signed out."""
+        """Clerk's handling of a failed session token: refresh, handshake or signed out.
+
+        ``session_token`` is the token a refresh and a handshake carry (Clerk's
+        ``sessionTokenInCookie || tokenInHeader``); ``token`` by default."""
+        carried = token if session_token is None else session_token
         reason = exc.reason
         message = self._message(exc.message, reason, carrier)
         if reason == R.TOKEN_EXPIRED.value:
@@ -1364,7 +1438,7 @@ class Clerk:
             elif not refresh_cookie:
                 refresh_error = "non-eligible-no-refresh-cookie"
             else:
-                outcome = yield from self._refresh(request, token, refresh_cookie, uses_suffixed)
+                outcome = yield from self._refresh(request, carried, refresh_cookie, uses_suffixed)
                 if isinstance(outcome, RequestState):
                     return outcome
                 refresh_error = outcome
@@ -1379,7 +1453,7 @@ class Clerk:
             request,
             hs_reason,
             message,
-            session_token=token,
+            session_token=carried,
             dev_token=dev_token,
             uses_suffixed=uses_suffixed,
         )
@@ -1451,9 +1525,11 @@ class Clerk:
 
     @staticmethod
     def _eligible_for_handshake(request: RequestView) -> bool:
+        """HandshakeService.isRequestEligibleForHandshake: a GET for a document or an iframe; an
+        empty ``Sec-Fetch-Dest`` counts as absent, and then ``Accept: text/html`` decides."""
         if request.method != "GET":
             return False
-        dest = request.headers.get("sec-fetch-dest")
+        dest = request.headers.get("sec-fetch-dest") or None
         if dest is not None:
             return dest in ("document", "iframe")
         return request.headers.get("accept", "").startswith("text/html")
@@ -1468,12 +1544,13 @@ class Clerk:
         dev_token: str | None,
         uses_suffixed: bool,
         location: str | None = None,
-        organization_id: str | None = None,
     ) -> RequestState:
         if not self._eligible_for_handshake(request):
             return self._signed_out(request, reason, message)
-        count = _parse_int(request.cookies.get("__clerk_redirect_count"))
-        if count >= _MAX_REDIRECTS:
+        # HandshakeService.checkAndTrackRedirectLoop: a loop is a counter of exactly 3 (Clerk's own
+        # cookie only ever counts 1, 2, 3); the new value is written as JavaScript writes `count + 1`.
+        count = _redirect_count(request.cookies_within(self.options.max_cookie_header_bytes))
+        if count == _MAX_REDIRECTS:
             _log_redirect_loop(reason)
             return self._signed_out(request, reason, message)
         if location is None:
@@ -1482,8 +1559,11 @@ class Clerk:
             )
             if location is None:  # the request's host may not be used in a redirect
                 return self._signed_out(request, reason, message)
-            if organization_id is not None:
-                location = with_query(location, [("organization_id", organization_id)])
+            # HandshakeService.buildRedirectToHandshake names the path's organization sync target
+            # on every handshake, whatever its reason.
+            target = self._organization_sync_target(request)
+            if target is not None:
+                location = with_query(location, [("organization_id", target[1])])
         headers = self._debug_headers(AuthStatus.HANDSHAKE, reason, message)
         headers.extend(
             [
@@ -1491,7 +1571,8 @@ class Clerk:
                 ("cache-control", "no-store"),
                 (
                     "set-cookie",
-                    f"__clerk_redirect_count={count + 1}; SameSite=Lax; HttpOnly; Max-Age=2",
+                    f"__clerk_redirect_count={js_number_to_string(count + 1)}; "
+                    "SameSite=Lax; HttpOnly; Max-Age=2",
                 ),
             ]
         )

@@ -31,7 +31,13 @@ from .options import ClerkOptions, cookie_suffix, parse_publishable_key
 from .protect import ProtectParams, check_protect
 from .redirects import is_allowed_redirect, safe_redirect_url
 from .request import RequestView, parse_authorization, parse_cookie_header
-from .responses import AuthResponse, auth_response, is_page_request, sign_in_redirect_url
+from .responses import (
+    AuthResponse,
+    auth_response,
+    early_response,
+    is_page_request,
+    sign_in_redirect_url,
+)
 from .routes import RouteMatcher, create_route_matcher, normalize_path, routed_path
 from .webhooks import (
     MemoryIdempotencyStore,
@@ -76,6 +82,7 @@ __all__ = [
     "check_protect",
     "cookie_suffix",
     "create_route_matcher",
+    "early_response",
     "handle_webhook",
     "handle_webhook_async",
     "has_authorization",

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, Literal, cast
-from urllib.parse import SplitResult, quote, urlencode, urlsplit
+from urllib.parse import SplitResult, quote, unquote_plus, urlencode, urlsplit
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -1133,12 +1133,16 @@ class Clerk:
     ) -> Generator[Effect, Any, RequestState | None]:
         """Apply what Clerk's handshake sent back (a nonce to redeem, or a signed token).
 
-        Production: the request goes on signed in (or out) and the response sets the new cookies.
-        Development: a redirect to the same URL without the handshake parameters sets them; it
-        counts against the redirect-loop limit, and past the limit the request goes on as in
-        production. ``None`` when the payload cannot be had: the normal procedure then reads the
-        cookies the request carries (Clerk JS reads an empty payload, which signs out a valid
-        session).
+        As Clerk's ``HandshakeService.resolveHandshake``: the state is signed in (or signed out,
+        ``session-token-missing``, when the payload holds no session cookie) and carries the
+        payload's ``Set-Cookie`` lines. On a development instance it also carries a ``Location``:
+        the same URL without the handshake parameters, which every adapter answers with a 307
+        (:func:`clerk_core.responses.early_response`); that redirect counts against the
+        redirect-loop limit, and past the limit the request goes on as in production.
+
+        ``None`` when the payload cannot be had, or its session token does not verify: the normal
+        procedure then reads the cookies the request carries (Clerk JS does so for a bad session
+        token; for a nonce it cannot redeem it answers signed out, which this engine does not).
         """
         opts = self.options
         if nonce and opts.secret_key:
@@ -1159,11 +1163,15 @@ class Clerk:
             name, _, value = directive.split(";", 1)[0].partition("=")
             if name.strip().startswith("__session"):
                 session_token = value.strip()
-        # Development: a redirect to the same URL without the handshake parameters sets the cookies;
-        # on a host that may not be used the request goes on with them, as in production.
+        claims: dict[str, Any] | None = None
+        if session_token:
+            claims = yield from self._handshake_session_claims(session_token, request)
+            if claims is None:
+                return None
         development = not opts.is_production
-        # The development redirect below counts against the loop limit: a return trip that keeps
-        # coming back (a handshake cookie nobody clears) stops redirecting at the limit.
+        # The development redirect counts against the loop limit: a return trip that keeps coming
+        # back (a handshake cookie nobody clears) stops redirecting at the limit. On a host that
+        # may not be used in a redirect, the request goes on with the cookies, as in production.
         count = _redirect_count(request.cookies_within(opts.max_cookie_header_bytes))
         public = None
         if development and count < _MAX_REDIRECTS:
@@ -1173,66 +1181,68 @@ class Clerk:
                 "Clerk: the handshake's return trip keeps coming back (redirect limit reached);"
                 " answering without a redirect."
             )
-        redirect = public is not None
         if public is not None:
-            dropped = (
-                "__clerk_handshake",
-                "__clerk_help",
-                "__clerk_db_jwt",
-                "__clerk_handshake_nonce",
-            )
-            query = "&".join(
-                p for p in public.query.split("&") if p and p.split("=", 1)[0] not in dropped
-            )
-            clean = SplitResult(public.scheme, public.netloc, public.path, query, "").geturl()
-            headers += [("location", clean), ("cache-control", "no-store")]
-            headers.append(
+            headers += [
+                ("location", _without_handshake_params(public)),
+                ("cache-control", "no-store"),
                 (
                     "set-cookie",
                     f"__clerk_redirect_count={js_number_to_string(count + 1)}; "
                     "SameSite=Lax; HttpOnly; Max-Age=2",
-                )
-            )
-        if not session_token:
+                ),
+            ]
+        if claims is None:
             reason = AuthErrorReason.SESSION_TOKEN_MISSING.value
-            status = AuthStatus.HANDSHAKE if redirect else AuthStatus.SIGNED_OUT
             return RequestState(
-                status, reason=reason, headers=self._debug_headers(status, reason, None) + headers
+                AuthStatus.SIGNED_OUT,
+                reason=reason,
+                message="",
+                headers=self._debug_headers(AuthStatus.SIGNED_OUT, reason, None) + headers,
             )
+        return RequestState(
+            AuthStatus.SIGNED_IN, token=session_token, claims=claims, headers=headers
+        )
+
+    def _handshake_session_claims(
+        self, session_token: str, request: RequestView
+    ) -> Generator[Effect, Any, dict[str, Any] | None]:
+        """The claims of the session token a handshake payload carries; ``None`` when it does not
+        verify (the caller then reads the request's own cookies, as Clerk JS does).
+
+        On a development instance a time-based failure is retried with a one-day tolerance, as in
+        Clerk JS (a developer's clock is often wrong)."""
         try:
-            claims = yield from self._verify_session_token(session_token, None, request=request)
+            return (yield from self._verify_session_token(session_token, None, request=request))
         except TokenVerificationError as exc:
             time_based = exc.reason in (
                 R.TOKEN_EXPIRED.value,
                 R.TOKEN_NOT_ACTIVE_YET.value,
                 R.TOKEN_IAT_IN_THE_FUTURE.value,
             )
-            if not (development and time_based):
-                return self._signed_out(
-                    request, exc.reason, self._message(exc.message, exc.reason, "cookie")
+            if not (time_based and not self.options.is_production):
+                logger.warning(
+                    "Clerk: the handshake's session token does not verify (%s); using the "
+                    "request's cookies",
+                    exc.reason,
                 )
-            logger.error(
-                "Clerk: clock skew detected; this machine's clock looks wrong. Retrying "
-                "the handshake's session token with a one-day tolerance (development)."
-            )
-            try:
-                claims = yield from self._verify_session_token(
+                return None
+        logger.error(
+            "Clerk: clock skew detected; this machine's clock looks wrong. Retrying "
+            "the handshake's session token with a one-day tolerance (development)."
+        )
+        try:
+            return (
+                yield from self._verify_session_token(
                     session_token, None, skew=86_400.0, request=request
                 )
-            except TokenVerificationError as retry:
-                return self._signed_out(
-                    request, retry.reason, self._message(retry.message, retry.reason, "cookie")
-                )
-        if redirect:
-            return RequestState(
-                AuthStatus.HANDSHAKE,
-                token=session_token,
-                claims=claims,
-                headers=self._debug_headers(AuthStatus.HANDSHAKE, None, None) + headers,
             )
-        return RequestState(
-            AuthStatus.SIGNED_IN, token=session_token, claims=claims, headers=headers
-        )
+        except TokenVerificationError as retry:
+            logger.warning(
+                "Clerk: the handshake's session token does not verify (%s); using the "
+                "request's cookies",
+                retry.reason,
+            )
+            return None
 
     def _redeem_nonce(
         self, nonce: str, secret_key: str
@@ -1398,7 +1408,7 @@ class Clerk:
         return RequestState(
             AuthStatus.SIGNED_OUT,
             reason=reason,
-            message=message or None,
+            message=message,
             token_type=token_type,
             headers=self._debug_headers(AuthStatus.SIGNED_OUT, reason, message),
         )
@@ -1579,8 +1589,7 @@ class Clerk:
         return RequestState(
             AuthStatus.HANDSHAKE,
             reason=reason,
-            message=message or None,
-            token=session_token,
+            message=message,
             headers=headers,
         )
 
@@ -1641,6 +1650,22 @@ def _log_redirect_loop(reason: str) -> None:
             "usually means that your Clerk instance keys do not match - make sure to copy the "
             "correct publishable and secret keys from the Clerk dashboard."
         )
+
+
+_HANDSHAKE_PARAMS = frozenset(
+    ("__clerk_handshake", "__clerk_help", "__clerk_db_jwt", "__clerk_handshake_nonce")
+)
+
+
+def _without_handshake_params(url: SplitResult) -> str:
+    """``url`` without the handshake's query parameters (Clerk's ``searchParams.delete``: names
+    are compared decoded); the other parameters keep their encoding, and the fragment stays."""
+    query = "&".join(
+        pair
+        for pair in url.query.split("&")
+        if pair and unquote_plus(pair.split("=", 1)[0]) not in _HANDSHAKE_PARAMS
+    )
+    return SplitResult(url.scheme, url.netloc, url.path, query, url.fragment).geturl()
 
 
 def _str(value: Any) -> str | None:

@@ -2,11 +2,13 @@
 
 :func:`auth_response` turns a :class:`ProtectError` (or a signed-out / handshake
 :class:`RequestState`) and the request into an :class:`AuthResponse`: status, headers and body. An
-adapter only copies these onto its native response object.
+adapter only copies these onto its native response object. :func:`early_response` says which request
+states an adapter answers itself, before the app runs.
 
 | request | outcome | response |
 | --- | --- | --- |
 | any | handshake state | 307 to the handshake ``Location``, with its headers |
+| any | any state with a ``Location`` (the development handshake's return trip, signed in or out) | 307 to it, with the state's headers (its ``Set-Cookie`` lines) |
 | any | ``unauthenticated_url`` given and allowed | 307 to it |
 | page (document navigation) | signed out | 307 to sign-in with ``redirect_url`` = the full URL |
 | page | pending session | 307 to ``<sign-in>/tasks`` with ``redirect_url`` |
@@ -39,6 +41,7 @@ from .request import RequestView, parse_authorization
 __all__ = [
     "AuthResponse",
     "auth_response",
+    "early_response",
     "headers_to_add",
     "is_page_request",
     "sign_in_redirect_url",
@@ -179,7 +182,7 @@ def auth_response(
         return _json(400, _carried(state), {"error": "bad_request", "reason": "malformed-url"})
     if isinstance(outcome, RequestState):
         state = outcome
-        if outcome.status is AuthStatus.HANDSHAKE and outcome.location:
+        if outcome.location:
             return AuthResponse(307, _no_store(list(outcome.headers)))
         error: ProtectError = Unauthenticated("Sign-in required.", reason=outcome.reason)
     else:
@@ -220,6 +223,25 @@ def auth_response(
     if options.unauthorized_status == 404:
         return _json(404, carried, {"error": "not_found"})
     return _json(403, carried, {"error": "forbidden"})
+
+
+def early_response(
+    state: RequestState, request: RequestView, options: ClerkOptions
+) -> AuthResponse | None:
+    """The response an adapter sends instead of running the app, or ``None`` to run it.
+
+    A state that carries a ``Location`` is answered with a 307 to it, whatever its status: a
+    handshake, and the development handshake's return trip, which Clerk reports as ``signed-in``
+    (or ``signed-out``) with a ``Location`` that drops the handshake parameters while its
+    ``Set-Cookie`` lines store the new session (Clerk's framework SDKs redirect on the
+    ``Location`` header too, not on the status). A handshake state without a ``Location`` is
+    refused as a signed-out one would be (:func:`auth_response`).
+    """
+    if state.location:
+        return AuthResponse(307, _no_store(list(state.headers)))
+    if state.status is AuthStatus.HANDSHAKE:
+        return auth_response(state, request, options)
+    return None
 
 
 COOKIE_CACHE_CONTROL = "private, no-store"

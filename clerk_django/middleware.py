@@ -17,7 +17,13 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from clerk_core import AuthStatus, MalformedURLError, ProtectError, RequestState, auth_response
+from clerk_core import (
+    MalformedURLError,
+    ProtectError,
+    RequestState,
+    auth_response,
+    early_response,
+)
 
 from ._http import add_headers, render, request_view, store
 from ._origin import origin_refusal
@@ -95,8 +101,9 @@ class ClerkMiddleware:
 
     @staticmethod
     def _before(request: HttpRequest, state: RequestState) -> HttpResponseBase | None:
-        if state.status is AuthStatus.HANDSHAKE:
-            return render(auth_response(state, request_view(request), get_clerk().options))
+        early = early_response(state, request_view(request), get_clerk().options)
+        if early is not None:
+            return render(early)
         auth = store(request, state)
         attach_django_user(request, auth)
         return None

@@ -24,13 +24,13 @@ from werkzeug.utils import import_string
 from clerk_core import (
     AuthObject,
     AuthResponse,
-    AuthStatus,
     ClerkOptions,
     MalformedURLError,
     ProtectError,
     RequestState,
     RequestView,
     auth_response,
+    early_response,
     users,
 )
 from clerk_core import Clerk as ClerkEngine
@@ -165,8 +165,9 @@ def _before_request() -> Response | None:
             return render(local)
     view = request_view()
     request_state = state.engine.authenticate_request(view)
-    if request_state.status is AuthStatus.HANDSHAKE:
-        return render(auth_response(request_state, view, state.engine.options))
+    early = early_response(request_state, view, state.engine.options)
+    if early is not None:
+        return render(early)
     forged = cross_origin_refusal(view, request_state, state.engine.options)
     if forged is not None:
         return render(forged)

@@ -22,7 +22,6 @@ from starlette.websockets import WebSocket
 from clerk_core import (
     AuthObject,
     AuthResponse,
-    AuthStatus,
     Clerk,
     ClerkOptions,
     MalformedURLError,
@@ -30,6 +29,7 @@ from clerk_core import (
     RequestState,
     RequestView,
     auth_response,
+    early_response,
 )
 from clerk_core.origin import cross_origin_refusal
 from clerk_core.resources import User
@@ -237,8 +237,9 @@ class ClerkMiddleware:
             return
         view = request_view(scope)
         state = await self.clerk.authenticate_request_async(view)
-        if state.status is AuthStatus.HANDSHAKE:
-            await self._refuse(scope, receive, send, auth_response(state, view, self.clerk.options))
+        early = early_response(state, view, self.clerk.options)
+        if early is not None:
+            await self._refuse(scope, receive, send, early)
             return
         forged = cross_origin_refusal(
             view, state, self.clerk.options, websocket=kind == "websocket"

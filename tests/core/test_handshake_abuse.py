@@ -462,7 +462,7 @@ def test_the_development_return_trip_obeys_the_redirect_limit(
         if state.location is None:
             break
         redirects += 1
-        assert state.status is AuthStatus.HANDSHAKE
+        assert state.status is AuthStatus.SIGNED_IN  # Clerk's status, with a Location
         assert state.location == "https://app.example/page?x=1"
         counter = [c for c in set_cookies(state) if c.startswith("__clerk_redirect_count=")]
         assert counter == [f"__clerk_redirect_count={redirects}; SameSite=Lax; HttpOnly; Max-Age=2"]

@@ -352,6 +352,7 @@ class Clerk:
                 "'sk_live_...' key from the Clerk dashboard, or jwt_key (CLERK_JWT_KEY) for networkless "
                 "verification."
             )
+        self._check_machine_keys(accepted)
         self.keys: KeySource
         if opts.public_key is not None:
             self.keys = PEMKeySource(opts.public_key)
@@ -386,6 +387,19 @@ class Clerk:
 
     def __repr__(self) -> str:
         return f"Clerk(frontend_api={self.options.frontend_api!r})"
+
+    def _check_machine_keys(self, accepted: str | tuple[str, ...]) -> None:
+        """M2M tokens are verified with ``machine_secret_key`` or ``secret_key``: accepting them
+        with neither is a configuration error (Clerk's ``assertMachineSecretOrSecretKey``; Clerk
+        JS throws on each request, this engine at construction or at the call that asks)."""
+        types = TOKEN_TYPES if accepted == "any" else accepted
+        opts = self.options
+        if "m2m_token" in types and not (opts.machine_secret_key or opts.secret_key):
+            raise ClerkConfigurationError(
+                "Machine token authentication requires either a Machine secret key or a Clerk "
+                "secret key: set machine_secret_key (CLERK_MACHINE_SECRET_KEY) or secret_key "
+                "(CLERK_SECRET_KEY) to accept m2m_token."
+            )
 
     @property
     def backend_api(self) -> BackendAPI:
@@ -442,6 +456,7 @@ class Clerk:
         """Authenticate a request (sync). Never raises for bad input: bad tokens are signed-out states."""
         if accepts_token is not None:
             accepts_token = normalise_accepts_token(accepts_token)
+            self._check_machine_keys(accepts_token)
         token = parse_authorization(request.headers.get("authorization"))
         fast, digest = self._fast_path(token, accepts_token)
         if fast is None:
@@ -462,6 +477,7 @@ class Clerk:
         """Authenticate a request (async): the same procedure, with async I/O."""
         if accepts_token is not None:
             accepts_token = normalise_accepts_token(accepts_token)
+            self._check_machine_keys(accepts_token)
         token = parse_authorization(request.headers.get("authorization"))
         fast, digest = self._fast_path(token, accepts_token)
         if fast is None:
@@ -626,10 +642,11 @@ class Clerk:
             state.token_source = "header"
             return state
         if "session_token" not in accepted:
-            token_type = mode if isinstance(mode, str) else None
-            return self._signed_out(
-                request, "No token in header", "No token in header", token_type=token_type
-            )
+            if isinstance(mode, tuple):
+                # Clerk's signedOutInvalidToken: no token is a session token, not in the list.
+                return self._signed_out(request, R.TOKEN_TYPE_MISMATCH.value, "", token_type=None)
+            # One machine type: machine tokens come in the Authorization header only.
+            return self._signed_out(request, "No token in header", "", token_type=mode)
         state = yield from self._cookie_flow(request)
         state.token_source = "cookie"
         return state
@@ -657,21 +674,15 @@ class Clerk:
         digest: bytes | None = None,
     ) -> Flow:
         kind, decoded = self._token_kind(token)
+        if mode == "session_token" and decoded is None:
+            # Clerk's session-token mode looks for machine JWTs only: an opaque `ak_`/`mt_`/`oat_`
+            # token goes to JWT verification and fails as one (token-invalid, malformed JWT).
+            kind = "session_token"
         if kind not in accepted:
             if isinstance(mode, tuple):
-                return self._signed_out(
-                    request,
-                    R.TOKEN_TYPE_MISMATCH.value,
-                    "The token type is not accepted here.",
-                    token_type=None,
-                )
+                return self._signed_out(request, R.TOKEN_TYPE_MISMATCH.value, "", token_type=None)
             if mode != "any":
-                return self._signed_out(
-                    request,
-                    R.TOKEN_TYPE_MISMATCH.value,
-                    "The token type is not accepted here.",
-                    token_type=mode,
-                )
+                return self._signed_out(request, R.TOKEN_TYPE_MISMATCH.value, "", token_type=mode)
         if kind != "session_token":
             return (yield from self._machine_flow(request, token, kind, decoded))
         try:
@@ -1405,6 +1416,8 @@ class Clerk:
         message: str,
         token_type: str | None = "session_token",
     ) -> RequestState:
+        if reason == R.TOKEN_TYPE_MISMATCH.value:
+            message = ""  # Clerk's text for every token-type mismatch: none
         return RequestState(
             AuthStatus.SIGNED_OUT,
             reason=reason,

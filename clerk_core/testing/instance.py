@@ -145,6 +145,10 @@ class LocalClerkInstance:
         self.publishable_key = prefix + base64.b64encode(f"{host}$".encode()).decode().rstrip("=")
         sk_prefix = "sk_live_" if instance_type == "production" else "sk_test_"
         self.secret_key = sk_prefix + "local" + secrets.token_hex(16)
+        self.machine_secret_key = "ak_local" + secrets.token_hex(16)
+        """A machine's secret key: the local Backend API accepts it (as Clerk's does) for
+        ``POST /m2m_tokens/verify`` only, so ``machine_secret_key=instance.machine_secret_key``
+        verifies M2M tokens without the instance secret key."""
         self.kid = kid
         self.private_key = _shared_key(key_bits)
         self.other_private_key = _shared_key(key_bits + 8)  # "another instance's" key
@@ -642,7 +646,10 @@ class LocalClerkInstance:
         with self._lock:
             self.requests.append(request)
         auth = request.headers.get("authorization", "")
-        if auth != f"Bearer {self.secret_key}":
+        machine = auth == f"Bearer {self.machine_secret_key}" and request.url.path.endswith(
+            "/m2m_tokens/verify"
+        )
+        if auth != f"Bearer {self.secret_key}" and not machine:
             return httpx.Response(
                 401,
                 json={

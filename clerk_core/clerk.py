@@ -42,7 +42,14 @@ from .handshake import (
     nonce_is_well_formed,
 )
 from .hosts import trusted_public_url
-from .keys import CLERK_API_VERSION_HEADER, JWKSCache, KeySource, NoKeySource, PEMKeySource
+from .keys import (
+    CLERK_API_VERSION_HEADER,
+    JWKSCache,
+    KeySource,
+    NoKeySource,
+    PEMKeySource,
+    kid_mismatch_message,
+)
 from .options import TOKEN_TYPES, ClerkOptions, accounts_host, normalise_accepts_token
 from .redirects import origin_of, safe_redirect_url, with_query
 from .request import RequestView, parse_authorization
@@ -734,10 +741,7 @@ class Clerk:
             # Clerk resolves the key before it checks the algorithm, so an unknown kid is reported
             # first. A bad algorithm never causes a fetch here: only what is cached is consulted.
             if self.keys.knows(kid) is False:
-                raise TokenVerificationError(
-                    R.JWK_KID_MISMATCH,
-                    "Unable to find a signing key in JWKS that matches the kid of the provided token.",
-                )
+                raise TokenVerificationError(R.JWK_KID_MISMATCH, kid_mismatch_message(kid))
             check_algorithm(header)
         generation = self.keys.generation
         key: RSAPublicKey = yield _NeedKey(kid)
@@ -836,17 +840,16 @@ class Clerk:
                 client_id=_str(data.get("client_id")),
             )
             return RequestState(AuthStatus.SIGNED_IN, token=token, token_type=kind, machine=machine)
+        # Clerk's texts (handleClerkAPIError in tokens/verify.ts, getFullMessage).
         if result.status == 401:
-            code, message = R.SECRET_KEY_INVALID.value, "Clerk rejected the secret key"
+            code, message = R.SECRET_KEY_INVALID.value, _api_message(data) or "Invalid secret key"
         elif result.status == 404 or result.status == 200:
             code, message = R.TOKEN_INVALID.value, not_found
         else:
-            code, message = (
-                AuthErrorReason.UNEXPECTED_ERROR.value,
-                "Unexpected error verifying the token",
-            )
+            code, message = AuthErrorReason.UNEXPECTED_ERROR.value, "Unexpected error"
+        status = result.status or "n/a"
         return self._signed_out(
-            request, code, f"{message} (code={code}, status={result.status})", token_type=kind
+            request, code, f"{message} (code={code}, status={status})", token_type=kind
         )
 
     def _verify_machine_jwt(
@@ -1035,9 +1038,7 @@ class Clerk:
         try:
             decoded = decode_jwt(session_token, opts.max_token_bytes)
         except TokenVerificationError as exc:
-            return self._signed_out(
-                request, exc.reason, self._message(exc.message, exc.reason, "cookie")
-            )
+            return self._signed_out(request, exc.reason, exc.full_message("cookie"))
         cat = decoded.header.get("cat")
         if is_machine_jwt(decoded) or (
             cat is not None and cat not in ("cl_B7d4PD111AAA", "cl_I7d4PD111III")
@@ -1068,7 +1069,10 @@ class Clerk:
                 )
             )
         if not opts.is_satellite and self._cross_origin_sync_needed(request, cookies):
-            return hs(AuthErrorReason.PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC.value)
+            return hs(
+                AuthErrorReason.PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC.value,
+                "Cross-origin request from satellite domain requires handshake",
+            )
         activate = self._organization_to_activate(request, claims)
         if activate is not None and _redirect_count(cookies) < 3:
             state = hs(AuthErrorReason.ACTIVE_ORGANIZATION_MISMATCH.value)
@@ -1431,7 +1435,7 @@ class Clerk:
         return RequestState(
             AuthStatus.SIGNED_OUT,
             reason=reason,
-            message="Unexpected error while authenticating the request.",
+            message="",  # Clerk's: none (the exception is logged)
             headers=self._debug_headers(AuthStatus.SIGNED_OUT, reason, None),
         )
 
@@ -1452,7 +1456,7 @@ class Clerk:
         ``sessionTokenInCookie || tokenInHeader``); ``token`` by default."""
         carried = token if session_token is None else session_token
         reason = exc.reason
-        message = self._message(exc.message, reason, carrier)
+        message = exc.full_message(carrier)
         if reason == R.TOKEN_EXPIRED.value:
             cookies = request.cookies_within(self.options.max_cookie_header_bytes)
             refresh_cookie = cookies.get(f"__refresh_{self.options.cookie_suffix}")
@@ -1679,6 +1683,16 @@ def _without_handshake_params(url: SplitResult) -> str:
         if pair and unquote_plus(pair.split("=", 1)[0]) not in _HANDSHAKE_PARAMS
     )
     return SplitResult(url.scheme, url.netloc, url.path, query, url.fragment).geturl()
+
+
+def _api_message(data: Mapping[str, Any]) -> str | None:
+    """The first Backend API error's ``message``, when it is a short printable text."""
+    errors = data.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else None
+    message = first.get("message") if isinstance(first, dict) else None
+    if isinstance(message, str) and 0 < len(message) <= 200 and message.isprintable():
+        return message
+    return None
 
 
 def _str(value: Any) -> str | None:

@@ -28,6 +28,7 @@ __all__ = [
     "MalformedURLError",
     "ProtectError",
     "TokenVerificationError",
+    "TokenVerificationErrorAction",
     "TokenVerificationErrorReason",
     "Unauthenticated",
     "Unauthorized",
@@ -59,6 +60,19 @@ class TokenVerificationErrorReason(str, enum.Enum):
         return self.value
 
 
+class TokenVerificationErrorAction:
+    """Clerk's ``TokenVerificationErrorAction`` texts, appended to some messages."""
+
+    CONTACT_SUPPORT = "Contact support@clerk.com"
+    ENSURE_CLERK_JWT = "Make sure that this is a valid Clerk-generated JWT."
+    SET_CLERK_JWT_KEY = "Set the CLERK_JWT_KEY environment variable."
+    SET_CLERK_SECRET_KEY = "Set the CLERK_SECRET_KEY environment variable."
+    ENSURE_CLOCK_SYNC = (
+        "Make sure your system clock is in sync (e.g. turn off and on automatic time "
+        "synchronization)."
+    )
+
+
 class ClerkError(Exception):
     """Base class of every error this library raises."""
 
@@ -74,10 +88,21 @@ class TokenVerificationError(ClerkError):
     message never contains the token.
     """
 
-    def __init__(self, reason: TokenVerificationErrorReason | str, message: str = "") -> None:
+    def __init__(
+        self, reason: TokenVerificationErrorReason | str, message: str = "", *, action: str = ""
+    ) -> None:
         self.reason = str(reason)
         self.message = message or self.reason
+        self.action = action
+        """What to do about it, when Clerk names something (Clerk's ``TokenVerificationErrorAction``
+        texts, e.g. "Make sure that this is a valid Clerk-generated JWT.")."""
         super().__init__(self.message)
+
+    def full_message(self, token_carrier: str) -> str:
+        """Clerk's ``getFullMessage()``: the message, the action, the reason and where the token
+        came from (``"header"`` or ``"cookie"``). Request states carry this text."""
+        text = " ".join(part for part in (self.message, self.action) if part)
+        return f"{text} (reason={self.reason}, token-carrier={token_carrier})"
 
     def __repr__(self) -> str:
         return f"TokenVerificationError(reason={self.reason!r}, message={self.message!r})"

@@ -38,10 +38,32 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPubli
 from . import __about__
 from ._bounded_read import BodyTooLarge, BodyTooSlow, aread_capped, read_capped
 from .errors import TokenVerificationError
+from .errors import TokenVerificationErrorAction as A
 from .errors import TokenVerificationErrorReason as R
 from .options import ClerkOptions
 
-__all__ = ["JWKSCache", "KeySource", "PEMKeySource", "parse_jwks"]
+__all__ = ["JWKSCache", "KeySource", "PEMKeySource", "kid_mismatch_message", "parse_jwks"]
+
+_EMPTY_JWKS_MESSAGE = (
+    "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com. "
+    + A.CONTACT_SUPPORT
+)
+"""Clerk's text (message and action) for a JWKS without keys (``loadClerkJWKFromRemote``)."""
+
+
+def kid_mismatch_message(kid: Any) -> str:
+    """Clerk's text (message and action) for a ``kid`` the JWKS does not hold. The ``kid`` comes
+    from the token's header: a non-string or overlong one is not quoted as is."""
+    shown = kid if isinstance(kid, str) and len(kid) <= 100 else "undefined"
+    if isinstance(kid, str) and len(kid) > 100:
+        shown = kid[:97] + "..."
+    return (
+        f"Unable to find a signing key in JWKS that matches the kid='{shown}' of the provided "
+        "session token. Please make sure that the __session cookie or the HTTP authorization "
+        "header contain a Clerk-generated session JWT. Go to your Dashboard and validate your "
+        f"secret and public keys are correct. {A.CONTACT_SUPPORT} if the issue persists."
+    )
+
 
 logger = logging.getLogger("clerk_core.keys")
 
@@ -55,6 +77,31 @@ class _Ambiguous:
 
 AMBIGUOUS = _Ambiguous()
 KeyEntry = RSAPublicKey | _Ambiguous
+
+
+def _api_error_message(body: bytes, code: str) -> str | None:
+    """The ``message`` of the Backend API error with ``code`` in ``body``, when it is a short
+    printable text (it comes from Clerk, and it is shown in a response header)."""
+    try:
+        doc = json.loads(body[:4096])
+    except (ValueError, RecursionError):
+        return None
+    errors = doc.get("errors") if isinstance(doc, dict) else None
+    for error in errors if isinstance(errors, list) else []:
+        if isinstance(error, dict) and error.get("code") == code:
+            message = error.get("message")
+            if isinstance(message, str) and 0 < len(message) <= 200 and message.isprintable():
+                return message
+    return None
+
+
+def _without_keys(body: bytes) -> bool:
+    """A JWKS document whose ``keys`` is missing, null or empty (Clerk's ``!keys || !keys.length``)."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and not doc.get("keys")
 
 
 def _b64int(value: Any) -> int:
@@ -162,7 +209,8 @@ class NoKeySource(KeySource):
     def _fail(self) -> RSAPublicKey:
         raise TokenVerificationError(
             R.JWK_FAILED_TO_RESOLVE,
-            "Failed to resolve JWK during verification: set secret_key or jwt_key.",
+            "Failed to resolve JWK during verification.",
+            action=A.SET_CLERK_JWT_KEY,
         )
 
     def get_key(self, kid: str | None) -> RSAPublicKey:
@@ -309,14 +357,7 @@ class JWKSCache(KeySource):
         """Return ``(action, value, flight_to_start_in_background)`` for a lookup of ``kid``."""
         now = self._clock()
         if kid is None:
-            return (
-                _FAIL,
-                (
-                    R.JWK_KID_MISMATCH.value,
-                    "The token has no key ID (kid); it cannot be matched to a JWKS key.",
-                ),
-                None,
-            )
+            return _FAIL, (R.JWK_KID_MISMATCH.value, kid_mismatch_message(None)), None
         warm = self._fetched_at is not None and now < self._usable_until()
         entry = self._keys.get(kid) if warm else None
         if entry is not None:
@@ -356,10 +397,7 @@ class JWKSCache(KeySource):
         return _FAIL, self._last_error, None
 
     def _kid_mismatch(self, kid: str) -> tuple[str, str]:
-        return (
-            R.JWK_KID_MISMATCH.value,
-            "Unable to find a signing key in JWKS that matches the kid of the provided token.",
-        )
+        return R.JWK_KID_MISMATCH.value, kid_mismatch_message(kid)
 
     def _failure_after_wait(self, warm: bool) -> tuple[str, str]:
         # The flight is still running past its deadline.
@@ -418,14 +456,18 @@ class JWKSCache(KeySource):
         if status != 200:
             retry_after = _retry_after(headers.get("retry-after"))
             reason = R.REMOTE_JWK_FAILED_TO_LOAD.value
+            # Clerk's texts (fetchJWKSFromBAPI): the Backend API's own message for a rejected
+            # secret key, else the URL and status; each with Clerk's action.
+            message = f"Error loading Clerk JWKS from {self._url} with code={status}"
             if status in (401, 403) and b"clerk_key_invalid" in body[:4096]:
                 reason = R.SECRET_KEY_INVALID.value
                 retry_after = max(retry_after or 0.0, self._backoff_max)
+                message = _api_error_message(body, "clerk_key_invalid") or message
             return _FetchResult(
                 reason=reason,
                 status=status,
                 retry_after=retry_after,
-                message=f"Error loading Clerk JWKS from {self._url} with code={status}",
+                message=f"{message} {A.CONTACT_SUPPORT}",
             )
         try:
             keys = parse_jwks(body, previous=self._keys)
@@ -433,7 +475,9 @@ class JWKSCache(KeySource):
             return _FetchResult(
                 reason=R.REMOTE_JWK_FAILED_TO_LOAD.value,
                 status=status,
-                message=f"Invalid JWKS from {self._url}: {exc}",
+                message=_EMPTY_JWKS_MESSAGE
+                if _without_keys(body)
+                else f"Invalid JWKS from {self._url}: {exc}",
             )
         return _FetchResult(keys=keys, status=status)
 

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from email.utils import formatdate
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.hashes import SHA256
 
 from .errors import TokenVerificationError
+from .errors import TokenVerificationErrorAction as A
 from .errors import TokenVerificationErrorReason as R
 
 __all__ = [
@@ -59,7 +61,44 @@ def _b64decode(segment: str) -> bytes:
 
 
 _FORM_MESSAGE = "Invalid JWT form. A JWT consists of three parts separated by dots."
-_DECODE_MESSAGE = "Invalid JWT. The token could not be decoded."
+_DECODE_MESSAGE = "Invalid JWT form. The header, payload, or signature could not be decoded."
+_SHOWN_MAX = 200
+"""The longest claim or header value a message quotes (a token is bounded, but a header is not the
+place for kilobytes of it); longer ones are cut, ending in "..."."""
+
+
+def js_json(value: Any, *, missing: bool = False) -> str:
+    """``JSON.stringify(value)`` as Clerk's messages show a claim: ``undefined`` when ``missing``,
+    numbers without a needless ``.0``, strings quoted; cut to :data:`_SHOWN_MAX` characters."""
+    if missing:
+        return "undefined"
+    if isinstance(value, bool) or value is None:
+        text = json.dumps(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            text = "null"
+        elif value.is_integer() and abs(value) < 1e21:
+            text = str(int(value))
+        else:
+            text = repr(value)
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError):
+            text = "null"
+    return text if len(text) <= _SHOWN_MAX else text[: _SHOWN_MAX - 3] + "..."
+
+
+def _claim(payload: dict[str, Any], name: str) -> str:
+    return js_json(payload.get(name), missing=name not in payload)
+
+
+def utc_string(seconds: float) -> str:
+    """JavaScript's ``new Date(seconds * 1000).toUTCString()`` ("Invalid Date" when out of range)."""
+    try:
+        return formatdate(math.floor(seconds), usegmt=True)
+    except (OverflowError, ValueError, OSError):
+        return "Invalid Date"
 
 
 class DecodedJWT:
@@ -139,7 +178,9 @@ def check_common_header(header: dict[str, Any], *, allow_typ: Sequence[str]) -> 
     typ = header.get("typ")
     if typ is not None and typ not in allow_typ:
         raise TokenVerificationError(
-            R.TOKEN_INVALID, f"Invalid JWT type. Expected one of {', '.join(allow_typ)}."
+            R.TOKEN_INVALID,
+            f'Invalid JWT type {js_json(typ)}. Expected "{", ".join(allow_typ)}".',
+            action=A.ENSURE_CLERK_JWT,
         )
     if "crit" in header:
         raise TokenVerificationError(
@@ -158,8 +199,11 @@ def check_algorithm(header: dict[str, Any]) -> None:
         raise TokenVerificationError(
             R.TOKEN_VERIFICATION_FAILED, "Failed to verify the JWT: the key only verifies RS256."
         )
+    # Clerk's text; the list is this project's (Policy 1: RS256 only).
     raise TokenVerificationError(
-        R.TOKEN_INVALID_ALGORITHM, "Invalid JWT algorithm. Supported algorithms: RS256."
+        R.TOKEN_INVALID_ALGORITHM,
+        f"Invalid JWT algorithm {_claim(header, 'alg')}. Supported: RS256.",
+        action=A.ENSURE_CLERK_JWT,
     )
 
 
@@ -182,17 +226,21 @@ def verify_signature(decoded: DecodedJWT, key: RSAPublicKey) -> None:
         ) from None
 
 
+_TIME_CLAIMS = {"exp": "expiry date", "nbf": "not before date", "iat": "issued at date"}
+
+
 def _number(payload: dict[str, Any], name: str, *, required: bool) -> float | None:
-    if name not in payload:
-        if required:
-            raise TokenVerificationError(
-                R.TOKEN_VERIFICATION_FAILED, f"Invalid JWT: the '{name}' claim is required."
-            )
+    if name not in payload and not required:
         return None
-    value = payload[name]
+    value: Any = payload.get(name)
     if type(value) not in (int, float) or not math.isfinite(value):
+        # Clerk's text (assertExpirationClaim and the like); a missing required claim reads
+        # "undefined", as Clerk shows a missing exp.
         raise TokenVerificationError(
-            R.TOKEN_VERIFICATION_FAILED, f"Invalid JWT: the '{name}' claim must be a number."
+            R.TOKEN_VERIFICATION_FAILED,
+            f"Invalid JWT {_TIME_CLAIMS[name]} claim ({name}) {_claim(payload, name)}. "
+            "Expected number.",
+            action=A.ENSURE_CLERK_JWT,
         )
     return float(value)
 
@@ -203,14 +251,21 @@ def _check_times(payload: dict[str, Any], now: float, skew: float, *, require_ia
     iat = _number(payload, "iat", required=require_iat)
     assert exp is not None
     if exp <= now - skew:
-        raise TokenVerificationError(R.TOKEN_EXPIRED, "JWT is expired.")
+        raise TokenVerificationError(
+            R.TOKEN_EXPIRED,
+            f"JWT is expired. Expiry date: {utc_string(exp)}, Current date: {utc_string(now)}.",
+        )
     if nbf is not None and nbf > now + skew:
         raise TokenVerificationError(
-            R.TOKEN_NOT_ACTIVE_YET, "JWT cannot be used prior to its not-before date."
+            R.TOKEN_NOT_ACTIVE_YET,
+            "JWT cannot be used prior to not before date claim (nbf). Not before date: "
+            f"{utc_string(nbf)}; Current date: {utc_string(now)};",
         )
     if iat is not None and iat > now + skew:
         raise TokenVerificationError(
-            R.TOKEN_IAT_IN_THE_FUTURE, "JWT issued-at date claim is in the future."
+            R.TOKEN_IAT_IN_THE_FUTURE,
+            "JWT issued at date claim (iat) is in the future. Issued at date: "
+            f"{utc_string(iat)}; Current date: {utc_string(now)};",
         )
 
 
@@ -231,14 +286,31 @@ def _check_audience(payload: dict[str, Any], audience: Sequence[str] | None) -> 
     present = [a for a in (aud if isinstance(aud, list) else [aud]) if _js_truthy(a)]
     if not wanted or not present:
         return
+    array = isinstance(aud, list) and all(isinstance(a, str) for a in aud)
     if isinstance(aud, str):
         ok = aud in wanted
-    elif isinstance(aud, list) and all(isinstance(a, str) for a in aud):
+    elif isinstance(aud, list) and array:
         ok = any(a in wanted for a in aud)
     else:
         ok = False
     if not ok:
-        raise TokenVerificationError(R.TOKEN_VERIFICATION_FAILED, "Invalid JWT audience claim.")
+        # Clerk's text (assertAudienceClaim), with its action.
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED,
+            f"Invalid JWT audience claim {'array ' if array else ''}(aud) {js_json(aud)}. "
+            f'Is not included in "{js_json(wanted)}".',
+            action=A.ENSURE_CLERK_JWT,
+        )
+
+
+def _check_subject(payload: dict[str, Any]) -> None:
+    if not isinstance(payload.get("sub"), str):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED,
+            "Subject claim (sub) is required and must be a string. "
+            f"Received {_claim(payload, 'sub')}.",
+            action=A.ENSURE_CLERK_JWT,
+        )
 
 
 def check_session_claims(
@@ -253,10 +325,7 @@ def check_session_claims(
     """Claims of a session token, in Clerk's order, with this project's stricter types.
 
     ``issuer`` is the ``iss`` required, or the list of those accepted (Policy 3)."""
-    if not isinstance(payload.get("sub"), str):
-        raise TokenVerificationError(
-            R.TOKEN_VERIFICATION_FAILED, "Subject claim (sub) is required and must be a string."
-        )
+    _check_subject(payload)
     if not isinstance(payload.get("sid"), str):
         raise TokenVerificationError(
             R.TOKEN_VERIFICATION_FAILED, "Session claim (sid) is required and must be a string."
@@ -271,19 +340,18 @@ def check_session_claims(
     if authorized_parties:
         azp = payload.get("azp")
         if not isinstance(azp, str) or azp not in authorized_parties:
+            # Clerk's text: the azp received and the parties expected (JavaScript's array join).
             raise TokenVerificationError(
                 R.TOKEN_INVALID_AUTHORIZED_PARTIES,
-                "Invalid JWT Authorized party claim (azp). Add its origin to authorized_parties.",
+                f"Invalid JWT Authorized party claim (azp) {_claim(payload, 'azp')}. "
+                f'Expected "{",".join(authorized_parties)}".',
             )
     _check_times(payload, now, skew, require_iat=True)
 
 
 def check_machine_claims(payload: dict[str, Any], *, now: float, skew: float) -> None:
     """Claims of an M2M or OAuth JWT: a string subject and valid times."""
-    if not isinstance(payload.get("sub"), str):
-        raise TokenVerificationError(
-            R.TOKEN_VERIFICATION_FAILED, "Subject claim (sub) is required and must be a string."
-        )
+    _check_subject(payload)
     _check_times(payload, now, skew, require_iat=False)
 
 

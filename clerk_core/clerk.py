@@ -1198,7 +1198,11 @@ class Clerk:
             )
         if public is not None:
             headers += [
-                ("location", _without_handshake_params(public)),
+                # The fragment, when a caller's URL has one (browsers never send it), stays.
+                (
+                    "location",
+                    _without_handshake_params(public._replace(fragment=request.split_url.fragment)),
+                ),
                 ("cache-control", "no-store"),
                 (
                     "set-cookie",

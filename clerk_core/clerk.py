@@ -789,7 +789,7 @@ class Clerk:
             try:
                 claims = yield from self._verify_machine_jwt(decoded, kind)
             except TokenVerificationError as exc:
-                return self._signed_out(request, exc.reason, exc.message, token_type=kind)
+                return self._signed_out(request, exc.reason, _machine_message(exc), token_type=kind)
             if kind == "m2m_token":
                 # M2M scopes: the space-separated `scopes` claim, else `aud`.
                 scopes = _str_list(claims["scopes"] if "scopes" in claims else claims.get("aud"))
@@ -828,7 +828,7 @@ class Clerk:
                     kind, subject=data.get("subject"), client_id=data.get("client_id"), is_jwt=False
                 )
             except TokenVerificationError as exc:
-                return self._signed_out(request, exc.reason, exc.message, token_type=kind)
+                return self._signed_out(request, exc.reason, _machine_message(exc), token_type=kind)
             machine = MachineAuth(
                 kind,
                 id=_str(data.get("id")),
@@ -859,7 +859,7 @@ class Clerk:
         if kind == "m2m_token":
             cat = header.get("cat")
             if cat is not None and cat != "cl_B7d4PD333AAA":
-                raise TokenVerificationError(R.TOKEN_INVALID, "Invalid machine token category.")
+                raise TokenVerificationError(R.TOKEN_INVALID, "Invalid M2M JWT category.")
             check_common_header(header, allow_typ=("JWT",))
         else:
             check_common_header(header, allow_typ=("at+jwt", "application/at+jwt"))
@@ -1687,6 +1687,12 @@ def _without_handshake_params(url: SplitResult) -> str:
         if pair and unquote_plus(pair.split("=", 1)[0]) not in _HANDSHAKE_PARAMS
     )
     return SplitResult(url.scheme, url.netloc, url.path, query, url.fragment).geturl()
+
+
+def _machine_message(exc: TokenVerificationError) -> str:
+    """Clerk's ``MachineTokenVerificationError.getFullMessage()`` for a machine token refused
+    without a Backend API answer (a JWT, an allow-list)."""
+    return f"{exc.message} (code={exc.reason}, status=n/a)"
 
 
 def _api_message(data: Mapping[str, Any]) -> str | None:

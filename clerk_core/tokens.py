@@ -162,6 +162,11 @@ def check_session_header(decoded: DecodedJWT) -> None:
     """Header rules for a session token, before any key lookup (Policies 1-3)."""
     header = decoded.header
     cat = header.get("cat")
+    if cat == CAT_M2M:
+        # Clerk's verifyToken: an M2M-category JWT is refused before any key lookup (AISEC-91).
+        raise TokenVerificationError(
+            R.TOKEN_INVALID, "Invalid session token category.", action=A.ENSURE_CLERK_JWT
+        )
     if cat is not None and cat not in _SESSION_CATS:
         raise TokenVerificationError(
             R.TOKEN_TYPE_MISMATCH,

@@ -26,11 +26,13 @@ from starlette.datastructures import Headers
 from clerk_core import (
     AuthObject,
     AuthResponse,
+    AuthStatus,
     Clerk,
     ClerkOptions,
     ProtectError,
     RequestState,
     auth_response,
+    early_response,
 )
 from clerk_core.origin import cross_origin_refusal
 from clerk_core.protect import ProtectParams, check_protect
@@ -87,6 +89,12 @@ async def _authenticate(request: Request, response: Response) -> tuple[AuthObjec
     forged = cross_origin_refusal(view, state, engine.options)
     if forged is not None:
         raise _exception(forged)
+    if state.location is not None and state.status is not AuthStatus.HANDSHAKE:
+        # The development handshake's return trip (signed in or out, with a Location): finish it
+        # with the 307 the middleware would send, whichever dependency asked.
+        early = early_response(state, view, engine.options)
+        if early is not None:
+            raise _exception(early)
     auth = store(scope, state, engine)
     for name, value in state.headers:
         if name.lower() == "set-cookie":  # a refreshed session: keep its cookies

@@ -183,3 +183,33 @@ def test_early_response_answers_every_state_with_a_location(dev: LocalClerkInsta
     )
     assert plain.status is AuthStatus.SIGNED_IN
     assert early_response(plain, view, options) is None
+
+
+@pytest.mark.parametrize("dependency", ["get_auth", "require_auth"])
+def test_fastapi_dependencies_alone_finish_the_return_trip(
+    dev: LocalClerkInstance, dependency: str
+) -> None:
+    """Without the middleware, a FastAPI dependency answers the return trip with the same 307
+    (it used to run the view: signed in, the nonce left in the address bar)."""
+    pytest.importorskip("fastapi")
+    from fastapi import Depends, FastAPI
+    from fastapi.testclient import TestClient
+
+    from clerk_core import AuthObject
+    from clerk_starlette import fastapi as clerk_fastapi
+
+    app = FastAPI()
+    app.state.clerk = dev.clerk()
+    dep = getattr(clerk_fastapi, dependency)
+
+    @app.get("/page")
+    async def page(auth: AuthObject = Depends(dep)) -> dict[str, Any]:
+        return {"user_id": auth.user_id}
+
+    lines = signed_in_lines(dev, "user_fast")
+    nonce = dev.backend.handshake_nonce(lines)
+    client = TestClient(app, base_url="http://testserver", follow_redirects=False)
+    response = client.get(f"/page?__clerk_handshake_nonce={nonce}&a=1", headers=NAV)
+    assert response.status_code == 307
+    assert response.headers["location"] == "http://testserver/page?a=1"
+    assert lines[0] in response.headers.get_list("set-cookie")

@@ -115,7 +115,10 @@ class RequestState:
     """The outcome of authenticating one request.
 
     ``headers`` are response headers the adapter must add (debug headers, and for a handshake its
-    ``Location``, ``Cache-Control`` and ``Set-Cookie``), as ``(name, value)`` pairs.
+    ``Location``, ``Cache-Control`` and ``Set-Cookie``), as ``(name, value)`` pairs. A state with a
+    ``Location`` (a handshake, or the development handshake's return trip, which is signed in or
+    out as in Clerk JS) is answered with a 307 before the app runs
+    (:func:`clerk_core.responses.early_response`). A handshake state carries no ``token``.
 
     ``token_source`` says what the request was judged by: ``"header"`` (its ``Authorization``
     token), ``"cookie"`` (its session cookies, or the handshake or refresh they led to; the request

@@ -55,6 +55,8 @@ from .redirects import origin_of, safe_redirect_url, with_query
 from .request import RequestView, parse_authorization
 from .routes import compile_path, match_path
 from .tokens import (
+    CAT_IGNORE,
+    CAT_SESSION,
     DecodedJWT,
     check_algorithm,
     check_common_header,
@@ -669,7 +671,10 @@ class Clerk:
             decoded = decode_jwt(token, self.options.max_token_bytes)
         except TokenVerificationError:
             return "session_token", None
-        if is_machine_jwt(decoded):
+        # Clerk's getMachineTokenType: an M2M JWT by its `mch_` subject, an OAuth JWT by its typ.
+        # An M2M category alone does not make one (it is a non-session category, refused below).
+        sub = decoded.payload.get("sub")
+        if isinstance(sub, str) and sub.startswith("mch_"):
             return "m2m_token", decoded
         if is_oauth_jwt(decoded):
             return "oauth_token", decoded
@@ -695,6 +700,10 @@ class Clerk:
                 return self._signed_out(request, R.TOKEN_TYPE_MISMATCH.value, "", token_type=mode)
         if kind != "session_token":
             return (yield from self._machine_flow(request, token, kind, decoded))
+        cat = decoded.header.get("cat") if decoded is not None else None
+        if cat is not None and cat not in (CAT_SESSION, CAT_IGNORE):
+            # Clerk's hasNonSessionJwtCategory: a JWT template or M2M-category token is no session.
+            return self._signed_out(request, R.TOKEN_TYPE_MISMATCH.value, "")
         try:
             claims = yield from self._verify_session_token(token, decoded, digest, request=request)
         except TokenVerificationError as exc:

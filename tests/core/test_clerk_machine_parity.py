@@ -373,3 +373,33 @@ def test_returns_unauthenticated_state_when_machine_token_is_in_cookie_instead_o
     )
     machine_unauthenticated(state, token_type=token_type, reason="No token in header", message="")
     assert len(instance.requests) == calls  # the cookie's token is never verified
+
+
+@pytest.mark.parametrize(
+    ("mode", "token_type"),
+    [
+        ("any", "session_token"),
+        ("m2m_token", "m2m_token"),
+        ("session_token", "session_token"),
+        (["session_token", "m2m_token"], "session_token"),
+    ],
+    ids=["any", "m2m_token", "session_token", "session_and_m2m"],
+)
+def test_an_m2m_category_without_a_machine_subject_is_not_a_machine_token(
+    instance: LocalClerkInstance, run: Runner, mode: Any, token_type: str
+) -> None:
+    """Issue 12, item 7. Clerk's getMachineTokenType knows an M2M JWT by its ``mch_`` subject; an
+    M2M-category JWT with a user subject is a JWT of a non-session category
+    (hasNonSessionJwtCategory): token-type-mismatch in every mode, never signed in as a machine."""
+    now = int(instance.clock())
+    token = instance.sign(
+        {"sub": "user_1", "iat": now, "exp": now + 60, "jti": "mt_1"},
+        headers={"cat": "cl_B7d4PD333AAA"},
+    )
+    state = run(instance.clerk(), bearer(token), accepts_token=mode)
+    assert (state.status, state.reason, state.message, state.token_type) == (
+        AuthStatus.SIGNED_OUT,
+        "token-type-mismatch",
+        "",
+        token_type,
+    )

@@ -565,3 +565,29 @@ def test_quoted_values_are_bounded_and_never_the_token(instance: LocalClerkInsta
     assert token[:40] not in state.message
     assert js_json("x" * 500).endswith("...")
     assert len(js_json("x" * 500)) == 200
+
+
+def test_the_cross_origin_sync_handshake_carries_clerks_message(
+    instance: LocalClerkInstance,
+) -> None:
+    # tokens/request.ts: handleMaybeHandshakeStatus(PrimaryDomainCrossOriginSync, 'Cross-origin
+    # request from satellite domain requires handshake')
+    cookies = instance.cookies(instance.session_token("u", lifetime=600))
+    request = RequestView(
+        "GET",
+        "https://accounts.inspired.puma-74.test/page",
+        {
+            "host": "accounts.inspired.puma-74.test",
+            "sec-fetch-dest": "document",
+            "referer": "https://satellite.example/",
+            "cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        },
+    )
+    state = instance.clerk().authenticate_request(request)
+    assert (state.status, state.reason) == (
+        AuthStatus.HANDSHAKE,
+        "primary-domain-cross-origin-sync",
+    )
+    assert state.message == "Cross-origin request from satellite domain requires handshake"
+    assert state.header("x-clerk-auth-message") == state.message
+    assert state.token is None

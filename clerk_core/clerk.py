@@ -134,6 +134,7 @@ class RequestState:
         "_claims",
         "_engine",
         "_machine",
+        "dev_browser_token",
         "headers",
         "message",
         "reason",
@@ -167,6 +168,10 @@ class RequestState:
         self._machine = machine
         self._auth: AuthObject | None = None
         self._engine: Clerk | None = None
+        self.dev_browser_token: str | None = None
+        """This app's development-browser token as Clerk chooses it (the ``__clerk_db_jwt`` query
+        parameter, else the cookie of the suffixed or un-suffixed set in use); ``None`` in
+        production. A sign-in redirect forwards it, and never another app's."""
 
     def __repr__(self) -> str:
         return (
@@ -661,6 +666,10 @@ class Clerk:
             return self._signed_out(request, "No token in header", "", token_type=mode)
         state = yield from self._cookie_flow(request)
         state.token_source = "cookie"
+        if not self.options.is_production:
+            cookies = request.cookies_within(self.options.max_cookie_header_bytes)
+            suffixed = self._uses_suffixed(cookies, self._clock())
+            state.dev_browser_token = self._dev_browser_token(request, cookies, suffixed)
         return state
 
     def _token_kind(self, token: str) -> tuple[str, DecodedJWT | None]:
@@ -769,7 +778,11 @@ class Clerk:
             audience=cast("tuple[str, ...] | None", opts.audience),
         )
         claims: dict[str, Any] = freeze(payload)
-        if skew is None and digest is not None:
+        # Remembered claims are served without the request, so only a token whose issuer holds on
+        # every request is remembered: not one accepted through a relative proxy_url on this
+        # request's own origin (another host must not find it already verified).
+        host_independent = not opts.issuers or claims.get("iss") in opts.issuers
+        if skew is None and digest is not None and host_independent:
             self._memory.put(digest, claims, float(claims["exp"]), generation)
         return claims
 

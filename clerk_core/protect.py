@@ -31,10 +31,12 @@ def check_protect(
 ) -> ProtectError | RequestState | None:
     """What a protected view must answer instead of running, or ``None`` when it may run.
 
-    A handshake state is answered first (the browser's session needs refreshing); otherwise
+    A state that needs a redirect is answered first: a handshake (the browser's session needs
+    refreshing), or any state carrying a ``Location`` (the development handshake's return trip,
+    signed in or out, which sets the new cookies and drops the handshake parameters); otherwise
     ``auth.protect(**params)`` decides. Render the result with ``auth_response``.
     """
-    if state is not None and state.status is AuthStatus.HANDSHAKE:
+    if state is not None and (state.status is AuthStatus.HANDSHAKE or state.location):
         return state
     try:
         auth.protect(**params)

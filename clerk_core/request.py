@@ -8,7 +8,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from .hosts import split_host
 
-__all__ = ["RequestView", "parse_authorization", "parse_cookie_header"]
+__all__ = ["RequestView", "parse_authorization", "parse_cookie_header", "redacted_url"]
 
 _OWS = " \t"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -77,6 +77,17 @@ def parse_authorization(value: str | None) -> str | None:
     return None
 
 
+def redacted_url(url: str) -> str:
+    """``url`` with its query's values (and any fragment) replaced by ``…``, for reprs and logs:
+    a query can carry handshake tokens, nonces, dev-browser tokens or a session token."""
+    url, _, fragment = url.partition("#")
+    url, sep, query = url.partition("?")
+    if sep:
+        names = (pair.partition("=")[0] for pair in query.split("&") if pair)
+        url += "?" + "&".join(f"{name}=…" for name in names)
+    return url + ("#…" if fragment else "")
+
+
 class RequestView:
     """A request as the engine sees it: method, absolute URL (as sent, escapes kept) and headers.
 
@@ -106,12 +117,8 @@ class RequestView:
     def __repr__(self) -> str:
         # The query's values stay out: they can be handshake tokens, nonces or dev-browser tokens,
         # and a repr ends up in error reports that capture local variables.
-        url, sep, query = self.url.partition("?")
-        if sep:
-            names = (pair.partition("=")[0] for pair in query.split("&") if pair)
-            url += "?" + "&".join(f"{name}=…" for name in names)
         routed = f", path={self.path!r}" if self.path is not None else ""
-        return f"RequestView(method={self.method!r}, url={url!r}{routed})"
+        return f"RequestView(method={self.method!r}, url={redacted_url(self.url)!r}{routed})"
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)

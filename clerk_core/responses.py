@@ -36,7 +36,7 @@ from .errors import MalformedURLError, ProtectError, Unauthenticated
 from .hosts import trusted_public_url
 from .options import ClerkOptions, accounts_host
 from .redirects import origin_of, safe_redirect_url, with_query
-from .request import RequestView, parse_authorization
+from .request import RequestView, parse_authorization, redacted_url
 
 __all__ = [
     "AuthResponse",
@@ -62,7 +62,10 @@ class AuthResponse:
         self.body = body
 
     def __repr__(self) -> str:
-        return f"AuthResponse(status={self.status}, location={self.location!r})"
+        # A handshake Location carries the session token and the dev-browser token in its query.
+        location = self.location
+        shown = redacted_url(location) if location is not None else None
+        return f"AuthResponse(status={self.status}, location={shown!r})"
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -88,18 +91,31 @@ def is_page_request(request: RequestView) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def _dev_browser_token(request: RequestView, options: ClerkOptions) -> str | None:
+def _dev_browser_token(
+    request: RequestView, options: ClerkOptions, state: RequestState | None
+) -> str | None:
+    """The development-browser token a sign-in redirect forwards: the one the engine chose for this
+    request (Clerk's suffixed-cookie rule), never another development app's un-suffixed cookie.
+    Without a state (an app calling this directly), the query parameter or this app's suffixed
+    cookie, and the un-suffixed cookie only when no suffixed Clerk cookie is present."""
+    if state is not None and state.token_source == "cookie":
+        return state.dev_browser_token
     cookies = request.cookies_within(options.max_cookie_header_bytes)
-    return (
-        request.query_param("__clerk_db_jwt")
-        or cookies.get(f"__clerk_db_jwt_{options.cookie_suffix}")
-        or cookies.get("__clerk_db_jwt")
-        or None
-    )
+    suffix = options.cookie_suffix
+    own = request.query_param("__clerk_db_jwt") or cookies.get(f"__clerk_db_jwt_{suffix}")
+    if own:
+        return own
+    if any(f"{name}_{suffix}" in cookies for name in ("__session", "__client_uat")):
+        return None
+    return cookies.get("__clerk_db_jwt") or None
 
 
 def sign_in_redirect_url(
-    request: RequestView, options: ClerkOptions, *, pending: bool = False
+    request: RequestView,
+    options: ClerkOptions,
+    *,
+    pending: bool = False,
+    state: RequestState | None = None,
 ) -> str | None:
     """Where a signed-out page request goes: the sign-in URL with ``redirect_url`` set to the full
     public URL of the request (``None`` when no sign-in URL can be known, or when the request's host
@@ -123,7 +139,7 @@ def sign_in_redirect_url(
         return_url = with_query(public, [("__clerk_synced", "false")], replace=("__clerk_synced",))
     params = [("redirect_url", return_url)]
     if cross_origin and not options.is_production:
-        dev_token = _dev_browser_token(request, options)
+        dev_token = _dev_browser_token(request, options, state)
         if dev_token:
             params.append(("__clerk_db_jwt", dev_token))
     return with_query(target, params, replace=("redirect_url",))
@@ -206,7 +222,7 @@ def auth_response(
         if error.pending and reason is None:
             reason = "session-pending"
         if is_page_request(request):
-            target = sign_in_redirect_url(request, options, pending=error.pending)
+            target = sign_in_redirect_url(request, options, pending=error.pending, state=state)
             if target is not None:
                 return _redirect(target, carried)
         if options.unauthenticated_status == 404:

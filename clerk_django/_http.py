@@ -9,7 +9,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.response import HttpResponseRedirectBase
 
-from clerk_core import AuthObject, AuthResponse, RequestState, RequestView, users
+from clerk_core import AuthObject, AuthResponse, AuthStatus, RequestState, RequestView, users
+from clerk_core.origin import CROSS_ORIGIN_REASON, cross_origin_refusal
 from clerk_core.resources import User
 from clerk_core.responses import headers_to_add
 
@@ -46,11 +47,51 @@ def authenticated(request: HttpRequest) -> AuthObject | None:
     return auth
 
 
+def authenticate(request: HttpRequest) -> AuthObject:
+    """The auth object, authenticating the request (sync) if nothing did yet. For callers that
+    answer the state themselves: the decorators (origin rule, handshakes, ``protect``) and
+    ``ClerkAuthentication`` (Django's CSRF check)."""
+    auth = authenticated(request)
+    if auth is None:
+        auth = store(request, get_clerk().authenticate_request(request_view(request)))
+    return auth
+
+
+async def aauthenticate(request: HttpRequest) -> AuthObject:
+    """:func:`authenticate` for async callers."""
+    auth = authenticated(request)
+    if auth is None:
+        state = await get_clerk().authenticate_request_async(request_view(request))
+        auth = store(request, state)
+    return auth
+
+
+def _answerless(request: HttpRequest, state: RequestState) -> AuthObject:
+    """Store the state of a request authenticated on a view's demand (no ``ClerkMiddleware``),
+    where nothing can answer it before the view runs. A request signed in by the session cookie
+    from another origin is signed out (the origin rule of :mod:`clerk_core.origin`: Django's
+    ``CsrfViewMiddleware`` does not check DRF or ``csrf_exempt`` views); a state that needs a
+    redirect (a handshake, the development return trip) gives a signed-out auth object, since only
+    the middleware or a decorator can send that redirect."""
+    options = get_clerk().options
+    forged = not getattr(request, "_dont_enforce_csrf_checks", False) and (
+        cross_origin_refusal(request_view(request), state, options) is not None
+    )
+    if forged:
+        state = RequestState(AuthStatus.SIGNED_OUT, reason=CROSS_ORIGIN_REASON)
+        state.token_source = "cookie"
+    auth = store(request, state)
+    if state.location:
+        auth = RequestState(AuthStatus.SIGNED_OUT, reason=state.reason).to_auth()
+        setattr(request, AUTH_ATTR, auth)
+    return auth
+
+
 def get_auth(request: HttpRequest) -> AuthObject:
     """The Clerk auth object of ``request``; authenticates it (sync) if the middleware did not."""
     auth = authenticated(request)
     if auth is None:
-        auth = store(request, get_clerk().authenticate_request(request_view(request)))
+        auth = _answerless(request, get_clerk().authenticate_request(request_view(request)))
     return auth
 
 
@@ -59,7 +100,7 @@ async def aget_auth(request: HttpRequest) -> AuthObject:
     auth = authenticated(request)
     if auth is None:
         state = await get_clerk().authenticate_request_async(request_view(request))
-        auth = store(request, state)
+        auth = _answerless(request, state)
     return auth
 
 

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from clerk_core.protect import ProtectParams, check_protect
 
-from ._http import aget_auth, get_auth, refuse, request_state
+from ._http import aauthenticate, authenticate, refuse, request_state
 from ._origin import origin_refusal
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def protect(**params: Unpack[ProtectParams]) -> Callable[[View], View]:
 
             @functools.wraps(view)
             async def async_wrapped(request: HttpRequest, *args: Any, **kw: Any) -> Any:
-                await aget_auth(request)
+                await aauthenticate(request)
                 refused = _check(request, kwargs)
                 if refused is not None:
                     return refused
@@ -57,7 +57,7 @@ def protect(**params: Unpack[ProtectParams]) -> Callable[[View], View]:
 
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kw: Any) -> Any:
-            get_auth(request)
+            authenticate(request)
             refused = _check(request, kwargs)
             if refused is not None:
                 return refused
@@ -84,14 +84,14 @@ class ClerkProtectMixin:
         if getattr(self, "view_is_async", False):
 
             async def run() -> Any:
-                await aget_auth(request)
+                await aauthenticate(request)
                 refused = _check(request, self.clerk_protect)
                 if refused is not None:
                     return refused
                 return await parent(request, *args, **kwargs)
 
             return run()
-        get_auth(request)
+        authenticate(request)
         refused = _check(request, self.clerk_protect)
         if refused is not None:
             return refused

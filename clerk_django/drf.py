@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from clerk_core import AuthObject, AuthStatus, parse_authorization
 from clerk_core.routes import routed_path
 
-from ._http import authenticated, get_auth, request_state
+from ._http import authenticate, request_state
 from .conf import clerk_settings, get_clerk
 
 __all__ = [
@@ -83,7 +83,12 @@ class ClerkAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, AuthObject] | None:
         django_request = request._request
-        auth = authenticated(django_request) or get_auth(django_request)
+        auth = authenticate(django_request)
+        state = request_state(django_request)
+        if state is not None and state.location:
+            # A handshake or the development return trip: a redirect DRF cannot send here (the
+            # middleware does), so the request is anonymous rather than half signed in.
+            return None
         if auth.is_authenticated:
             self.enforce_csrf(django_request)
             if clerk_settings().get("django_users") and auth.token_type == "session_token":
@@ -91,7 +96,6 @@ class ClerkAuthentication(BaseAuthentication):
 
                 return user_for(auth.user_id or ""), auth
             return ClerkDRFUser(auth), auth
-        state = request_state(django_request)
         token_sent = parse_authorization(django_request.headers.get("authorization"))
         if (
             token_sent is not None

@@ -520,3 +520,50 @@ def test_every_refusal_is_no_store(clerk_instance: LocalClerkInstance) -> None:
             response = auth_response(error, request, options)
             assert response.status in (401, 403, 404)
             assert [v for k, v in response.headers if k == "cache-control"] == ["no-store"]
+
+
+def test_the_sign_in_redirect_forwards_only_this_apps_dev_browser() -> None:
+    """With suffixed cookies in use, the un-suffixed ``__clerk_db_jwt`` may be another development
+    app's on the same host: the engine does not read it, and the sign-in redirect must not carry
+    it either (Clerk's createRedirect forwards AuthenticateContext's devBrowserToken)."""
+    dev = LocalClerkInstance(
+        instance_type="development",
+        frontend_api="clerk.dev.test",
+        authorized_parties=("http://testserver",),
+    )
+    engine = dev.clerk()
+    suffix = engine.options.cookie_suffix
+
+    def redirect_dev_browser(cookie: str) -> list[str]:
+        view = dev.request(
+            "/page", method="POST", host="testserver", document=True, headers={"cookie": cookie}
+        )
+        state = engine.authenticate_request(view)
+        response = auth_response(state, view, engine.options)
+        assert response.status == 307
+        assert response.location is not None
+        return parse_qs(urlsplit(response.location).query).get("__clerk_db_jwt", [])
+
+    foreign = f"__client_uat_{suffix}=0; __client_uat=0; __clerk_db_jwt=dvb_other_app"
+    assert redirect_dev_browser(foreign) == []
+    own = f"{foreign}; __clerk_db_jwt_{suffix}=dvb_this_app"
+    assert redirect_dev_browser(own) == ["dvb_this_app"]
+    assert redirect_dev_browser("__client_uat=0; __clerk_db_jwt=dvb_unsuffixed") == [
+        "dvb_unsuffixed"
+    ]
+
+
+def test_auth_response_repr_keeps_the_locations_query_values_out() -> None:
+    from clerk_core import AuthResponse
+
+    token = "eyJhbGciOiJSUzI1NiJ9.a-session-token-in-a-handshake-location.sig"
+    response = AuthResponse(
+        307,
+        [("location", f"https://clerk.dev.test/v1/client/handshake?__session={token}&x=1#frag")],
+    )
+    text = repr(response)
+    assert token not in text
+    assert text == (
+        "AuthResponse(status=307, "
+        "location='https://clerk.dev.test/v1/client/handshake?__session=…&x=…#…')"
+    )

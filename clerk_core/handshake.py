@@ -14,13 +14,11 @@ before it trusts either.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import threading
 from typing import Any
 
-from .errors import TokenVerificationError
-from .errors import TokenVerificationErrorReason as R
+from .tokens import check_times
 
 __all__ = [
     "FAILED_REDEMPTIONS_BURST",
@@ -58,34 +56,11 @@ def nonce_is_well_formed(nonce: str) -> bool:
     return _NONCE.fullmatch(nonce) is not None
 
 
-def _time_claim(payload: dict[str, Any], name: str) -> float | None:
-    if name not in payload:
-        return None
-    value = payload[name]
-    if type(value) not in (int, float) or not math.isfinite(value):
-        raise TokenVerificationError(
-            R.TOKEN_VERIFICATION_FAILED, f"Invalid handshake token: '{name}' must be a number."
-        )
-    return float(value)
-
-
 def check_handshake_times(payload: dict[str, Any], *, now: float, skew: float) -> None:
     """A handshake token's time claims: each is optional, but one that is present must be a finite
     number and hold within ``skew`` seconds (``exp`` not past, ``nbf`` and ``iat`` not ahead).
     Raises :class:`TokenVerificationError` with Clerk's reason for the failed claim."""
-    exp = _time_claim(payload, "exp")
-    nbf = _time_claim(payload, "nbf")
-    iat = _time_claim(payload, "iat")
-    if exp is not None and exp <= now - skew:
-        raise TokenVerificationError(R.TOKEN_EXPIRED, "The handshake token is expired.")
-    if nbf is not None and nbf > now + skew:
-        raise TokenVerificationError(
-            R.TOKEN_NOT_ACTIVE_YET, "The handshake token cannot be used before its nbf."
-        )
-    if iat is not None and iat > now + skew:
-        raise TokenVerificationError(
-            R.TOKEN_IAT_IN_THE_FUTURE, "The handshake token's iat is in the future."
-        )
+    check_times(payload, now=now, skew=skew, require_exp=False)
 
 
 class PresentedNonces:

@@ -34,6 +34,7 @@ __all__ = [
     "check_machine_claims",
     "check_session_claims",
     "check_session_header",
+    "check_times",
     "decode_jwt",
     "is_machine_jwt",
     "is_oauth_jwt",
@@ -250,12 +251,21 @@ def _number(payload: dict[str, Any], name: str, *, required: bool) -> float | No
     return float(value)
 
 
-def _check_times(payload: dict[str, Any], now: float, skew: float, *, require_iat: bool) -> None:
-    exp = _number(payload, "exp", required=True)
+def check_times(
+    payload: dict[str, Any],
+    *,
+    now: float,
+    skew: float,
+    require_exp: bool = True,
+    require_iat: bool = False,
+) -> None:
+    """A JWT's ``exp``, ``nbf`` and ``iat``, each a finite JSON number when present (``exp`` and
+    ``iat`` also required when asked), holding within ``skew`` seconds of ``now``; Clerk's reasons
+    and texts (``assertExpirationClaim``, ``assertActivationClaim``, ``assertIssuedAtClaim``)."""
+    exp = _number(payload, "exp", required=require_exp)
     nbf = _number(payload, "nbf", required=False)
     iat = _number(payload, "iat", required=require_iat)
-    assert exp is not None
-    if exp <= now - skew:
+    if exp is not None and exp <= now - skew:
         raise TokenVerificationError(
             R.TOKEN_EXPIRED,
             f"JWT is expired. Expiry date: {utc_string(exp)}, Current date: {utc_string(now)}.",
@@ -351,13 +361,13 @@ def check_session_claims(
                 f"Invalid JWT Authorized party claim (azp) {_claim(payload, 'azp')}. "
                 f'Expected "{",".join(authorized_parties)}".',
             )
-    _check_times(payload, now, skew, require_iat=True)
+    check_times(payload, now=now, skew=skew, require_iat=True)
 
 
 def check_machine_claims(payload: dict[str, Any], *, now: float, skew: float) -> None:
     """Claims of an M2M or OAuth JWT: a string subject and valid times."""
     _check_subject(payload)
-    _check_times(payload, now, skew, require_iat=False)
+    check_times(payload, now=now, skew=skew)
 
 
 def check_machine_allow_lists(

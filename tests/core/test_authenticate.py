@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -26,16 +25,6 @@ from tests.conftest import FakeClock
 
 T = 1_700_000_000.0
 Runner = Callable[..., RequestState]
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    def runner(engine: Clerk, req: RequestView, **kwargs: Any) -> RequestState:
-        if request.param == "sync":
-            return engine.authenticate_request(req, **kwargs)
-        return asyncio.run(engine.authenticate_request_async(req, **kwargs))
-
-    return runner
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ handshake's return trip", Policy 12), the test stays, as a test of the policy, a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -24,21 +23,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from clerk_core import AuthStatus, Clerk, RequestState, RequestView
+from clerk_core import AuthStatus, RequestState, RequestView
 from clerk_core.testing import LocalClerkInstance
 from clerk_core.tokens import CAT_IGNORE, CAT_JWT_TEMPLATE, CAT_M2M, CAT_SESSION
 
 Runner = Callable[..., RequestState]
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    def runner(engine: Clerk, req: RequestView) -> RequestState:
-        if request.param == "sync":
-            return engine.authenticate_request(req)
-        return asyncio.run(engine.authenticate_request_async(req))
-
-    return runner
 
 
 def instance_of(kind: str) -> LocalClerkInstance:

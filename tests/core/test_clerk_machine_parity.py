@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from clerk_core import AuthStatus, Clerk, ClerkConfigurationError, RequestState, RequestView
+from clerk_core import AuthStatus, ClerkConfigurationError, RequestState, RequestView
 from clerk_core.testing import LocalClerkInstance
 
 Runner = Callable[..., RequestState]
@@ -30,16 +30,6 @@ NOT_FOUND = {
     "oauth_token": "OAuth token not found",
     "m2m_token": "Machine token not found",
 }
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    def runner(engine: Clerk, req: RequestView, **kwargs: Any) -> RequestState:
-        if request.param == "sync":
-            return engine.authenticate_request(req, **kwargs)
-        return asyncio.run(engine.authenticate_request_async(req, **kwargs))
-
-    return runner
 
 
 @pytest.fixture

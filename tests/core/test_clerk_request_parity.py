@@ -14,7 +14,6 @@ reason and the ``(reason=..., token-carrier=...)`` suffix and quotes Clerk's tex
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from collections.abc import Callable
@@ -38,16 +37,6 @@ USER = "user_2GIpXOEpVyJw51rkZn9Kmnc6Sxr"
 SID = "sess_2GbDB4enNdCa5vS1zpC3Xzg9tK9"
 
 Runner = Callable[..., RequestState]
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    def runner(engine: Clerk, req: RequestView, **kwargs: Any) -> RequestState:
-        if request.param == "sync":
-            return engine.authenticate_request(req, **kwargs)
-        return asyncio.run(engine.authenticate_request_async(req, **kwargs))
-
-    return runner
 
 
 @pytest.fixture

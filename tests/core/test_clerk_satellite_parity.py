@@ -20,7 +20,6 @@ signed-out object (Clerk JS: ``null``), and an absent message is ``None`` or ``"
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from collections.abc import Callable
@@ -51,16 +50,6 @@ SATELLITE_GUIDANCE = (
     "configured primary or satellite domain",
     "preview deployments",
 )
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    def runner(engine: Clerk, req: RequestView, **kwargs: Any) -> RequestState:
-        if request.param == "sync":
-            return engine.authenticate_request(req, **kwargs)
-        return asyncio.run(engine.authenticate_request_async(req, **kwargs))
-
-    return runner
 
 
 @pytest.fixture

@@ -39,16 +39,6 @@ Runner = Callable[..., RequestState]
 ENSURE = "Make sure that this is a valid Clerk-generated JWT."
 
 
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    def runner(engine: Clerk, req: RequestView, **kwargs: Any) -> RequestState:
-        if request.param == "sync":
-            return engine.authenticate_request(req, **kwargs)
-        return asyncio.run(engine.authenticate_request_async(req, **kwargs))
-
-    return runner
-
-
 @pytest.fixture
 def instance() -> LocalClerkInstance:
     return LocalClerkInstance(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from clerk_core import AuthStatus, Clerk, RequestState, RequestView, TokenVerificationError
+from clerk_core import AuthStatus, RequestState, RequestView, TokenVerificationError
 from clerk_core.handshake import (
     FAILED_REDEMPTIONS_BURST,
     FAILED_REDEMPTIONS_INTERVAL,
@@ -29,16 +29,6 @@ from tests.conftest import FakeClock
 
 T = 1_700_000_000.0
 Runner = Callable[..., RequestState]
-
-
-@pytest.fixture(params=["sync", "async"])
-def run(request: pytest.FixtureRequest) -> Runner:
-    def runner(engine: Clerk, req: RequestView) -> RequestState:
-        if request.param == "sync":
-            return engine.authenticate_request(req)
-        return asyncio.run(engine.authenticate_request_async(req))
-
-    return runner
 
 
 @pytest.fixture

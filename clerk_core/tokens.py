@@ -134,8 +134,13 @@ def decode_jwt(token: str, max_bytes: int = 8192) -> DecodedJWT:
     The length cap is checked before any base64 or JSON work; segments must be strict base64url
     (no padding, no ``+/``), which removes token malleability.
     """
-    if not isinstance(token, str) or len(token) > max_bytes or not _JWT_RE.fullmatch(token):
+    if not isinstance(token, str) or len(token) > max_bytes:
         raise TokenVerificationError(R.TOKEN_INVALID, _FORM_MESSAGE)
+    if not _JWT_RE.fullmatch(token):
+        # Clerk's decodeJwt: three dot-separated parts that do not decode (a tab, a space, a
+        # padding "=") give the decoding message; any other number of parts the form message.
+        three = token.count(".") == 2
+        raise TokenVerificationError(R.TOKEN_INVALID, _DECODE_MESSAGE if three else _FORM_MESSAGE)
     h, p, s = token.split(".")
     try:
         header = _b64json(h)

@@ -1052,8 +1052,11 @@ class Clerk:
         except TokenVerificationError as exc:
             return self._signed_out(request, exc.reason, exc.full_message("cookie"))
         cat = decoded.header.get("cat")
-        if is_machine_jwt(decoded) or (
-            cat is not None and cat not in ("cl_B7d4PD111AAA", "cl_I7d4PD111III")
+        # Clerk's isMachineJwt: an M2M JWT or an OAuth access token (typ at+jwt) in the cookie.
+        if (
+            is_machine_jwt(decoded)
+            or is_oauth_jwt(decoded)
+            or (cat is not None and cat not in ("cl_B7d4PD111AAA", "cl_I7d4PD111III"))
         ):
             return self._signed_out(
                 request,

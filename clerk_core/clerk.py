@@ -62,6 +62,7 @@ from .tokens import (
     check_common_header,
     check_machine_allow_lists,
     check_machine_claims,
+    check_oauth_audience,
     check_session_claims,
     check_session_header,
     decode_jwt,
@@ -836,6 +837,10 @@ class Clerk:
         data = result.data if isinstance(result.data, dict) else {}
         if result.status == 200 and not data.get("revoked") and not data.get("expired"):
             try:
+                if kind == "oauth_token":
+                    # Clerk's IdPOAuthAccessTokenApi.verify checks the answer's `aud` against
+                    # the `audience` option (verifyOAuthToken).
+                    check_oauth_audience(data.get("aud"), opts.audience, missing="aud" not in data)
                 self._check_machine_allowed(
                     kind, subject=data.get("subject"), client_id=data.get("client_id"), is_jwt=False
                 )
@@ -880,6 +885,11 @@ class Clerk:
         verify_signature(decoded, key)
         payload = decoded.payload
         check_machine_claims(payload, now=self._clock(), skew=self.options.clock_skew)
+        if kind == "oauth_token":
+            # Clerk's verifyOAuthJwt: the `audience` option applies to OAuth JWTs too.
+            check_oauth_audience(
+                payload.get("aud"), self.options.audience, missing="aud" not in payload
+            )
         self._check_machine_allowed(
             kind,
             subject=payload.get("sub"),

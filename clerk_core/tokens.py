@@ -313,6 +313,35 @@ def _check_audience(payload: dict[str, Any], audience: Sequence[str] | None) -> 
         )
 
 
+def check_oauth_audience(aud: Any, audience: str | Sequence[str] | None, *, missing: bool) -> None:
+    """Clerk's ``assertOAuthAudienceClaim`` (``jwt/assertions.ts``), applied to OAuth access tokens,
+    JWT or opaque, when the ``audience`` option is set: the token's ``aud`` must be a non-empty
+    string or a non-empty list of non-empty strings, and one of them must be wanted. ``missing``
+    says the token has no ``aud`` at all (Clerk's message then shows ``undefined``)."""
+    wanted = [a for a in ([audience] if isinstance(audience, str) else audience or ()) if a]
+    if not wanted:
+        return
+    present = (
+        None if (missing or not _js_truthy(aud)) else (aud if isinstance(aud, list) else [aud])
+    )
+    if (
+        not present
+        or not all(isinstance(a, str) for a in present)
+        or any(len(a) == 0 for a in present)
+    ):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED,
+            f"Invalid OAuth audience claim (aud) {js_json(aud, missing=missing)}. Expected a "
+            "non-empty string or a non-empty array of non-empty strings.",
+        )
+    if not any(a in wanted for a in present):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED,
+            f"OAuth audience mismatch. Verification expected audience {js_json(wanted)}, but "
+            f"incoming token has aud {js_json(aud)}.",
+        )
+
+
 def _check_subject(payload: dict[str, Any]) -> None:
     if not isinstance(payload.get("sub"), str):
         raise TokenVerificationError(

@@ -118,3 +118,126 @@ def test_oauth_jwt_in_the_session_cookie_is_a_token_type_mismatch(
     assert state.message == ""
     assert state.token_type == "session_token"
     assert not any(name.lower() == "location" for name, _ in state.headers)
+
+
+# --------------------------------------------------------------------------- OAuth audience
+# Clerk 3.25 applies the `audience` option to OAuth access tokens as well as to session tokens:
+# verifyOAuthJwt (src/jwt/verifyMachineJwt.ts) for a JWT, and IdPOAuthAccessTokenApi.verify for an
+# opaque `oat_` token, both through assertOAuthAudienceClaim (src/jwt/assertions.ts). A failure is
+# token-verification-failed with the machine-token message format "(code=..., status=n/a)".
+# The engine ignored `audience` for OAuth tokens and signed them in.
+
+AUD_INVALID = (
+    "Invalid OAuth audience claim (aud) {aud}. Expected a non-empty string or a non-empty "
+    "array of non-empty strings. (code=token-verification-failed, status=n/a)"
+)
+AUD_MISMATCH = (
+    'OAuth audience mismatch. Verification expected audience ["aud1","aud2"], but incoming '
+    "token has aud {aud}. (code=token-verification-failed, status=n/a)"
+)
+_MISSING = object()
+
+
+def _oauth_engine(instance: LocalClerkInstance) -> Clerk:
+    return instance.clerk(
+        networkless=True,
+        allowed_hosts=("app.test",),
+        accepts_token="oauth_token",
+        audience=["aud1", "aud2"],
+    )
+
+
+def _oauth_jwt_with(instance: LocalClerkInstance, aud: object) -> str:
+    payload = {
+        "sub": "user_test",
+        "iat": int(T),
+        "exp": int(T) + 300,
+        "nbf": int(T) - 10,
+        "jti": "oat_jwt_1",
+        "scp": ["profile"],
+        "client_id": "client_test",
+        "iss": instance.issuer,
+    }
+    if aud is not _MISSING:
+        payload["aud"] = aud
+    return instance.sign(payload, headers={"typ": "at+jwt", "cat": None})
+
+
+def _opaque_with(instance: LocalClerkInstance, aud: object) -> str:
+    token = instance.oauth_token()
+    if aud is not _MISSING:
+        instance._oauth_tokens[token]["aud"] = aud  # the Backend API's answer carries `aud`
+    return token
+
+
+AUDIENCE_CASES = [
+    (_MISSING, AUD_INVALID.format(aud="undefined")),
+    ("", AUD_INVALID.format(aud='""')),
+    ([""], AUD_INVALID.format(aud='[""]')),
+    ([], AUD_INVALID.format(aud="[]")),
+    ("x", AUD_MISMATCH.format(aud='"x"')),
+    (["x", "y"], AUD_MISMATCH.format(aud='["x","y"]')),
+    ("aud2", None),
+    (["x", "aud1"], None),
+]
+
+
+@pytest.mark.parametrize("form", ["jwt", "opaque"])
+@pytest.mark.parametrize(("aud", "message"), AUDIENCE_CASES)
+def test_oauth_token_audience_is_checked_as_in_clerk(
+    instance: LocalClerkInstance, run: Runner, form: str, aud: object, message: str | None
+) -> None:
+    token = _oauth_jwt_with(instance, aud) if form == "jwt" else _opaque_with(instance, aud)
+    state = run(
+        _oauth_engine(instance),
+        RequestView("GET", APP + "/api", {"authorization": f"Bearer {token}"}),
+    )
+    if message is None:
+        assert state.status is AuthStatus.SIGNED_IN
+        assert state.token_type == "oauth_token"
+        return
+    assert state.status is AuthStatus.SIGNED_OUT
+    assert state.reason == "token-verification-failed"
+    assert state.message == message
+    assert state.token_type == "oauth_token"
+
+
+def test_oauth_token_without_audience_option_ignores_aud(
+    instance: LocalClerkInstance, run: Runner
+) -> None:
+    # assertOAuthAudienceClaim returns at once when no audience is configured.
+    engine = instance.clerk(
+        networkless=True, allowed_hosts=("app.test",), accepts_token="oauth_token"
+    )
+    for token in (_oauth_jwt_with(instance, ""), _opaque_with(instance, ["x"])):
+        req = RequestView("GET", APP + "/api", {"authorization": f"Bearer {token}"})
+        assert run(engine, req).status is AuthStatus.SIGNED_IN
+
+
+# --------------------------------------------------------------------------- header whitespace
+# Clerk reads headers through the Fetch standard's Headers (ClerkRequest, src/tokens/
+# clerkRequest.ts), which strips leading and trailing whitespace from every value: an
+# `Accept: " text/html"` or `Sec-Fetch-Dest: "document "` is a document request, so a cookie
+# without __client_uat starts a handshake (session-token-but-no-client-uat). The engine compared
+# the raw value and answered signed-out without a Location.
+
+
+@pytest.mark.parametrize(
+    "nav_headers",
+    [
+        {"accept": " text/html"},
+        {"accept": "text/html\t"},
+        {"sec-fetch-dest": " document "},
+        {"sec-fetch-dest": "\tiframe"},
+    ],
+)
+def test_header_values_are_trimmed_as_fetch_headers_do(
+    instance: LocalClerkInstance, run: Runner, nav_headers: dict[str, str]
+) -> None:
+    token = instance.session_token()
+    cookies = {k: v for k, v in instance.cookies(token).items() if "client_uat" not in k}
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    state = run(_engine(instance), RequestView("GET", APP + "/", {"cookie": cookie, **nav_headers}))
+    assert state.status is AuthStatus.HANDSHAKE
+    assert state.reason == "session-token-but-no-client-uat"
+    assert any(name.lower() == "location" for name, _ in state.headers)

@@ -62,6 +62,7 @@ from .tokens import (
     check_common_header,
     check_machine_allow_lists,
     check_machine_claims,
+    check_oauth_audience,
     check_session_claims,
     check_session_header,
     decode_jwt,
@@ -849,6 +850,10 @@ class Clerk:
         data = result.data if isinstance(result.data, dict) else {}
         if result.status == 200 and not data.get("revoked") and not data.get("expired"):
             try:
+                if kind == "oauth_token":
+                    # Clerk's IdPOAuthAccessTokenApi.verify checks the answer's `aud` against
+                    # the `audience` option (verifyOAuthToken).
+                    check_oauth_audience(data.get("aud"), opts.audience, missing="aud" not in data)
                 self._check_machine_allowed(
                     kind, subject=data.get("subject"), client_id=data.get("client_id"), is_jwt=False
                 )
@@ -893,6 +898,11 @@ class Clerk:
         verify_signature(decoded, key)
         payload = decoded.payload
         check_machine_claims(payload, now=self._clock(), skew=self.options.clock_skew)
+        if kind == "oauth_token":
+            # Clerk's verifyOAuthJwt: the `audience` option applies to OAuth JWTs too.
+            check_oauth_audience(
+                payload.get("aud"), self.options.audience, missing="aud" not in payload
+            )
         self._check_machine_allowed(
             kind,
             subject=payload.get("sub"),
@@ -1065,8 +1075,11 @@ class Clerk:
         except TokenVerificationError as exc:
             return self._signed_out(request, exc.reason, exc.full_message("cookie"))
         cat = decoded.header.get("cat")
-        if is_machine_jwt(decoded) or (
-            cat is not None and cat not in ("cl_B7d4PD111AAA", "cl_I7d4PD111III")
+        # Clerk's isMachineJwt: an M2M JWT or an OAuth access token (typ at+jwt) in the cookie.
+        if (
+            is_machine_jwt(decoded)
+            or is_oauth_jwt(decoded)
+            or (cat is not None and cat not in ("cl_B7d4PD111AAA", "cl_I7d4PD111III"))
         ):
             return self._signed_out(
                 request,

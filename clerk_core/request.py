@@ -14,6 +14,10 @@ _OWS = " \t"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
+_HTTP_WS = " \t"
+"""Optional white space (RFC 9110), stripped around header values."""
+
+
 def _decode_uri_component(value: str) -> str:
     """JavaScript's ``decodeURIComponent``, or ``value`` unchanged where it would throw (a ``%``
     not followed by two hex digits, or escapes that are not UTF-8), as the npm ``cookie`` package
@@ -109,7 +113,11 @@ class RequestView:
     ) -> None:
         self.method = method.upper()
         self.url = url
-        self.headers: dict[str, str] = {k.lower(): v for k, v in headers.items()}
+        # As HTTP parsers and the Fetch standard's Headers (Clerk's ClerkRequest) do, optional
+        # white space around a value is not part of it (" text/html" is "text/html"). CR and LF,
+        # which Fetch would strip too, never arrive in an HTTP header: a value holding one is
+        # hostile and stays as it is (a token ending in a newline does not verify).
+        self.headers: dict[str, str] = {k.lower(): v.strip(_HTTP_WS) for k, v in headers.items()}
         self.path = path
         self._cookies: dict[str, str] | None = None
         self._split: SplitResult | None = None

@@ -135,8 +135,13 @@ def decode_jwt(token: str, max_bytes: int = 8192) -> DecodedJWT:
     The length cap is checked before any base64 or JSON work; segments must be strict base64url
     (no padding, no ``+/``), which removes token malleability.
     """
-    if not isinstance(token, str) or len(token) > max_bytes or not _JWT_RE.fullmatch(token):
+    if not isinstance(token, str) or len(token) > max_bytes:
         raise TokenVerificationError(R.TOKEN_INVALID, _FORM_MESSAGE)
+    if not _JWT_RE.fullmatch(token):
+        # Clerk's decodeJwt: three dot-separated parts that do not decode (a tab, a space, a
+        # padding "=") give the decoding message; any other number of parts the form message.
+        three = token.count(".") == 2
+        raise TokenVerificationError(R.TOKEN_INVALID, _DECODE_MESSAGE if three else _FORM_MESSAGE)
     h, p, s = token.split(".")
     try:
         header = _b64json(h)
@@ -315,6 +320,35 @@ def _check_audience(payload: dict[str, Any], audience: Sequence[str] | None) -> 
             f"Invalid JWT audience claim {'array ' if array else ''}(aud) {js_json(aud)}. "
             f'Is not included in "{js_json(wanted)}".',
             action=A.ENSURE_CLERK_JWT,
+        )
+
+
+def check_oauth_audience(aud: Any, audience: str | Sequence[str] | None, *, missing: bool) -> None:
+    """Clerk's ``assertOAuthAudienceClaim`` (``jwt/assertions.ts``), applied to OAuth access tokens,
+    JWT or opaque, when the ``audience`` option is set: the token's ``aud`` must be a non-empty
+    string or a non-empty list of non-empty strings, and one of them must be wanted. ``missing``
+    says the token has no ``aud`` at all (Clerk's message then shows ``undefined``)."""
+    wanted = [a for a in ([audience] if isinstance(audience, str) else audience or ()) if a]
+    if not wanted:
+        return
+    present = (
+        None if (missing or not _js_truthy(aud)) else (aud if isinstance(aud, list) else [aud])
+    )
+    if (
+        not present
+        or not all(isinstance(a, str) for a in present)
+        or any(len(a) == 0 for a in present)
+    ):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED,
+            f"Invalid OAuth audience claim (aud) {js_json(aud, missing=missing)}. Expected a "
+            "non-empty string or a non-empty array of non-empty strings.",
+        )
+    if not any(a in wanted for a in present):
+        raise TokenVerificationError(
+            R.TOKEN_VERIFICATION_FAILED,
+            f"OAuth audience mismatch. Verification expected audience {js_json(wanted)}, but "
+            f"incoming token has aud {js_json(aud)}.",
         )
 
 

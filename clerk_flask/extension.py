@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from flask import Flask, Response, current_app, g, request
@@ -38,7 +38,9 @@ from clerk_core.origin import cross_origin_refusal
 from clerk_core.resources import User
 from clerk_core.responses import REPLACED, headers_to_add
 from clerk_core.routes import routed_path
-from clerk_core.testing.frontend import LocalFrontendAPI
+
+if TYPE_CHECKING:  # the test kit is never imported by production code; the app passes one in
+    from clerk_core.testing.frontend import LocalFrontendAPI
 
 __all__ = [
     "Clerk",

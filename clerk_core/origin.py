@@ -33,14 +33,13 @@ installed; Django REST framework views run Django's CSRF check from ``ClerkAuthe
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 from .clerk import AuthStatus, RequestState
 from .options import ClerkOptions
 from .redirects import origin_of
 from .request import RequestView
-from .responses import AuthResponse, _carried
+from .responses import AuthResponse, _carried, _json
 
 __all__ = [
     "CROSS_ORIGIN_REASON",
@@ -145,10 +144,5 @@ def cross_origin_refusal(
         return None
     if is_allowed_origin(request, options, websocket=websocket):
         return None
-    headers = [
-        *_carried(state),
-        ("x-clerk-auth-reason", CROSS_ORIGIN_REASON),
-        ("content-type", "application/json"),
-    ]
-    body = {"error": "forbidden", "reason": CROSS_ORIGIN_REASON}
-    return AuthResponse(403, headers, json.dumps(body, separators=(",", ":")).encode())
+    headers = [*_carried(state), ("x-clerk-auth-reason", CROSS_ORIGIN_REASON)]
+    return _json(403, headers, {"error": "forbidden", "reason": CROSS_ORIGIN_REASON})

@@ -151,6 +151,7 @@ def test_cookie_authenticated_unsafe_cross_origin_is_refused(
     assert refusal.json() == {"error": "forbidden", "reason": "cross-origin-request"}
     assert refusal.header("x-clerk-auth-reason") == "cross-origin-request"
     assert refusal.content_type == "application/json"
+    assert refusal.header("cache-control") == "no-store"  # like every other refusal
 
 
 def test_what_the_rule_leaves_alone(clerk_instance: LocalClerkInstance) -> None:

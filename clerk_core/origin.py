@@ -113,20 +113,21 @@ def is_allowed_origin(
 
 
 def needs_origin_check(
-    request: RequestView,
+    method: str,
     state: RequestState | None,
     options: ClerkOptions,
     *,
     websocket: bool = False,
 ) -> bool:
     """Whether the rule applies: the check is on, the request is signed in by a cookie, and it is
-    a WebSocket or uses an unsafe method."""
+    a WebSocket or uses an unsafe method. It needs no view of the request, so an adapter can ask
+    before building one."""
     return (
         options.csrf_origin_check
         and state is not None
         and state.status is AuthStatus.SIGNED_IN
         and state.token_source == "cookie"
-        and (websocket or request.method not in SAFE_METHODS)
+        and (websocket or method.upper() not in SAFE_METHODS)
     )
 
 
@@ -140,7 +141,7 @@ def cross_origin_refusal(
     """The 403 for a cookie-authenticated request from another origin, or ``None`` when it may go
     on. It carries the request state's headers, like every core refusal; the reason is also in
     ``x-clerk-auth-reason`` (a WebSocket adapter uses it as the close reason)."""
-    if not needs_origin_check(request, state, options, websocket=websocket):
+    if not needs_origin_check(request.method, state, options, websocket=websocket):
         return None
     if is_allowed_origin(request, options, websocket=websocket):
         return None

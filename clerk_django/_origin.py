@@ -66,18 +66,18 @@ def origin_refusal(request: HttpRequest, view: Any = None) -> HttpResponseBase |
     if state is None or getattr(request, CHECKED_ATTR, False):
         return None
     setattr(request, CHECKED_ATTR, True)
+    options = get_clerk().options
+    # Most requests stop here (safe methods, Bearer tokens, signed out), before any other work.
+    if not needs_origin_check(request.method or "GET", state, options):
+        return None
+    if getattr(request, "_dont_enforce_csrf_checks", False):
+        return None  # Django's test client, unless Client(enforce_csrf_checks=True), as Django does
     # DRF makes every view csrf_exempt and leaves the check to its authenticators: that is not the
     # app's opt-out, so a DRF view that ClerkAuthentication does not guard gets the origin rule.
     drf_unguarded = view is not None and drf_view_without_clerk_authentication(view)
     if view is not None and getattr(view, "csrf_exempt", False) and not drf_unguarded:
         return None
-    if getattr(request, "_dont_enforce_csrf_checks", False):
-        return None  # Django's test client, unless Client(enforce_csrf_checks=True), as Django does
-    options = get_clerk().options
-    view_of_request = request_view(request)
-    if not needs_origin_check(view_of_request, state, options):
-        return None
     if django_csrf_installed() and not drf_unguarded:
         return None
-    refusal = cross_origin_refusal(view_of_request, state, options)
+    refusal = cross_origin_refusal(request_view(request), state, options)
     return render(refusal) if refusal is not None else None

@@ -172,7 +172,7 @@ def test_what_the_rule_leaves_alone(clerk_instance: LocalClerkInstance) -> None:
     assert cross_origin_refusal(party, signed_in("cookie"), options) is None
     # The opt-out.
     off = clerk_instance.options(csrf_origin_check=False)
-    assert not needs_origin_check(view(evil), signed_in("cookie"), off)
+    assert not needs_origin_check(view(evil).method, signed_in("cookie"), off)
     assert cross_origin_refusal(view(evil), signed_in("cookie"), off) is None
 
 

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import SplitResult
 
 from .errors import ClerkConfigurationError
+from .redirects import _DEFAULT_PORTS
 
 if TYPE_CHECKING:
     from .options import ClerkOptions
@@ -57,7 +58,6 @@ logger = logging.getLogger("clerk_core")
 
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _DIGITS = re.compile(r"[0-9]{1,5}")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_HOST = 253 + 1 + 5 + 2  # a full DNS name, ':', a port, and slack for brackets
 
 

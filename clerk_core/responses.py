@@ -186,13 +186,16 @@ def auth_response(
     options: ClerkOptions,
     *,
     state: RequestState | None = None,
+    page: bool | None = None,
 ) -> AuthResponse:
     """The response for a refused request (see the table in this module's docstring).
 
     ``outcome`` is the ``ProtectError`` that ``protect()`` raised, the ``MalformedURLError`` a route
     matcher raised, or a request state that is signed out or a handshake. ``state`` is the request's
     state when ``outcome`` is an error; its headers (debug headers, refreshed cookies) are carried on
-    the response.
+    the response. ``page`` says whether a signed-out request is a page request (redirected to
+    sign-in) or an API request (401); by default :func:`is_page_request` judges. An API framework
+    (Django REST framework) passes ``page=False``.
     """
     if isinstance(outcome, MalformedURLError):
         return _json(400, _carried(state), {"error": "bad_request", "reason": "malformed-url"})
@@ -221,7 +224,7 @@ def auth_response(
         reason = error.reason or (state.reason if state is not None else None)
         if error.pending and reason is None:
             reason = "session-pending"
-        if is_page_request(request):
+        if page if page is not None else is_page_request(request):
             target = sign_in_redirect_url(request, options, pending=error.pending, state=state)
             if target is not None:
                 return _redirect(target, carried)

@@ -23,10 +23,10 @@ from django.http import HttpRequest
 from clerk_core.routes import routed_path
 
 if TYPE_CHECKING:
-    from clerk_core import AuthObject
+    from clerk_core import AuthObject, RequestState
     from clerk_core.resources import User
 
-__all__ = ["acurrent_user", "aget_auth", "current_user", "get_auth"]
+__all__ = ["acurrent_user", "aget_auth", "current_user", "get_auth", "get_request_state"]
 
 
 @routed_path.register
@@ -61,3 +61,11 @@ async def aget_auth(request: HttpRequest) -> AuthObject:
     from ._http import aget_auth as _aget_auth
 
     return await _aget_auth(request)
+
+
+def get_request_state(request: HttpRequest) -> RequestState | None:
+    """The request state (status, reason, token type, Clerk's headers) stored on ``request`` by
+    the middleware, a decorator or ``get_auth``; ``None`` before any of them ran."""
+    from ._http import get_request_state as _get_request_state
+
+    return _get_request_state(request)

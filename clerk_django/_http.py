@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.response import HttpResponseRedirectBase
 
 from clerk_core import AuthObject, AuthResponse, AuthStatus, RequestState, RequestView, users
-from clerk_core.origin import CROSS_ORIGIN_REASON, cross_origin_refusal
+from clerk_core.adapter import answerless_state
 from clerk_core.resources import User
 from clerk_core.responses import headers_to_add
 
@@ -73,13 +73,12 @@ def _answerless(request: HttpRequest, state: RequestState) -> AuthObject:
     ``CsrfViewMiddleware`` does not check DRF or ``csrf_exempt`` views); a state that needs a
     redirect (a handshake, the development return trip) gives a signed-out auth object, since only
     the middleware or a decorator can send that redirect."""
-    options = get_clerk().options
-    forged = not getattr(request, "_dont_enforce_csrf_checks", False) and (
-        cross_origin_refusal(request_view(request), state, options) is not None
+    state = answerless_state(
+        state,
+        lambda: request_view(request),
+        get_clerk().options,
+        check_origin=not getattr(request, "_dont_enforce_csrf_checks", False),
     )
-    if forged:
-        state = RequestState(AuthStatus.SIGNED_OUT, reason=CROSS_ORIGIN_REASON)
-        state.token_source = "cookie"
     auth = store(request, state)
     if state.location:
         auth = RequestState(AuthStatus.SIGNED_OUT, reason=state.reason).to_auth()
@@ -124,9 +123,13 @@ async def acurrent_user(request: HttpRequest) -> User | None:
     return memo  # type: ignore[return-value]
 
 
-def request_state(request: HttpRequest) -> RequestState | None:
+def get_request_state(request: HttpRequest) -> RequestState | None:
+    """The request state the middleware (or a decorator, or ``get_auth``) stored, or ``None``."""
     state: RequestState | None = getattr(request, STATE_ATTR, None)
     return state
+
+
+request_state = get_request_state
 
 
 class VerbatimCookie(Morsel[str]):

@@ -15,15 +15,23 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from clerk_core.protect import ProtectParams, check_protect
+from clerk_core.adapter import protect_refusal
+from clerk_core.protect import ProtectParams
 
-from ._http import aauthenticate, authenticate, refuse, request_state
+from ._http import aauthenticate, authenticate, render, request_state, request_view
 from ._origin import origin_refusal
+from .conf import get_clerk
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["ClerkLoginRequiredMixin", "ClerkProtectMixin", "auth_required", "protect"]
+__all__ = [
+    "ClerkLoginRequiredMixin",
+    "ClerkProtectMixin",
+    "auth_required",
+    "protect",
+    "require_auth",
+]
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -32,8 +40,14 @@ def _check(request: HttpRequest, params: Mapping[str, Any]) -> HttpResponseBase 
     forged = origin_refusal(request)
     if forged is not None:
         return forged
-    refusal = check_protect(request_state(request), request.auth, params)
-    return refuse(refusal, request) if refusal is not None else None
+    refusal = protect_refusal(
+        request_state(request),
+        request.auth,
+        params,
+        request=lambda: request_view(request),
+        options=get_clerk().options,
+    )
+    return render(refusal) if refusal is not None else None
 
 
 def protect(**params: Unpack[ProtectParams]) -> Callable[[View], View]:
@@ -68,9 +82,13 @@ def protect(**params: Unpack[ProtectParams]) -> Callable[[View], View]:
     return decorator
 
 
-def auth_required(view: View) -> View:
+def require_auth(view: View) -> View:
     """Anyone signed in (pages are redirected to sign-in, APIs get 401)."""
     return protect()(view)
+
+
+auth_required = require_auth
+"""The same decorator under Django's ``login_required``-style name."""
 
 
 class ClerkProtectMixin:

@@ -6,33 +6,64 @@
         permission_classes = [HasPermission("org:orders:read")]
 
 ``request.auth`` is the Clerk auth object and ``request.user`` a :class:`ClerkDRFUser` (or the Django
-user, with ``CLERK["django_users"]``). A missing token leaves the request anonymous (DRF answers 401
-with ``WWW-Authenticate: Bearer`` when a permission needs a user); an invalid one is a 401 carrying
-Clerk's reason. A request signed in by the session cookie must pass Django's CSRF check (403
+user, with ``CLERK["django_users"]``). A missing token leaves the request anonymous; an invalid one
+is refused. A request signed in by the session cookie must pass Django's CSRF check (DRF's 403
 otherwise), as with ``SessionAuthentication``. Permission *instances* such as
 ``HasRole("org:admin")`` can be listed directly in ``permission_classes``.
+
+Refusals have the body every Clerk adapter sends (``clerk_core.responses``): 401
+``{"error": "unauthenticated", "reason": "<Clerk reason>"}`` with ``WWW-Authenticate: Bearer``, 403
+``{"error": "forbidden"}`` (404 ``{"error": "not_found"}`` with ``unauthenticated_status`` /
+``unauthorized_status=404``), and Clerk's headers (``x-clerk-auth-*``, ``Cache-Control:
+no-store``). They are raised as DRF exceptions (:class:`ClerkNotAuthenticated`,
+:class:`ClerkAuthenticationFailed`, :class:`ClerkPermissionDenied`, :class:`ClerkNotFound`), whose
+``detail`` is that body and ``response`` the core response, so DRF's exception handler, or your own
+``EXCEPTION_HANDLER``, renders them. An API never gets a sign-in redirect here. Permissions composed
+with ``|``, ``&`` or ``~`` answer DRF's own bodies (a composition decides as a whole).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from django.http import HttpRequest
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    ErrorDetail,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from clerk_core import AuthObject, AuthStatus, parse_authorization
+from clerk_core import (
+    AuthObject,
+    AuthResponse,
+    AuthStatus,
+    ProtectError,
+    RequestState,
+    Unauthenticated,
+    Unauthorized,
+    auth_response,
+    parse_authorization,
+)
 from clerk_core.routes import routed_path
 
-from ._http import authenticate, request_state
+from ._http import authenticate, request_state, request_view
 from .conf import clerk_settings, get_clerk
 
 __all__ = [
     "ClerkAuthentication",
+    "ClerkAuthenticationFailed",
     "ClerkDRFUser",
+    "ClerkNotAuthenticated",
+    "ClerkNotFound",
+    "ClerkPermissionDenied",
     "Has",
     "HasFeature",
     "HasPermission",
@@ -45,6 +76,77 @@ __all__ = [
 @routed_path.register
 def _routed_path(request: Request) -> str:
     return request._request.path_info
+
+
+REFUSAL_ATTR = "_clerk_drf_refusal"
+# Headers DRF sets itself (the challenge, from ClerkAuthentication.authenticate_header), renders
+# (the content type), or cannot hold in a dict (Set-Cookie: ClerkMiddleware adds those lines).
+_DRF_OWN = frozenset({"content-type", "www-authenticate", "set-cookie"})
+
+
+class _ClerkRefusal(APIException):
+    """A Clerk refusal as a DRF exception: ``detail`` is the core body, ``response`` the core
+    response (status and headers included)."""
+
+    response: AuthResponse
+
+    def __init__(self, response: AuthResponse) -> None:
+        super().__init__()
+        self.response = response
+        self.status_code = response.status
+        body = response.json() or {}
+        # ErrorDetail keeps DRF's get_codes()/get_full_details() working for custom handlers; it
+        # is a str, so the JSON body is the core's.
+        self.detail = {
+            key: ErrorDetail(value, code=self.default_code) if isinstance(value, str) else value
+            for key, value in body.items()
+        }
+        challenge = response.header("www-authenticate")
+        if challenge is not None:
+            self.auth_header = challenge
+
+
+class ClerkNotAuthenticated(_ClerkRefusal, NotAuthenticated):
+    """401: nobody is signed in (a Clerk permission refused a signed-out request)."""
+
+
+class ClerkAuthenticationFailed(_ClerkRefusal, AuthenticationFailed):
+    """401: the request sent a token Clerk refused (expired, invalid, not an accepted type)."""
+
+
+class ClerkPermissionDenied(_ClerkRefusal, PermissionDenied):
+    """403: signed in, but not allowed."""
+
+
+class ClerkNotFound(_ClerkRefusal, NotFound):
+    """404: ``unauthenticated_status=404`` / ``unauthorized_status=404`` hide the route."""
+
+
+def _refusal(
+    request: Request, view: Any, outcome: ProtectError | RequestState, *, failed: bool = False
+) -> _ClerkRefusal:
+    """The DRF exception for a refusal, rendered by the core as an API response. Its headers but
+    the challenge go to the view's response headers (DRF's exception handler copies only
+    ``WWW-Authenticate``), so they reach the client with or without ``ClerkMiddleware``."""
+    django_request = request._request
+    state = request_state(django_request)
+    rendered = auth_response(
+        outcome, request_view(django_request), get_clerk().options, state=state, page=False
+    )
+    setattr(django_request, REFUSAL_ATTR, rendered)
+    headers = getattr(view, "headers", None)
+    if isinstance(headers, dict):
+        for name, value in rendered.headers:
+            if name.lower() not in _DRF_OWN:
+                headers[name] = value
+    kind: type[_ClerkRefusal]
+    if rendered.status == 401:
+        kind = ClerkAuthenticationFailed if failed else ClerkNotAuthenticated
+    elif rendered.status == 404:
+        kind = ClerkNotFound
+    else:
+        kind = ClerkPermissionDenied
+    return kind(rendered)
 
 
 class ClerkDRFUser:
@@ -102,7 +204,8 @@ class ClerkAuthentication(BaseAuthentication):
             and state is not None
             and state.status is not AuthStatus.SIGNED_IN
         ):
-            raise AuthenticationFailed(state.reason or "invalid token", code=state.reason)
+            view = (request.parser_context or {}).get("view")
+            raise _refusal(request, view, state, failed=True)
         return None
 
     def enforce_csrf(self, request: HttpRequest) -> None:
@@ -126,11 +229,22 @@ class ClerkAuthentication(BaseAuthentication):
             raise PermissionDenied(f"CSRF Failed: {reason}")
 
     def authenticate_header(self, request: Request) -> str:
-        return "Bearer"
+        """The core's challenge: ``Bearer``, or ``Bearer error="invalid_token"`` when the
+        request sent a token that was refused."""
+        rendered: AuthResponse | None = getattr(request._request, REFUSAL_ATTR, None)
+        challenge = rendered.header("www-authenticate") if rendered is not None else None
+        return challenge or "Bearer"
+
+
+_denied: ContextVar[_ClerkRefusal | None] = ContextVar("clerk_drf_denied", default=None)
 
 
 class _Instance(BasePermission):
-    """A permission configured at construction that DRF can still "instantiate"."""
+    """A permission configured at construction that DRF can still "instantiate".
+
+    On a refusal it answers the core response: ``has_permission`` returns ``False`` (so ``|``,
+    ``&`` and ``~`` compose as usual) and keeps the refusal; DRF then reads the failed
+    permission's ``message``, which raises it (a composition's own ``message`` is DRF's)."""
 
     def __call__(self) -> _Instance:
         return self
@@ -139,13 +253,32 @@ class _Instance(BasePermission):
         auth = request.auth
         return auth if auth is not None and hasattr(auth, "has") else None
 
+    def _refuse(self, request: Request, view: Any, auth: AuthObject | None) -> bool:
+        outcome: ProtectError = (
+            Unauthorized("Forbidden.")
+            if auth is not None and auth.is_authenticated
+            else Unauthenticated("Sign-in required.")
+        )
+        _denied.set(_refusal(request, view, outcome))
+        return False
+
+    @property
+    def message(self) -> str:
+        refusal = _denied.get()
+        if refusal is None:
+            return str(PermissionDenied.default_detail)
+        _denied.set(None)
+        raise refusal
+
 
 class IsSignedIn(_Instance):
     """A Clerk session or an accepted machine token."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         auth = self._auth(request)
-        return bool(auth and auth.is_authenticated)
+        if auth is not None and auth.is_authenticated:
+            return True
+        return self._refuse(request, view, auth)
 
 
 class Has(_Instance):
@@ -164,7 +297,12 @@ class Has(_Instance):
     def has_permission(self, request: Request, view: Any) -> bool:
         auth = self._auth(request)
         if auth is None or not auth.is_authenticated:
-            return False
+            return self._refuse(request, view, auth)
+        if self._allows(auth):
+            return True
+        return self._refuse(request, view, auth)
+
+    def _allows(self, auth: AuthObject) -> bool:
         if self.params and not auth.has(**self.params):
             return False
         if self.condition is not None:

@@ -14,16 +14,11 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from clerk_core import (
-    MalformedURLError,
-    ProtectError,
-    RequestState,
-    auth_response,
-    early_response,
-)
+from clerk_core import RequestState, RequestView
+from clerk_core.adapter import Refusal, arun_guard, before_app, run_guard
 
 from ._http import add_headers, render, request_view, store
 from ._origin import origin_refusal
@@ -55,17 +50,19 @@ class ClerkMiddleware:
         view = request_view(request)
         clerk = get_clerk()
         state = clerk.authenticate_request(view)
-        early = self._before(request, state)
+        early = self._before(request, view, state)
         if early is not None:
             return early
         guard = get_guard()
         if guard is not None:
-            try:
-                result = guard(request.auth, request)
-            except (ProtectError, MalformedURLError) as exc:
-                return render(auth_response(exc, view, clerk.options, state=state))
-            if isinstance(result, HttpResponseBase):
-                return result
+            result = run_guard(
+                guard, request.auth, request, request=view, state=state, options=clerk.options
+            )
+            if inspect.isawaitable(result):  # an async guard on the sync path: run it, fail closed
+                result = async_to_sync(_settled)(result)
+            answered = _guard_answer(result)
+            if answered is not None:
+                return answered
         response: HttpResponseBase = self.get_response(request)
         add_headers(response, state.headers)
         return response
@@ -74,19 +71,17 @@ class ClerkMiddleware:
         view = request_view(request)
         clerk = get_clerk()
         state = await clerk.authenticate_request_async(view)
-        early = self._before(request, state)
+        early = self._before(request, view, state)
         if early is not None:
             return early
         guard = get_guard()
         if guard is not None:
-            try:
-                result = guard(request.auth, request)
-                if inspect.isawaitable(result):
-                    result = await result
-            except (ProtectError, MalformedURLError) as exc:
-                return render(auth_response(exc, view, clerk.options, state=state))
-            if isinstance(result, HttpResponseBase):
-                return result
+            result = await arun_guard(
+                guard, request.auth, request, request=view, state=state, options=clerk.options
+            )
+            answered = _guard_answer(result)
+            if answered is not None:
+                return answered
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         response = await get_response(request)
         add_headers(response, state.headers)
@@ -100,10 +95,27 @@ class ClerkMiddleware:
         return origin_refusal(request, view)
 
     @staticmethod
-    def _before(request: HttpRequest, state: RequestState) -> HttpResponseBase | None:
-        early = early_response(state, request_view(request), get_clerk().options)
+    def _before(
+        request: HttpRequest, view: RequestView, state: RequestState
+    ) -> HttpResponseBase | None:
+        # The cross-origin rule is applied in process_view, where the view (csrf_exempt, DRF) and
+        # Django's own CsrfViewMiddleware are known (clerk_django._origin).
+        early = before_app(state, view, get_clerk().options, check_origin=False)
         if early is not None:
             return render(early)
         auth = store(request, state)
         attach_django_user(request, auth)
         return None
+
+
+async def _settled(pending: Awaitable[Any]) -> Any:
+    return await pending
+
+
+def _guard_answer(result: Any) -> HttpResponseBase | None:
+    """What the middleware sends for a guard's result: its refusal, or the response it returned."""
+    if isinstance(result, Refusal):
+        return render(result.response)
+    if isinstance(result, HttpResponseBase):
+        return result
+    return None

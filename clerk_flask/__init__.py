@@ -5,7 +5,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("clerk_flask needs Flask: pip install 'clerk-integrations[flask]'") from exc
 
-from .decorators import Protect, auth_required, protect
+from .decorators import Protect, auth_required, protect, require_auth
 from .extension import Clerk, current_user, get_auth, get_request_state
 from .globals import current_auth
 
@@ -18,4 +18,5 @@ __all__ = [
     "get_auth",
     "get_request_state",
     "protect",
+    "require_auth",
 ]

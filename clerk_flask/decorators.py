@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from flask import Response, current_app
 
-from clerk_core.protect import ProtectParams, check_protect
+from clerk_core.adapter import protect_refusal
+from clerk_core.protect import ProtectParams
 
-from .extension import get_auth, get_request_state, refuse
+from .extension import _state, get_auth, get_request_state, render, request_view
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Protect", "auth_required", "protect"]
+__all__ = ["Protect", "auth_required", "protect", "require_auth"]
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -40,8 +41,14 @@ class Protect:
     def check(self) -> Response | None:
         """The refusal for the current request, or ``None`` when it may go on."""
         auth = get_auth()
-        refusal = check_protect(get_request_state(), auth, self.kwargs)
-        return refuse(refusal) if refusal is not None else None
+        refusal = protect_refusal(
+            get_request_state(),
+            auth,
+            self.kwargs,
+            request=request_view,
+            options=_state().engine.options,
+        )
+        return render(refusal) if refusal is not None else None
 
     @overload
     def __call__(self) -> Response | None: ...
@@ -73,15 +80,19 @@ _signed_in = Protect()
 
 
 @overload
-def auth_required() -> Response | None: ...
+def require_auth() -> Response | None: ...
 
 
 @overload
-def auth_required(view: View) -> View: ...
+def require_auth(view: View) -> View: ...
 
 
-def auth_required(view: View | None = None) -> Any:
-    """Anyone signed in: ``@auth_required`` on a view, or ``bp.before_request(auth_required)``."""
+def require_auth(view: View | None = None) -> Any:
+    """Anyone signed in: ``@require_auth`` on a view, or ``bp.before_request(require_auth)``."""
     if view is None:
         return _signed_in.check()
     return _signed_in(view)
+
+
+auth_required = require_auth
+"""The same decorator under Flask's ``login_required``-style name."""

@@ -25,18 +25,15 @@ from clerk_core import (
     AuthObject,
     AuthResponse,
     ClerkOptions,
-    MalformedURLError,
     ProtectError,
     RequestState,
     RequestView,
     auth_response,
-    early_response,
     users,
 )
 from clerk_core import Clerk as ClerkEngine
-from clerk_core.origin import cross_origin_refusal
+from clerk_core.adapter import Refusal, before_app, headers_after_app, is_replaced, run_guard
 from clerk_core.resources import User
-from clerk_core.responses import REPLACED, headers_to_add
 from clerk_core.routes import routed_path
 
 if TYPE_CHECKING:  # the test kit is never imported by production code; the app passes one in
@@ -132,6 +129,7 @@ def current_user() -> User | None:
 
 
 def get_request_state() -> RequestState | None:
+    """The request state of the current request (``None`` before it is authenticated)."""
     state: RequestState | None = g.get("_clerk_state")
     return state
 
@@ -166,32 +164,29 @@ def _before_request() -> Response | None:
         if local is not None:
             return render(local)
     view = request_view()
+    options = state.engine.options
     request_state = state.engine.authenticate_request(view)
-    early = early_response(request_state, view, state.engine.options)
-    if early is not None:
-        return render(early)
-    forged = cross_origin_refusal(view, request_state, state.engine.options)
-    if forged is not None:
-        return render(forged)
+    refusal = before_app(request_state, view, options)
+    if refusal is not None:
+        return render(refusal)
     auth = _store(request_state)
     if state.guard is not None:
-        try:
-            result = current_app.ensure_sync(state.guard)(auth, request)
-        except (ProtectError, MalformedURLError) as exc:
-            return render(auth_response(exc, view, state.engine.options, state=request_state))
+        # ensure_sync runs an async guard to completion (flask[async]), so the result is settled.
+        guard = current_app.ensure_sync(state.guard)
+        result = run_guard(guard, auth, request, request=view, state=request_state, options=options)
+        if isinstance(result, Refusal):
+            return render(result.response)
         if isinstance(result, Response):
             return result
     return None
 
 
 def _after_request(response: Response) -> Response:
-    state = get_request_state()
-    if state is not None:
-        for name, value in headers_to_add(response.headers.items(), state.headers):
-            if name.lower() in REPLACED:
-                response.headers[name] = value
-            else:
-                response.headers.add(name, value)
+    for name, value in headers_after_app(get_request_state(), response.headers.items()):
+        if is_replaced(name):
+            response.headers[name] = value
+        else:
+            response.headers.add(name, value)
     return response
 
 

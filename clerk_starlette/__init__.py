@@ -15,6 +15,7 @@ from .backend import ClerkBackend
 from .middleware import (
     ClerkMiddleware,
     ClerkUser,
+    acurrent_user,
     current_user,
     get_auth,
     get_request_state,
@@ -25,6 +26,7 @@ __all__ = [
     "ClerkBackend",
     "ClerkMiddleware",
     "ClerkUser",
+    "acurrent_user",
     "current_user",
     "get_auth",
     "get_request_state",

@@ -18,8 +18,8 @@ from typing import Any
 from starlette.authentication import AuthCredentials, AuthenticationBackend
 from starlette.requests import HTTPConnection
 
-from clerk_core import AuthStatus, Clerk, ClerkOptions, RequestState
-from clerk_core.origin import CROSS_ORIGIN_REASON, cross_origin_refusal
+from clerk_core import Clerk, ClerkOptions
+from clerk_core.adapter import answerless_state
 
 from .middleware import ClerkUser, credentials_for, request_view, store
 
@@ -41,9 +41,7 @@ class ClerkBackend(AuthenticationBackend):
         view = request_view(conn.scope)
         state = await self.clerk.authenticate_request_async(view)
         websocket = conn.scope["type"] == "websocket"
-        if cross_origin_refusal(view, state, self.clerk.options, websocket=websocket) is not None:
-            state = RequestState(AuthStatus.SIGNED_OUT, reason=CROSS_ORIGIN_REASON)
-            state.token_source = "cookie"
+        state = answerless_state(state, view, self.clerk.options, websocket=websocket)
         auth = store(conn.scope, state, self.clerk)
         if not auth.is_authenticated:
             return None

@@ -19,23 +19,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import Request, Response, Security
+from fastapi.exception_handlers import http_exception_handler as fastapi_http_exception_handler
 from fastapi.exceptions import HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import Headers
 
-from clerk_core import (
-    AuthObject,
-    AuthResponse,
-    AuthStatus,
-    Clerk,
-    ClerkOptions,
-    ProtectError,
-    RequestState,
-    auth_response,
-    early_response,
-)
+from clerk_core import AuthObject, AuthResponse, AuthStatus, Clerk, ClerkOptions, RequestState
+from clerk_core.adapter import before_app, protect_refusal
 from clerk_core.origin import cross_origin_refusal
-from clerk_core.protect import ProtectParams, check_protect
+from clerk_core.protect import ProtectParams
 from clerk_core.resources import User
 
 if TYPE_CHECKING:
@@ -47,9 +39,14 @@ from .middleware import current_user as middleware_current_user
 __all__ = [
     "ClerkHTTPException",
     "Protect",
+    "acurrent_user",
+    "auth_required",
     "clerk_bearer",
+    "clerk_exception_handler",
     "current_user",
     "get_auth",
+    "get_request_state",
+    "protect",
     "require_auth",
 ]
 
@@ -64,8 +61,68 @@ _default_lock = threading.Lock()
 
 
 class ClerkHTTPException(HTTPException):
-    """A refusal rendered by FastAPI's exception handler: the core response's status and headers,
-    with its JSON body as ``detail``."""
+    """A refusal from a dependency: the core response (``response``, an ``AuthResponse``), with
+    its status and headers as an ``HTTPException``'s and its JSON body as ``detail``.
+
+    :func:`clerk_exception_handler` sends it as the core renders it (the body not wrapped in
+    ``{"detail": ...}``); the dependencies install that handler on first use, unless the app has
+    its own handler for ``HTTPException`` (or this class, or the status), which then receives the
+    exception as any other ``HTTPException``."""
+
+    def __init__(self, response: AuthResponse) -> None:
+        # A Mapping whose items() keeps repeated headers: every Set-Cookie line stays its own
+        # header (a handler copies items() onto its response; a dict would join or drop them).
+        headers = Headers(
+            raw=[
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in response.headers
+                if name.lower() != "content-type"
+            ]
+        )
+        detail: Any = response.json() if response.body else None
+        super().__init__(response.status, detail=detail, headers=cast("dict[str, str]", headers))
+        self.response = response
+
+
+async def clerk_exception_handler(request: Request, exc: Exception) -> Response:
+    """Send a :class:`ClerkHTTPException` as the core rendered it: the same status, headers and
+    JSON body (``{"error": "unauthenticated", "reason": ...}``) as every other adapter. Register
+    it yourself (``app.add_exception_handler(ClerkHTTPException, clerk_exception_handler)``) when
+    the app has its own ``HTTPException`` handler but should answer Clerk's refusals this way."""
+    if not isinstance(exc, ClerkHTTPException):  # pragma: no cover - registered for that class
+        raise exc
+    rendered = exc.response
+    out = Response(rendered.body, status_code=rendered.status, media_type=rendered.content_type)
+    out.raw_headers.extend(
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in rendered.headers
+        if name.lower() != "content-type"
+    )
+    return out
+
+
+_HANDLERS_KEY = "starlette.exception_handlers"
+
+
+def _install_handler(scope: Mapping[str, Any]) -> None:
+    """Answer this app's Clerk refusals with :func:`clerk_exception_handler` when the handler that
+    would otherwise render them is FastAPI's default one (which wraps the body in ``detail``).
+
+    Starlette keeps the app's handlers in the scope (``starlette.exception_handlers``: the class
+    table and the status table its exception middleware looks exceptions up in, most specific
+    class first). An app-specific choice (a handler for ``HTTPException``, for this class, or for
+    the refusal's status) is left alone."""
+    tables = scope.get(_HANDLERS_KEY)
+    if not (isinstance(tables, tuple) and tables and isinstance(tables[0], dict)):
+        return
+    classes: dict[Any, Any] = tables[0]
+    if ClerkHTTPException in classes:
+        return
+    for cls in ClerkHTTPException.__mro__[1:]:
+        if cls in classes:
+            if classes[cls] is fastapi_http_exception_handler:
+                classes.setdefault(ClerkHTTPException, clerk_exception_handler)
+            return
 
 
 def _engine(request: Request) -> Clerk:
@@ -86,15 +143,17 @@ async def _authenticate(request: Request, response: Response) -> tuple[AuthObjec
     engine = _engine(request)
     view = request_view(scope)
     state = await engine.authenticate_request_async(view)
-    forged = cross_origin_refusal(view, state, engine.options)
-    if forged is not None:
-        raise _exception(forged)
-    if state.location is not None and state.status is not AuthStatus.HANDSHAKE:
-        # The development handshake's return trip (signed in or out, with a Location): finish it
-        # with the 307 the middleware would send, whichever dependency asked.
-        early = early_response(state, view, engine.options)
-        if early is not None:
-            raise _exception(early)
+    if state.status is not AuthStatus.HANDSHAKE:
+        # The development handshake's return trip (signed in or out, with a Location) is finished
+        # with the 307 the middleware would send, whichever dependency asked; a handshake is left
+        # to Protect / require_auth (check_protect), as before.
+        refusal = before_app(state, view, engine.options)
+        if refusal is not None:
+            raise _exception(scope, refusal)
+    else:
+        forged = cross_origin_refusal(view, state, engine.options)
+        if forged is not None:
+            raise _exception(scope, forged)
     auth = store(scope, state, engine)
     for name, value in state.headers:
         if name.lower() == "set-cookie":  # a refreshed session: keep its cookies
@@ -102,27 +161,9 @@ async def _authenticate(request: Request, response: Response) -> tuple[AuthObjec
     return auth, state
 
 
-def _refuse(
-    request: Request, outcome: ProtectError | RequestState, state: RequestState
-) -> HTTPException:
-    options: ClerkOptions = request.scope[OPTIONS_KEY]
-    return _exception(auth_response(outcome, request_view(request.scope), options, state=state))
-
-
-def _exception(rendered: AuthResponse) -> HTTPException:
-    # A Mapping whose items() keeps repeated headers: every Set-Cookie line stays its own header
-    # (FastAPI's handler copies items() onto the response; a dict would join or drop them).
-    headers = Headers(
-        raw=[
-            (name.lower().encode("latin-1"), value.encode("latin-1"))
-            for name, value in rendered.headers
-            if name.lower() != "content-type"
-        ]
-    )
-    detail: Any = rendered.json() if rendered.body else None
-    return ClerkHTTPException(
-        rendered.status, detail=detail, headers=cast("dict[str, str]", headers)
-    )
+def _exception(scope: Mapping[str, Any], rendered: AuthResponse) -> ClerkHTTPException:
+    _install_handler(scope)
+    return ClerkHTTPException(rendered)
 
 
 async def get_auth(
@@ -154,6 +195,16 @@ async def current_user(
     return await middleware_current_user(request)
 
 
+async def get_request_state(
+    request: Request,
+    response: Response,
+    credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
+) -> RequestState:
+    """The request state (status, reason, token type, Clerk's headers) of the request."""
+    _, state = await _authenticate(request, response)
+    return state
+
+
 class Protect:
     """A dependency that allows only what ``auth.protect(...)`` allows."""
 
@@ -171,7 +222,20 @@ class Protect:
         credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
     ) -> AuthObject:
         auth, state = await _authenticate(request, response)
-        refusal = check_protect(state, auth, self.kwargs)
+        scope = request.scope
+        refusal = protect_refusal(
+            state,
+            auth,
+            self.kwargs,
+            request=lambda: request_view(scope),
+            options=scope[OPTIONS_KEY],
+        )
         if refusal is not None:
-            raise _refuse(request, refusal, state)
+            raise _exception(scope, refusal)
         return auth
+
+
+# Names shared by every adapter (see the README's "Names across frameworks"): the same objects.
+auth_required = require_auth
+protect = Protect
+acurrent_user = current_user

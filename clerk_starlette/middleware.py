@@ -8,7 +8,6 @@ auth object is stored where :func:`get_auth` finds it, and, following Starlette'
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote
@@ -19,21 +18,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from clerk_core import (
-    AuthObject,
-    AuthResponse,
-    Clerk,
-    ClerkOptions,
-    MalformedURLError,
-    ProtectError,
-    RequestState,
-    RequestView,
-    auth_response,
-    early_response,
-)
-from clerk_core.origin import cross_origin_refusal
+from clerk_core import AuthObject, AuthResponse, Clerk, ClerkOptions, RequestState, RequestView
+from clerk_core.adapter import Refusal, arun_guard, before_app, headers_after_app, is_replaced
 from clerk_core.resources import User
-from clerk_core.responses import REPLACED, headers_to_add
 from clerk_core.routes import routed_path
 from clerk_core.users import current_user_async
 
@@ -44,6 +31,7 @@ __all__ = [
     "ClerkMiddleware",
     "ClerkUser",
     "Guard",
+    "acurrent_user",
     "credentials_for",
     "current_user",
     "get_auth",
@@ -176,8 +164,13 @@ async def current_user(conn: HTTPConnection) -> User | None:
 
 
 def get_request_state(conn: HTTPConnection) -> RequestState | None:
+    """The request state ``ClerkMiddleware`` (or a dependency) stored, or ``None``."""
     state: RequestState | None = conn.scope.get(STATE_KEY)
     return state
+
+
+acurrent_user = current_user
+"""``current_user`` under the async name every adapter shares (it is a coroutine here)."""
 
 
 def store(scope: MutableMapping[str, Any], state: RequestState, clerk: Clerk) -> AuthObject:
@@ -236,56 +229,41 @@ class ClerkMiddleware:
             await self.app(scope, receive, send)
             return
         view = request_view(scope)
+        options = self.clerk.options
         state = await self.clerk.authenticate_request_async(view)
-        early = early_response(state, view, self.clerk.options)
-        if early is not None:
-            await self._refuse(scope, receive, send, early)
-            return
-        forged = cross_origin_refusal(
-            view, state, self.clerk.options, websocket=kind == "websocket"
-        )
-        if forged is not None:
-            await self._refuse(scope, receive, send, forged)
+        refusal = before_app(state, view, options, websocket=kind == "websocket")
+        if refusal is not None:
+            await self._refuse(scope, receive, send, refusal)
             return
         auth = store(scope, state, self.clerk)
         if self.guard is not None:
             conn: HTTPConnection = (
                 Request(scope, receive) if kind == "http" else WebSocket(scope, receive, send)
             )
-            try:
-                result = self.guard(auth, conn)
-                if inspect.isawaitable(result):
-                    result = await result
-            except (ProtectError, MalformedURLError) as exc:
-                refusal = auth_response(exc, view, self.clerk.options, state=state)
-                await self._refuse(scope, receive, send, refusal)
+            result = await arun_guard(
+                self.guard, auth, conn, request=view, state=state, options=options
+            )
+            if isinstance(result, Refusal):
+                await self._refuse(scope, receive, send, result.response)
                 return
             if isinstance(result, Response):
                 await result(scope, receive, send)
                 return
         if kind == "http" and state.headers:
-            send = self._with_headers(send, state.headers)
+            send = self._with_headers(send, state)
         await self.app(scope, receive, send)
 
     @staticmethod
-    def _with_headers(send: Send, extra: list[tuple[str, str]]) -> Send:
+    def _with_headers(send: Send, state: RequestState) -> Send:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = [
-                    (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
-                    for k, v in message.get("headers", [])
-                ]
-                added = [
-                    (k.lower().encode("latin-1"), v.encode("latin-1"))
-                    for k, v in headers_to_add(present, extra)
-                ]
-                replaced = {k for k, _ in added if k.decode("latin-1") in REPLACED}
-                kept = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if bytes(k).lower() not in replaced
-                ]
-                message = {**message, "headers": [*kept, *added]}
+                raw = message.get("headers", [])
+                present = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw]
+                added = headers_after_app(state, present)
+                replaced = {k.lower().encode("latin-1") for k, _ in added if is_replaced(k)}
+                kept = [(k, v) for k, v in raw if bytes(k).lower() not in replaced]
+                encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in added]
+                message = {**message, "headers": [*kept, *encoded]}
             await send(message)
 
         return wrapped

@@ -221,7 +221,8 @@ def test_drf(clerk_instance: LocalClerkInstance) -> None:
     assert missing["WWW-Authenticate"] == "Bearer"
     invalid = client.get("/api/me", **bearer(clerk_instance.bad_signature_token()))
     assert invalid.status_code == 401
-    assert "token-invalid-signature" in invalid.json()["detail"]
+    assert invalid.json() == {"error": "unauthenticated", "reason": "token-invalid-signature"}
+    assert invalid["WWW-Authenticate"] == 'Bearer error="invalid_token"'
     assert client.get("/api/orders", **bearer(reader)).json() == {"orders": [1, 2]}
     assert client.get("/api/admins", **bearer(reader)).status_code == 403
     admin = clerk_instance.session_token(org_id="org_1", org_role="org:admin")

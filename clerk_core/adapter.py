@@ -1,0 +1,204 @@
+"""The request flow every adapter runs, written once; an adapter only translates requests and responses.
+
+A middleware (Starlette's ``ClerkMiddleware``, Django's, Flask's ``before_request`` /
+``after_request`` hooks) does, in this order:
+
+1. authenticate the request (``Clerk.authenticate_request`` or its async twin) and ask
+   :func:`before_app` whether the request is answered before the app runs: a handshake or the
+   development handshake's return trip (``responses.early_response``), then a request signed in by
+   the session cookie from another origin (:mod:`clerk_core.origin`);
+2. store the auth object where the framework's views find it (the adapter's own business);
+3. run the guard with :func:`run_guard` (sync) or :func:`arun_guard` (async): a ``ProtectError`` or
+   ``MalformedURLError`` it raises becomes a :class:`Refusal` holding the core's
+   :class:`~clerk_core.responses.AuthResponse`; anything else it returns is handed back (a guard may
+   return a native response, which the adapter sends);
+4. run the app, then merge Clerk's headers onto its response exactly once with
+   :func:`headers_after_app`: names in :data:`~clerk_core.responses.REPLACED` replace the response's
+   own, the others are added.
+
+A per-view check (a decorator, a FastAPI dependency, a DRF permission) uses :func:`protect_refusal`,
+and code that authenticates where nothing can answer the request (Django's ``get_auth`` without the
+middleware, Starlette's ``ClerkBackend``) uses :func:`answerless_state`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from .auth import AuthObject
+from .clerk import AuthStatus, RequestState
+from .errors import MalformedURLError, ProtectError
+from .options import ClerkOptions
+from .origin import CROSS_ORIGIN_REASON, cross_origin_refusal
+from .protect import check_protect
+from .request import RequestView
+from .responses import REPLACED, AuthResponse, auth_response, early_response, headers_to_add
+
+__all__ = [
+    "Guard",
+    "Refusal",
+    "answerless_state",
+    "arun_guard",
+    "before_app",
+    "headers_after_app",
+    "is_replaced",
+    "protect_refusal",
+    "run_guard",
+]
+
+Guard = Callable[[AuthObject, Any], Any]
+"""``guard(auth, request)``, sync or async: may call ``auth.protect(...)``, or return a native
+response to send instead of running the app."""
+
+ViewSource = RequestView | Callable[[], RequestView]
+
+
+class Refusal:
+    """A guard refused the request: send :attr:`response` (rendered by ``auth_response``)."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: AuthResponse) -> None:
+        self.response = response
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.response!r})"
+
+
+def _view(source: ViewSource) -> RequestView:
+    return source if isinstance(source, RequestView) else source()
+
+
+def before_app(
+    state: RequestState,
+    request: RequestView,
+    options: ClerkOptions,
+    *,
+    websocket: bool = False,
+    check_origin: bool = True,
+) -> AuthResponse | None:
+    """The response an adapter sends instead of running the app, or ``None`` to run it: a
+    handshake or its development return trip first, then the cross-origin refusal (unless
+    ``check_origin`` is false: Django applies it once the view is known, to defer to its own
+    CSRF protection)."""
+    early = early_response(state, request, options)
+    if early is not None or not check_origin:
+        return early
+    return cross_origin_refusal(request, state, options, websocket=websocket)
+
+
+def _refused(
+    exc: ProtectError | MalformedURLError,
+    request: ViewSource,
+    options: ClerkOptions,
+    state: RequestState | None,
+) -> Refusal:
+    return Refusal(auth_response(exc, _view(request), options, state=state))
+
+
+async def _settle(
+    pending: Awaitable[Any],
+    request: ViewSource,
+    options: ClerkOptions,
+    state: RequestState | None,
+) -> Any:
+    try:
+        return await pending
+    except (ProtectError, MalformedURLError) as exc:
+        return _refused(exc, request, options, state)
+
+
+def run_guard(
+    guard: Guard,
+    auth: AuthObject,
+    native: Any,
+    *,
+    request: ViewSource,
+    state: RequestState | None,
+    options: ClerkOptions,
+) -> Any:
+    """Call ``guard(auth, native)``: a :class:`Refusal` when it raises ``ProtectError`` or
+    ``MalformedURLError``, else what it returned. An async guard's result is an awaitable that
+    settles the same way: await it (:func:`arun_guard` does), or run it to completion in a sync
+    adapter (``asgiref.sync.async_to_sync``, Flask's ``ensure_sync``). ``request`` is the request's
+    view, or a callable building it (only a refusal needs it)."""
+    try:
+        result = guard(auth, native)
+    except (ProtectError, MalformedURLError) as exc:
+        return _refused(exc, request, options, state)
+    if inspect.isawaitable(result):
+        return _settle(result, request, options, state)
+    return result
+
+
+async def arun_guard(
+    guard: Guard,
+    auth: AuthObject,
+    native: Any,
+    *,
+    request: ViewSource,
+    state: RequestState | None,
+    options: ClerkOptions,
+) -> Any:
+    """:func:`run_guard` for async adapters: a sync or an async guard, settled."""
+    result = run_guard(guard, auth, native, request=request, state=state, options=options)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+def protect_refusal(
+    state: RequestState | None,
+    auth: AuthObject,
+    params: Mapping[str, Any],
+    *,
+    request: ViewSource,
+    options: ClerkOptions,
+) -> AuthResponse | None:
+    """The response a protected view (a decorator, a dependency) sends instead of running, or
+    ``None`` when it may run (:func:`clerk_core.protect.check_protect`, rendered)."""
+    outcome = check_protect(state, auth, params)
+    if outcome is None:
+        return None
+    return auth_response(outcome, _view(request), options, state=state)
+
+
+def headers_after_app(
+    state: RequestState | None, existing: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Clerk's headers for the app's response, each once: the request state's headers that
+    ``existing`` does not carry yet (a refusal rendered inside the app already does), plus
+    ``Cache-Control: private, no-store`` when ``Set-Cookie`` lines are added. The adapter adds
+    them, except names in :data:`~clerk_core.responses.REPLACED`, which replace its own."""
+    if state is None or not state.headers:
+        return []
+    return headers_to_add(existing, state.headers)
+
+
+def is_replaced(name: str) -> bool:
+    """Whether a header from :func:`headers_after_app` replaces the response's own."""
+    return name.lower() in REPLACED
+
+
+def answerless_state(
+    state: RequestState,
+    request: ViewSource,
+    options: ClerkOptions,
+    *,
+    websocket: bool = False,
+    check_origin: bool = True,
+) -> RequestState:
+    """The state to store when nothing can answer the request before the view runs (no
+    middleware, or a backend that cannot send a response): a request signed in by the session
+    cookie from another origin is signed out, since the cookie gives it no authority; other states
+    are returned as they are. (A state that needs a redirect is the adapter's to handle: only a
+    middleware or a decorator can send it.)"""
+    if check_origin and state.token_source == "cookie":
+        forged = cross_origin_refusal(_view(request), state, options, websocket=websocket)
+        if forged is not None:
+            signed_out = RequestState(AuthStatus.SIGNED_OUT, reason=CROSS_ORIGIN_REASON)
+            signed_out.token_source = "cookie"
+            return signed_out
+    return state

@@ -236,7 +236,11 @@ class ClerkAuthentication(BaseAuthentication):
         return challenge or "Bearer"
 
 
-_denied: ContextVar[_ClerkRefusal | None] = ContextVar("clerk_drf_denied", default=None)
+# The refusal of the permission that failed last in this context, and that permission: DRF reads
+# the failed permission's ``message`` right after ``has_permission`` returned False.
+_denied: ContextVar[tuple[BasePermission, _ClerkRefusal] | None] = ContextVar(
+    "clerk_drf_denied", default=None
+)
 
 
 class _Instance(BasePermission):
@@ -259,16 +263,16 @@ class _Instance(BasePermission):
             if auth is not None and auth.is_authenticated
             else Unauthenticated("Sign-in required.")
         )
-        _denied.set(_refusal(request, view, outcome))
+        _denied.set((self, _refusal(request, view, outcome)))
         return False
 
     @property
     def message(self) -> str:
-        refusal = _denied.get()
-        if refusal is None:
+        denied = _denied.get()
+        if denied is None or denied[0] is not self:
             return str(PermissionDenied.default_detail)
         _denied.set(None)
-        raise refusal
+        raise denied[1]
 
 
 class IsSignedIn(_Instance):

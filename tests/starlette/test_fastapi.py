@@ -195,3 +195,96 @@ def test_the_host_header_never_chooses_a_redirect(
     assert allowed.status_code == 307
     assert allowed.headers["location"].startswith("http://127.0.0.1:8000/sign-in?")
     assert allowed.headers["cache-control"] == "no-store"
+
+
+def _clerk_headers(response: Any) -> list[tuple[str, str]]:
+    return [
+        (k.decode("latin-1"), v.decode("latin-1"))
+        for k, v in response.headers.raw
+        if k.lower().startswith(b"x-clerk-auth-")
+        or k.lower() in (b"set-cookie", b"www-authenticate", b"cache-control")
+    ]
+
+
+def test_behind_the_middleware_every_clerk_header_is_sent_once(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    """A refused dependency's exception carries Clerk's headers and the middleware adds the
+    request state's on the way out: each must reach the client once, refused or not."""
+    http = TestClient(make_app(clerk_engine, middleware=True), follow_redirects=False)
+    s = clerk_instance.cookie_suffix
+    refreshed = "; ".join(
+        f"{k}={v}"
+        for k, v in {
+            f"__session_{s}": clerk_instance.expired_token("user_r"),
+            f"__client_uat_{s}": "1",
+            f"__clerk_db_jwt_{s}": clerk_instance.dev_browser_token,
+            clerk_instance.refresh_cookie_name: clerk_instance.refresh_token("user_r"),
+        }.items()
+    )
+    member = clerk_instance.session_token(org_id="org_1", org_role="org:member")
+    cases = [
+        ("/private", {}, 401),
+        ("/private", bearer(clerk_instance.bad_signature_token()), 401),
+        ("/orders", bearer(member), 403),
+        ("/orders", {"cookie": refreshed}, 403),
+        ("/private", {"cookie": refreshed}, 200),
+        ("/private", bearer(member), 200),
+    ]
+    for path, headers, status in cases:
+        response = http.get(path, headers=headers)
+        assert response.status_code == status, (path, headers)
+        sent = _clerk_headers(response)
+        assert len(sent) == len(set(sent)), sent
+        names = [name for name, _ in sent if name != "set-cookie"]
+        assert len(names) == len(set(names)), sent
+        if status != 200:
+            assert "detail" not in response.json()
+
+
+def test_a_custom_http_exception_handler_still_receives_clerk_refusals(
+    clerk_engine: Clerk,
+) -> None:
+    """An app with its own HTTPException handler keeps it: the refusal is an HTTPException whose
+    detail is the core body and whose headers are Clerk's."""
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from clerk_starlette.fastapi import ClerkHTTPException
+
+    app = make_app(clerk_engine, middleware=False)
+    seen: list[Any] = []
+
+    @app.exception_handler(StarletteHTTPException)
+    async def mine(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        seen.append(exc)
+        return JSONResponse({"problem": exc.detail}, exc.status_code, headers=exc.headers)
+
+    response = TestClient(app).get("/private")
+    assert response.status_code == 401
+    assert response.json() == {
+        "problem": {"error": "unauthenticated", "reason": "dev-browser-missing"}
+    }
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert isinstance(seen[0], ClerkHTTPException)
+    assert seen[0].response.status == 401
+
+
+def test_the_clerk_exception_handler_can_be_registered_explicitly(clerk_engine: Clerk) -> None:
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from clerk_starlette.fastapi import ClerkHTTPException, clerk_exception_handler
+
+    app = make_app(clerk_engine, middleware=False)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def mine(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"problem": exc.detail}, exc.status_code)
+
+    app.add_exception_handler(ClerkHTTPException, clerk_exception_handler)
+    response = TestClient(app).get("/private")
+    assert response.json() == {"error": "unauthenticated", "reason": "dev-browser-missing"}
+    assert response.headers["cache-control"] == "no-store"

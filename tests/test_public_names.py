@@ -1,0 +1,233 @@
+"""Each package's ``__all__`` is locked, and the names every adapter shares are the same verbs.
+
+A change to a public list is deliberate: update the expected list here, the README's "Names
+across frameworks" table, and keep an old name as an alias (the same object) when one changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+
+EXPECTED: dict[str, list[str]] = {
+    "clerk_core": [
+        "AuthErrorReason",
+        "AuthObject",
+        "AuthResponse",
+        "AuthStatus",
+        "Clerk",
+        "ClerkAPIError",
+        "ClerkConfigurationError",
+        "ClerkError",
+        "ClerkOptions",
+        "MachineAuth",
+        "MalformedURLError",
+        "MemoryIdempotencyStore",
+        "ProtectError",
+        "ProtectParams",
+        "RequestState",
+        "RequestView",
+        "RouteMatcher",
+        "SessionAuth",
+        "SignedOutAuth",
+        "TokenVerificationError",
+        "TokenVerificationErrorReason",
+        "Unauthenticated",
+        "Unauthorized",
+        "WebhookEvent",
+        "WebhookRouter",
+        "WebhookVerificationError",
+        "WebhookVerifier",
+        "__version__",
+        "auth_response",
+        "check_protect",
+        "cookie_suffix",
+        "create_route_matcher",
+        "early_response",
+        "handle_webhook",
+        "handle_webhook_async",
+        "has_authorization",
+        "is_allowed_redirect",
+        "is_page_request",
+        "normalize_path",
+        "parse_authorization",
+        "parse_cookie_header",
+        "parse_publishable_key",
+        "routed_path",
+        "safe_redirect_url",
+        "sign_in_redirect_url",
+        "verify_webhook",
+    ],
+    "clerk_core.adapter": [
+        "Guard",
+        "Refusal",
+        "answerless_state",
+        "arun_guard",
+        "before_app",
+        "headers_after_app",
+        "is_replaced",
+        "protect_refusal",
+        "run_guard",
+    ],
+    "clerk_starlette": [
+        "ClerkBackend",
+        "ClerkMiddleware",
+        "ClerkUser",
+        "acurrent_user",
+        "current_user",
+        "get_auth",
+        "get_request_state",
+        "request_view",
+    ],
+    "clerk_starlette.fastapi": [
+        "ClerkHTTPException",
+        "Protect",
+        "acurrent_user",
+        "auth_required",
+        "clerk_bearer",
+        "clerk_exception_handler",
+        "current_user",
+        "get_auth",
+        "get_request_state",
+        "protect",
+        "require_auth",
+    ],
+    "clerk_django": ["acurrent_user", "aget_auth", "current_user", "get_auth", "get_request_state"],
+    "clerk_django.decorators": [
+        "ClerkLoginRequiredMixin",
+        "ClerkProtectMixin",
+        "auth_required",
+        "protect",
+        "require_auth",
+    ],
+    "clerk_django.drf": [
+        "ClerkAuthentication",
+        "ClerkAuthenticationFailed",
+        "ClerkDRFUser",
+        "ClerkNotAuthenticated",
+        "ClerkNotFound",
+        "ClerkPermissionDenied",
+        "Has",
+        "HasFeature",
+        "HasPermission",
+        "HasPlan",
+        "HasRole",
+        "IsSignedIn",
+    ],
+    "clerk_flask": [
+        "Clerk",
+        "Protect",
+        "auth_required",
+        "current_auth",
+        "current_user",
+        "get_auth",
+        "get_request_state",
+        "protect",
+        "require_auth",
+    ],
+}
+
+# alias -> canonical name, in the same module: the same object, so either spelling behaves alike.
+ALIASES: dict[str, dict[str, str]] = {
+    "clerk_starlette": {"acurrent_user": "current_user"},
+    "clerk_starlette.fastapi": {
+        "auth_required": "require_auth",
+        "protect": "Protect",
+        "acurrent_user": "current_user",
+    },
+    "clerk_django.decorators": {"auth_required": "require_auth"},
+    "clerk_flask": {"auth_required": "require_auth"},
+}
+
+# One verb per concept: where each framework has it (the README's "Names across frameworks").
+CONCEPTS: dict[str, dict[str, str]] = {
+    "require_auth": {
+        "clerk_starlette.fastapi": "require_auth",
+        "clerk_django.decorators": "require_auth",
+        "clerk_flask": "require_auth",
+    },
+    "protect": {
+        "clerk_starlette.fastapi": "protect",
+        "clerk_django.decorators": "protect",
+        "clerk_flask": "protect",
+    },
+    "get_auth": {
+        "clerk_starlette": "get_auth",
+        "clerk_starlette.fastapi": "get_auth",
+        "clerk_django": "get_auth",
+        "clerk_flask": "get_auth",
+    },
+    "current_user": {
+        "clerk_starlette.fastapi": "current_user",
+        "clerk_django": "current_user",
+        "clerk_flask": "current_user",
+    },
+    "acurrent_user": {
+        "clerk_starlette": "acurrent_user",
+        "clerk_starlette.fastapi": "acurrent_user",
+        "clerk_django": "acurrent_user",
+    },
+    "get_request_state": {
+        "clerk_starlette": "get_request_state",
+        "clerk_starlette.fastapi": "get_request_state",
+        "clerk_django": "get_request_state",
+        "clerk_flask": "get_request_state",
+    },
+}
+
+FRAMEWORK = {"clerk_starlette": "starlette", "clerk_django": "django", "clerk_flask": "flask"}
+
+
+def load(name: str) -> Any:
+    framework = FRAMEWORK.get(name.split(".")[0])
+    if framework is not None:
+        pytest.importorskip(framework)
+    if name == "clerk_starlette.fastapi":
+        pytest.importorskip("fastapi")
+    if name == "clerk_django.drf":
+        pytest.importorskip("rest_framework")
+    return importlib.import_module(name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_all_is_the_expected_list(name: str) -> None:
+    module = load(name)
+    assert sorted(module.__all__) == sorted(EXPECTED[name])
+    assert len(module.__all__) == len(set(module.__all__))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_name_in_all_exists(name: str) -> None:
+    module = load(name)
+    missing = [attr for attr in module.__all__ if not hasattr(module, attr)]
+    assert not missing
+
+
+@pytest.mark.parametrize("name", sorted(ALIASES))
+def test_aliases_are_the_canonical_objects(name: str) -> None:
+    module = load(name)
+    for alias, canonical in ALIASES[name].items():
+        assert alias in module.__all__ and canonical in module.__all__
+        assert getattr(module, alias) is getattr(module, canonical), alias
+
+
+@pytest.mark.parametrize("concept", sorted(CONCEPTS))
+def test_one_verb_per_concept(concept: str) -> None:
+    for name, attr in CONCEPTS[concept].items():
+        module = load(name)
+        assert attr == concept
+        assert attr in module.__all__, (name, attr)
+        assert callable(getattr(module, attr))
+
+
+def test_the_async_form_is_a_coroutine_function() -> None:
+    """The ``a`` prefix names the awaitable form, in every adapter that has one."""
+    import inspect
+
+    for name in CONCEPTS["acurrent_user"]:
+        module = load(name)
+        assert inspect.iscoroutinefunction(module.acurrent_user), name
+    django = load("clerk_django")
+    assert inspect.iscoroutinefunction(django.aget_auth)

@@ -228,12 +228,3 @@ def render(response: AuthResponse) -> HttpResponseBase:
     skip = ("content-type", "location")
     add_headers(out, [(k, v) for k, v in response.headers if k.lower() not in skip])
     return out
-
-
-def refuse(exc_or_state: Any, request: HttpRequest) -> HttpResponseBase:
-    from clerk_core import auth_response
-
-    state = request_state(request)
-    return render(
-        auth_response(exc_or_state, request_view(request), get_clerk().options, state=state)
-    )

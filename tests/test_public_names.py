@@ -209,7 +209,8 @@ def test_every_name_in_all_exists(name: str) -> None:
 def test_aliases_are_the_canonical_objects(name: str) -> None:
     module = load(name)
     for alias, canonical in ALIASES[name].items():
-        assert alias in module.__all__ and canonical in module.__all__
+        assert alias in module.__all__
+        assert canonical in module.__all__
         assert getattr(module, alias) is getattr(module, canonical), alias
 
 

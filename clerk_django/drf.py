@@ -238,7 +238,7 @@ class ClerkAuthentication(BaseAuthentication):
 
 # The refusal of the permission that failed last in this context, and that permission: DRF reads
 # the failed permission's ``message`` right after ``has_permission`` returned False.
-_denied: ContextVar[tuple[BasePermission, _ClerkRefusal] | None] = ContextVar(
+_denied: ContextVar[tuple[BasePermission, Callable[[], _ClerkRefusal]] | None] = ContextVar(
     "clerk_drf_denied", default=None
 )
 
@@ -263,7 +263,9 @@ class _Instance(BasePermission):
             if auth is not None and auth.is_authenticated
             else Unauthenticated("Sign-in required.")
         )
-        _denied.set((self, _refusal(request, view, outcome)))
+        # Rendered only when DRF reads ``message``, i.e. refuses: inside a composition that lets
+        # the request in, nothing of the refusal (headers included) reaches the response.
+        _denied.set((self, lambda: _refusal(request, view, outcome)))
         return False
 
     @property
@@ -272,7 +274,7 @@ class _Instance(BasePermission):
         if denied is None or denied[0] is not self:
             return str(PermissionDenied.default_detail)
         _denied.set(None)
-        raise denied[1]
+        raise denied[1]()
 
 
 class IsSignedIn(_Instance):

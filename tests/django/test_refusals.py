@@ -66,7 +66,9 @@ def test_composed_permissions_keep_their_meaning(clerk_instance: LocalClerkInsta
     """IsSignedIn | AllowAny lets anyone in: a Clerk permission that refuses inside a
     composition does not answer for it."""
     client = Client()
-    assert client.get("/drf/either", **JSON).json() == {"user_id": None}
+    anonymous = client.get("/drf/either", **JSON)
+    assert anonymous.json() == {"user_id": None}
+    assert anonymous.get("Cache-Control") != "no-store"  # nothing of the inner refusal leaks
     token = clerk_instance.session_token("user_c")
     assert client.get("/drf/either", **bearer(token)).json() == {"user_id": "user_c"}
 

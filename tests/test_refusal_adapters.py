@@ -280,3 +280,121 @@ def test_a_signed_in_request_carries_each_clerk_header_once(
     assert (status, body) == (200, {"user_id": "user_a"})
     assert_each_header_once((status, body, headers))
     assert "www-authenticate" not in headers
+
+
+# ------------------------------------------------------------------ guards, sync and async
+def _guard_rules(auth: AuthObject, path: str) -> None:
+    from clerk_core import MalformedURLError
+
+    if path.startswith("/malformed"):
+        raise MalformedURLError("a malformed escape")
+    if path.startswith("/admin"):
+        auth.protect(role="org:admin")
+
+
+def sync_guard(auth: AuthObject, request: Any) -> None:
+    _guard_rules(auth, request.path if hasattr(request, "path") else request.url.path)
+
+
+async def async_guard(auth: AuthObject, request: Any) -> None:
+    _guard_rules(auth, request.path if hasattr(request, "path") else request.url.path)
+
+
+def guarded_starlette(engine: Clerk, guard: Any) -> Get:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from clerk_starlette import ClerkMiddleware, get_auth
+
+    async def view(request: Request) -> JSONResponse:
+        return JSONResponse({"user_id": get_auth(request).user_id})
+
+    app = Starlette(
+        routes=[Route("/{path:path}", view)],
+        middleware=[Middleware(ClerkMiddleware, clerk=engine, guard=guard)],
+    )
+    return _starlette_client(app)
+
+
+def guarded_django(engine: Clerk, guard: Any) -> Get:
+    from django.test import Client, override_settings
+
+    def get(path: str, headers: dict[str, str]) -> Answer:
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+        clerk = {"clerk": engine, "guard": guard}
+        with override_settings(CLERK=clerk, ROOT_URLCONF="tests.django.page_urls"):
+            r = Client().get(path, **meta)
+        return _answer(r.status_code, r.content if r.status_code != 200 else b"", list(r.items()))
+
+    return get
+
+
+def guarded_django_async(engine: Clerk, guard: Any) -> Get:
+    import asyncio
+
+    from django.test import AsyncClient, override_settings
+
+    def get(path: str, headers: dict[str, str]) -> Answer:
+        async def run() -> Any:
+            return await AsyncClient().get(path, headers=headers)
+
+        clerk = {"clerk": engine, "guard": guard}
+        with override_settings(CLERK=clerk, ROOT_URLCONF="tests.django.page_urls"):
+            r = asyncio.run(run())
+        return _answer(r.status_code, r.content if r.status_code != 200 else b"", list(r.items()))
+
+    return get
+
+
+def guarded_flask(engine: Clerk, guard: Any) -> Get:
+    from flask import Flask
+
+    from clerk_flask import Clerk as ClerkExtension
+
+    app = Flask(__name__)
+    ClerkExtension(app, clerk=engine, guard=guard)
+
+    @app.get("/<path:path>")
+    def view(path: str) -> Any:
+        return ""
+
+    client = app.test_client(use_cookies=False)
+
+    def get(path: str, headers: dict[str, str]) -> Answer:
+        r = client.get(path, headers=headers, base_url="http://testserver")
+        return _answer(r.status_code, r.get_data(), list(r.headers.items()))
+
+    return get
+
+
+GUARDED: dict[str, tuple[str, Callable[[Clerk, Any], Get]]] = {
+    "starlette": ("starlette", guarded_starlette),
+    "django-sync": ("django", guarded_django),
+    "django-async": ("django", guarded_django_async),
+    "flask": ("flask", guarded_flask),
+}
+
+
+@pytest.mark.parametrize("guard", [sync_guard, async_guard], ids=["sync", "async"])
+@pytest.mark.parametrize("name", sorted(GUARDED))
+def test_a_guard_refuses_the_same_way_everywhere(
+    prod: LocalClerkInstance, name: str, guard: Any
+) -> None:
+    module, build = GUARDED[name]
+    pytest.importorskip(module)
+    if name == "flask" and guard is async_guard:
+        pytest.importorskip("asgiref")  # flask[async]
+    engine = prod.clerk()
+    get = build(engine, guard)
+    member = prod.session_token("user_m", org_id="org_1", org_role="org:member")
+    forbidden = get("/admin/page", bearer(member))
+    assert forbidden == expected(prod, engine, "/admin/page", bearer(member))
+    assert forbidden[:2] == (403, {"error": "forbidden"})
+    assert get("/malformed/x", bearer(member))[:2] == (
+        400,
+        {"error": "bad_request", "reason": "malformed-url"},
+    )
+    assert get("/page", bearer(member))[0] == 200

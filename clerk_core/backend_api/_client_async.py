@@ -104,8 +104,9 @@ class AsyncBackendAPI(Core):
         deadline; by default only ``GET``, ``HEAD``, ``PUT`` and ``DELETE`` retry. An answer
         (4xx, 5xx, 429 included) is never retried here: the caller decides.
         """
-        call = Call(method, path, raw, to_query(**(params or {})), body=json, retryable=retry)
-        closed = self.raw_closed()
+        query = to_query(**(params or {}))
+        call = Call(method.upper(), path, raw, query, body=json, retryable=retry)
+        closed = self._raw_closed()
         if closed is not None:
             return closed
         deadline = self.clock() + self.policy.deadline
@@ -113,20 +114,19 @@ class AsyncBackendAPI(Core):
         attempt = 0
         while True:
             attempt += 1
-            response: httpx.Response | None = None
             try:
                 async with self._pool.get().stream(
                     **self.request_kwargs(call, deadline - self.clock(), bearer),
                 ) as response:
                     body = await aread_capped(response, self.policy.max_body_bytes)
             except BodyTooLarge:
-                return self.raw_too_large()
+                return self._raw_too_large()
             except NETWORK_ERRORS as exc:
                 again = isinstance(exc, RETRYABLE_ERRORS) and attempt < attempts
                 if again and deadline - self.clock() > 0:
                     continue
-                return self.raw_failure(exc)
-            return self.raw_answer(response.status_code, body)
+                return self._raw_failure(exc)
+            return self._raw_answer(response.status_code, body)
 
     async def jwks(self) -> dict[str, Any]:
         return await self.run(jwks.get_jwks())

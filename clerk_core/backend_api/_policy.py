@@ -256,13 +256,13 @@ class Core:
         raise error
 
     # ------------------------------------------------------------------ decisions for send_raw()
-    def raw_closed(self) -> RawResult | None:
+    def _raw_closed(self) -> RawResult | None:
         """``RawResult(None, failure="circuit_open")`` while the circuit is open, else ``None``."""
         if self._circuit.seconds_open(self.clock()):
             return RawResult(None, None, "circuit_open")
         return None
 
-    def raw_answer(self, status: int, body: bytes) -> RawResult:
+    def _raw_answer(self, status: int, body: bytes) -> RawResult:
         """An answer, whatever its status: 5xx counts as a failure of the API, 429 as neither."""
         if status >= 500:
             self._circuit.failure(self.clock())
@@ -274,14 +274,14 @@ class Core:
             data = None
         return RawResult(status, data)
 
-    def raw_failure(self, failure: Exception) -> RawResult:
+    def _raw_failure(self, failure: Exception) -> RawResult:
         """The API could not be reached (counts toward the circuit)."""
         self._circuit.failure(self.clock())
         kind = "timeout" if isinstance(failure, httpx.TimeoutException) else "network_error"
         logger.debug("Clerk: a Backend API call failed (%s: %s).", kind, type(failure).__name__)
         return RawResult(None, None, kind)
 
-    def raw_too_large(self) -> RawResult:
+    def _raw_too_large(self) -> RawResult:
         logger.warning(
             "Clerk: a Backend API response exceeded %d bytes (ApiPolicy.max_body_bytes, the "
             "engine's api_max_body_bytes); treated as a failed call.",

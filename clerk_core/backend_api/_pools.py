@@ -74,8 +74,8 @@ class AsyncPool:
             return client
 
     async def aclose(self) -> None:
-        """Close the clients this pool made on the running loop (those of other loops are closed
-        with their loop: they cannot be awaited here)."""
+        """Close the client this pool made for the running loop. A client made for another loop
+        cannot be awaited here; it is dropped with its loop."""
         loop = asyncio.get_running_loop()
         with self._lock:
             client = self._owned.pop(loop, None)

@@ -125,8 +125,6 @@ def test_sync_and_async_have_the_same_typed_methods() -> None:
         for name, method in sync_methods.items():
             if name in ("headers", "request_kwargs", "decide", "begin", "too_large", "clock"):
                 continue
-            if name.startswith("raw_"):
-                continue
             assert inspect.signature(method) == inspect.signature(async_methods[name]), name
             assert inspect.iscoroutinefunction(async_methods[name]), name
             assert not inspect.iscoroutinefunction(method), name

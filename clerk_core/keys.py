@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPubli
 
 from . import __about__
 from ._bounded_read import BodyTooLarge, BodyTooSlow, aread_capped, read_capped
+from ._retry import retry_after_seconds
 from .errors import TokenVerificationError
 from .errors import TokenVerificationErrorAction as A
 from .errors import TokenVerificationErrorReason as R
@@ -454,7 +455,7 @@ class JWKSCache(KeySource):
     # ------------------------------------------------------------------ response handling (shared)
     def _interpret(self, status: int, headers: httpx.Headers, body: bytes) -> _FetchResult:
         if status != 200:
-            retry_after = _retry_after(headers.get("retry-after"))
+            retry_after = retry_after_seconds(headers.get("retry-after"))
             reason = R.REMOTE_JWK_FAILED_TO_LOAD.value
             # Clerk's texts (fetchJWKSFromBAPI): the Backend API's own message for a rejected
             # secret key, else the URL and status; each with Clerk's action.
@@ -640,12 +641,3 @@ class JWKSCache(KeySource):
     def close(self) -> None:
         if self._owns_client and self._http_client is not None:
             self._http_client.close()
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    return None

@@ -243,6 +243,20 @@ def test_timeouts_and_connection_errors(instance: LocalClerkInstance) -> None:
     assert calls == ["POST"]
 
 
+def test_an_undecodable_answer_is_a_clerk_api_error(instance: LocalClerkInstance) -> None:
+    """A body that cannot be decoded (a broken gzip stream) is a failed call, as a network error
+    is, not an ``httpx`` exception leaking out of the client."""
+    clock = FakeClock(0)
+    waits = Waits(clock)
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"\x00junk", headers={"content-encoding": "gzip"})
+
+    with pytest.raises(ClerkAPIError) as info:
+        sync_client(instance, clock, waits, handler=broken, max_attempts=2).users.get("user_1")
+    assert info.value.codes == ["unexpected_error"]
+
+
 def test_per_attempt_timeout_against_a_slow_loopback_server(instance: LocalClerkInstance) -> None:
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

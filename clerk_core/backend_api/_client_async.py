@@ -1,0 +1,147 @@
+"""The async client, ``AsyncBackendAPI``: its requests, raw requests and lifetime.
+
+This file is the source of ``_client_sync.py`` (``BackendAPI``): edit it, then run
+``python clerk_core/backend_api/_gen.py``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from .._bounded_read import BodyTooLarge, aread_capped
+from . import _pools
+from ._call import Call, ParamValue, raw, to_query
+from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
+from ._resources_async import (
+    _AsyncInvitations,
+    _AsyncOrganizations,
+    _AsyncSessions,
+    _AsyncUsers,
+)
+from .endpoints import jwks
+
+__all__ = ["AsyncBackendAPI"]
+
+T = TypeVar("T")
+
+
+class AsyncBackendAPI(Core):
+    """The async client. Resources: ``users``, ``organizations``, ``sessions``, ``invitations``;
+    and ``jwks()``. ``http_client`` is used as given (and left open); without one, a pooled client
+    is made on first use and closed by ``aclose()`` (or by leaving ``async with``)."""
+
+    def __init__(
+        self,
+        secret_key: str | None,
+        *,
+        api_url: str = "https://api.clerk.com",
+        api_version: str = "v1",
+        http_client: httpx.AsyncClient | None = None,
+        policy: ApiPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: _pools.AsyncSleep = _pools.ASYNC_SLEEP,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(secret_key, api_url, api_version, policy, clock, rng)
+        self._pool = _pools.AsyncPool(http_client)
+        self._sleep = sleep
+        self.users = _AsyncUsers(self)
+        self.organizations = _AsyncOrganizations(self)
+        self.sessions = _AsyncSessions(self)
+        self.invitations = _AsyncInvitations(self)
+
+    async def run(self, call: Call[T]) -> T:
+        """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""
+        deadline = self.begin()
+        attempt = 0
+        while True:
+            attempt += 1
+            response: httpx.Response | None = None
+            failure: Exception | None = None
+            body = b""
+            try:
+                async with self._pool.get().stream(
+                    **self.request_kwargs(call, deadline - self.clock()),
+                ) as response:
+                    body = await aread_capped(response, self.policy.max_body_bytes)
+            except BodyTooLarge:
+                assert response is not None
+                raise self.too_large(response) from None
+            except NETWORK_ERRORS as exc:
+                failure = exc
+                response = None
+            outcome = self.decide(call, attempt, deadline, response, failure, body)
+            if not isinstance(outcome, Retry):
+                return outcome
+            await self._sleep(outcome.delay)
+
+    async def send_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        bearer: str | None = None,
+        retry: bool | None = None,
+    ) -> RawResult:
+        """Send one request and hand back its raw answer, whatever the status; never raises for
+        an answer or a failure (``status=None`` then; see :class:`RawResult`).
+
+        ``path`` is below the versioned base (``"/clients/handshake_payload"``) and is checked like
+        every endpoint's (an unsafe segment is a ``ValueError``: build ids with
+        :func:`path_segment`). ``bearer`` replaces the secret key in ``Authorization``. The request
+        has the client's headers, pooled connection, per-attempt timeout, deadline and body cap. It
+        respects and feeds the circuit: while open, nothing is sent (``failure="circuit_open"``);
+        a network error or a 5xx counts as a failure, any other answer but 429 as a success.
+        ``retry`` allows one more attempt after a network error or timeout, at once and within the
+        deadline; by default only ``GET``, ``HEAD``, ``PUT`` and ``DELETE`` retry. An answer
+        (4xx, 5xx, 429 included) is never retried here: the caller decides.
+        """
+        query = to_query(**(params or {}))
+        call = Call(method.upper(), path, raw, query, body=json, retryable=retry)
+        closed = self._raw_closed()
+        if closed is not None:
+            return closed
+        deadline = self.clock() + self.policy.deadline
+        attempts = 2 if call.idempotent else 1
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self._pool.get().stream(
+                    **self.request_kwargs(call, deadline - self.clock(), bearer),
+                ) as response:
+                    body = await aread_capped(response, self.policy.max_body_bytes)
+            except BodyTooLarge:
+                return self._raw_too_large()
+            except NETWORK_ERRORS as exc:
+                again = isinstance(exc, RETRYABLE_ERRORS) and attempt < attempts
+                if again and deadline - self.clock() > 0:
+                    continue
+                return self._raw_failure(exc)
+            return self._raw_answer(response.status_code, body)
+
+    async def jwks(self) -> dict[str, Any]:
+        return await self.run(jwks.get_jwks())
+
+    async def aclose(self) -> None:
+        """Close the HTTP client this object made (one passed in stays open)."""
+        await self._pool.aclose()
+
+    async def __aenter__(self) -> AsyncBackendAPI:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -15,6 +16,11 @@ from tests.conftest import load_vectors
 
 SECRET = "sk_test_abcdefghijklmnopqrstuvwxyz0123456789"
 PK = "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"  # clerk.example.com
+
+
+def build(**values: Any) -> ClerkOptions:
+    """ClerkOptions from settings chosen at run time (wrong types included, on purpose)."""
+    return ClerkOptions(**values)
 
 
 def pem_of(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
@@ -280,8 +286,8 @@ def test_accounts_host_of_an_empty_frontend_api_is_empty() -> None:
 )
 def test_string_settings_must_be_strings_and_blank_means_unset(name: str) -> None:
     with pytest.raises(ClerkConfigurationError, match=f"{name} must be a string or None"):
-        ClerkOptions(**{name: 42})  # type: ignore[arg-type]
-    assert getattr(ClerkOptions(**{name: "   "}), name) is None
+        build(**{name: 42})
+    assert getattr(build(**{name: "   "}), name) is None
 
 
 def test_string_settings_are_trimmed() -> None:
@@ -290,7 +296,7 @@ def test_string_settings_are_trimmed() -> None:
 
 
 def test_authorized_parties_as_a_comma_separated_string_and_wrong_types() -> None:
-    options = ClerkOptions(authorized_parties="https://a.example, https://b.example,")  # type: ignore[arg-type]
+    options = ClerkOptions(authorized_parties="https://a.example, https://b.example,")
     assert options.authorized_parties == ("https://a.example", "https://b.example")
     with pytest.raises(ClerkConfigurationError, match="authorized_parties must be a list"):
         ClerkOptions(authorized_parties=[42])  # type: ignore[list-item]
@@ -313,16 +319,16 @@ def test_allowed_redirect_origins_accept_origins_wildcards_and_patterns() -> Non
 
 def test_organization_sync_patterns_are_compiled_at_construction() -> None:
     options = ClerkOptions(
-        organization_patterns="/orgs/:slug",  # type: ignore[arg-type]
+        organization_patterns="/orgs/:slug",
         personal_account_patterns=["/me", "/me/(.*)"],
     )
     assert options.organization_patterns == ("/orgs/:slug",)
     assert options.personal_account_patterns == ("/me", "/me/(.*)")
     for name in ("organization_patterns", "personal_account_patterns"):
         with pytest.raises(ClerkConfigurationError, match=f"{name} must be a list of path"):
-            ClerkOptions(**{name: [42]})  # type: ignore[arg-type]
+            build(**{name: [42]})
         with pytest.raises(ClerkConfigurationError):
-            ClerkOptions(**{name: ["/orgs/("]})  # type: ignore[arg-type]
+            build(**{name: ["/orgs/("]})
 
 
 def test_statuses_and_flags() -> None:
@@ -335,7 +341,7 @@ def test_statuses_and_flags() -> None:
         ClerkOptions(unauthorized_status=401)
     for name in ("csrf_origin_check", "is_satellite", "satellite_auto_sync"):
         with pytest.raises(ClerkConfigurationError, match=f"{name} must be True or False"):
-            ClerkOptions(**{name: "yes"})  # type: ignore[arg-type]
+            build(**{name: "yes"})
 
 
 def test_audience_is_a_string_or_a_list_of_strings() -> None:
@@ -381,19 +387,19 @@ SIZES = (
 
 @pytest.mark.parametrize("name", DURATIONS)
 def test_durations_are_finite_non_negative_seconds(name: str) -> None:
-    assert getattr(ClerkOptions(**{name: 0}), name) == 0
-    assert getattr(ClerkOptions(**{name: 1.5}), name) == 1.5
+    assert getattr(build(**{name: 0}), name) == 0
+    assert getattr(build(**{name: 1.5}), name) == 1.5
     for bad in (-1, float("nan"), float("inf"), True, "5", None):
         with pytest.raises(ClerkConfigurationError, match=f"{name} must be a finite number"):
-            ClerkOptions(**{name: bad})
+            build(**{name: bad})
 
 
 @pytest.mark.parametrize("name", SIZES)
 def test_sizes_are_whole_non_negative_numbers(name: str) -> None:
-    assert getattr(ClerkOptions(**{name: 0}), name) == 0
+    assert getattr(build(**{name: 0}), name) == 0
     for bad in (-1, 1.5, True, "5", None):
         with pytest.raises(ClerkConfigurationError, match=f"{name} must be a whole number"):
-            ClerkOptions(**{name: bad})
+            build(**{name: bad})
 
 
 def test_clock_skew_from_the_environment() -> None:

@@ -26,7 +26,7 @@ def test_names_stay_importable_where_users_import_them() -> None:
         assert getattr(kit, name) is getattr(instance_module, name)
     for name in ("FakeBackendAPI", "LocalBackendServer", "serving", "TEST_CLIENT_HOSTS"):
         assert hasattr(instance_module, name)
-    assert backend.LocalBackendServer is instance_module.LocalBackendServer
+    assert vars(instance_module)["LocalBackendServer"] is backend.LocalBackendServer
     instance = LocalClerkInstance()
     assert instance.jwk() == kit.public_jwk(instance.private_key, instance.kid)
     assert instance.jwks() == {"keys": [instance.jwk()]}

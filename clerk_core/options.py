@@ -252,181 +252,27 @@ class ClerkOptions:
     )
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        for name in (
-            "secret_key",
-            "publishable_key",
-            "jwt_key",
-            "machine_secret_key",
-            "webhook_signing_secret",
-            "sign_in_url",
-            "sign_up_url",
-            "proxy_url",
-            "domain",
-        ):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, str):
-                raise ClerkConfigurationError(f"{name} must be a string or None.")
-            if isinstance(value, str):
-                value = value.strip() or None
-                set_(self, name, value)
+        """Validate every setting and derive the instance facts, one named step at a time.
 
-        if self.publishable_key is not None:
-            host, instance = parse_publishable_key(self.publishable_key)
-            set_(self, "frontend_api", host)
-            set_(self, "instance_type", instance)
-            set_(self, "issuer", "https://" + host)
-            set_(self, "cookie_suffix", cookie_suffix(self.publishable_key))
-
+        The steps run in this order, so the error names the first wrong setting in it.
+        """
+        _normalise_strings(self)
+        _check_publishable_key(self)
         _derive_frontend_apis(self)
-
-        if self.secret_key is not None:
-            match = _SECRET_KEY_RE.match(self.secret_key)
-            if match is None:
-                raise ClerkConfigurationError(
-                    "secret_key must look like 'sk_test_...' or 'sk_live_...'. Copy the secret key from "
-                    f"the API keys page of the Clerk dashboard into CLERK_SECRET_KEY ({_DOCS})."
-                )
-            secret_instance = "production" if match.group(1) == "live" else "development"
-            if self.instance_type is not None and secret_instance != self.instance_type:
-                raise ClerkConfigurationError(
-                    "secret_key and publishable_key belong to different environments: one is a "
-                    "development ('_test_') key, the other a production ('_live_') key. Use the pair "
-                    "from the same Clerk instance."
-                )
-
-        if self.jwt_key is not None:
-            set_(self, "public_key", _load_pem(self.jwt_key))
-
-        parties = self.authorized_parties
-        if isinstance(parties, str):
-            parties = [p for p in (s.strip() for s in parties.split(",")) if p]
-        if not isinstance(parties, Sequence) or not all(isinstance(p, str) for p in parties):
-            raise ClerkConfigurationError("authorized_parties must be a list of origins.")
-        for party in parties:
-            if not _ORIGIN_RE.match(party):
-                raise ClerkConfigurationError(
-                    f"authorized_parties entry {party!r} is not an origin. Give scheme, host and port "
-                    "only, without a path or trailing slash, e.g. 'https://example.com'."
-                )
-        set_(self, "authorized_parties", tuple(parties))
-
-        origins = self.allowed_redirect_origins
-        if isinstance(origins, (str, re.Pattern)):
-            origins = [origins]
-        for entry in origins:
-            if isinstance(entry, re.Pattern):
-                continue
-            if not isinstance(entry, str) or not re.match(r"^https?://(\*\.)?[^/\s@\\]+", entry):
-                raise ClerkConfigurationError(
-                    f"allowed_redirect_origins entry {entry!r} is not an origin. Use "
-                    "'https://app.example.com', 'https://*.example.com' or a compiled re pattern."
-                )
-        set_(self, "allowed_redirect_origins", tuple(origins))
-        hosts = self.allowed_hosts
-        if isinstance(hosts, str):
-            hosts = [h for h in (s.strip() for s in hosts.split(",")) if h]
-        if not isinstance(hosts, Sequence):
-            raise ClerkConfigurationError("allowed_hosts must be a list of host names.")
-        for host in hosts:
-            parse_allowed_host(host)  # raises ClerkConfigurationError naming the entry
-        set_(self, "allowed_hosts", tuple(h.strip() for h in hosts))
-        for name in ("organization_patterns", "personal_account_patterns"):
-            patterns = getattr(self, name)
-            patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
-            for pattern in patterns:
-                if not isinstance(pattern, str):
-                    raise ClerkConfigurationError(f"{name} must be a list of path patterns.")
-                compile_path(pattern)  # raises ClerkConfigurationError with the reason
-            set_(self, name, patterns)
-        if self.unauthenticated_status not in (401, 404):
-            raise ClerkConfigurationError("unauthenticated_status must be 401 or 404.")
-        if self.unauthorized_status not in (403, 404):
-            raise ClerkConfigurationError("unauthorized_status must be 403 or 404.")
-        if not isinstance(self.csrf_origin_check, bool):
-            raise ClerkConfigurationError("csrf_origin_check must be True or False.")
-        if not isinstance(self.is_satellite, bool):
-            raise ClerkConfigurationError("is_satellite must be True or False.")
-        if not isinstance(self.satellite_auto_sync, bool):
-            raise ClerkConfigurationError(
-                "satellite_auto_sync must be True or False (CLERK_SATELLITE_AUTO_SYNC: true or false)."
-            )
-
-        if isinstance(self.audience, str):
-            set_(self, "audience", (self.audience,))
-        elif self.audience is not None:
-            if not all(isinstance(a, str) for a in self.audience):
-                raise ClerkConfigurationError("audience must be a string or a list of strings.")
-            set_(self, "audience", tuple(self.audience))
-
-        skew = self.clock_skew
-        if isinstance(skew, bool) or not isinstance(skew, (int, float)):
-            raise ClerkConfigurationError("clock_skew must be a number of seconds (default 5).")
-        if not math.isfinite(skew):
-            skew = 5.0  # Clerk JS: a non-finite skew falls back to the default.
-        if skew < 0:
-            raise ClerkConfigurationError("clock_skew must not be negative (default 5 seconds).")
-        set_(self, "clock_skew", float(skew))
-
-        set_(self, "accepts_token", normalise_accepts_token(self.accepts_token))
-
-        api_url = self.api_url.strip().rstrip("/") if isinstance(self.api_url, str) else ""
-        if not api_url.startswith(("https://", "http://")):
-            raise ClerkConfigurationError(
-                "api_url must be an absolute http(s) URL such as 'https://api.clerk.com' (CLERK_API_URL)."
-            )
-        set_(self, "api_url", api_url)
-        version = self.api_version.strip().strip("/") if isinstance(self.api_version, str) else ""
-        if not version or "/" in version:
-            raise ClerkConfigurationError("api_version must be a version segment such as 'v1'.")
-        set_(self, "api_version", version)
-
-        for name in (
-            "jwks_cache_ttl",
-            "jwks_stale_if_error",
-            "jwks_kid_cooldown",
-            "jwks_negative_cache_ttl",
-            "jwks_fetch_timeout",
-            "jwks_connect_timeout",
-            "jwks_backoff_initial",
-            "jwks_backoff_max",
-        ):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not value >= 0
-                or not math.isfinite(value)
-            ):
-                raise ClerkConfigurationError(f"{name} must be a finite number of seconds >= 0.")
+        _check_secret_key(self)
+        _check_jwt_key(self)
+        _check_origins(self)
+        _check_allowed_hosts(self)
+        _check_organization_patterns(self)
+        _check_statuses_and_flags(self)
+        _normalise_audience(self)
+        _check_clock_skew(self)
+        _set(self, "accepts_token", normalise_accepts_token(self.accepts_token))
+        _check_api_url(self)
+        _check_durations(self)
         _check_allow_lists(self)
-        for name in (
-            "api_max_body_bytes",
-            "jwks_negative_cache_size",
-            "jwks_max_body_bytes",
-            "max_token_bytes",
-            "max_cookie_header_bytes",
-            "max_webhook_body_bytes",
-            "token_cache_size",
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ClerkConfigurationError(f"{name} must be a whole number >= 0.")
-
-        if (
-            self.is_satellite
-            and self.instance_type == "development"
-            and not (self.sign_in_url or "").startswith(("https://", "http://"))
-        ):
-            raise ClerkConfigurationError(
-                "A development satellite needs sign_in_url (CLERK_SIGN_IN_URL) set to the absolute "
-                "URL of the primary application's sign-in page, e.g. 'https://primary.example/sign-in'."
-            )
-        if self.is_satellite and not (self.domain or self.proxy_url):
-            raise ClerkConfigurationError(
-                "is_satellite is set but neither domain nor proxy_url is: a satellite application "
-                "needs its domain (CLERK_DOMAIN) or a proxy URL (CLERK_PROXY_URL)."
-            )
+        _check_sizes(self)
+        _check_satellite(self)
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -562,13 +408,13 @@ def _derive_frontend_apis(options: ClerkOptions) -> None:
     issuers = [options.issuer]
     if options.is_satellite and domain and options.instance_type == "production":
         satellite = f"clerk.{domain.lower()}"
-        object.__setattr__(options, "satellite_frontend_api", satellite)
+        _set(options, "satellite_frontend_api", satellite)
         issuers.append(f"https://{satellite}")
     if proxy is not None and "://" in proxy:
         split = urlsplit(proxy)
         issuers.append(proxy.rstrip("/"))
         issuers.append(f"{split.scheme}://{split.netloc}".lower())
-    object.__setattr__(options, "issuers", tuple(dict.fromkeys(issuers)))
+    _set(options, "issuers", tuple(dict.fromkeys(issuers)))
 
 
 _ISSUER_RE = re.compile(r"^https?://[^\s/?#]+(?:/[^\s?#]*)?$")
@@ -603,4 +449,245 @@ def _check_allow_lists(options: ClerkOptions) -> None:
                         f"machine_token_issuers entry {entry!r} is not an issuer URL; use the "
                         "token's 'iss' value, e.g. 'https://clerk.example.com'."
                     )
-        object.__setattr__(options, name, tuple(dict.fromkeys(value)))
+        _set(options, name, tuple(dict.fromkeys(value)))
+
+
+# ---------------------------------------------------------------------------------- validation steps
+# ``ClerkOptions.__post_init__`` runs these in order. Each checks one group of settings, raises
+# ``ClerkConfigurationError`` naming the setting and the fix, and stores the normalised value.
+
+_STRING_SETTINGS = (
+    "secret_key",
+    "publishable_key",
+    "jwt_key",
+    "machine_secret_key",
+    "webhook_signing_secret",
+    "sign_in_url",
+    "sign_up_url",
+    "proxy_url",
+    "domain",
+)
+_DURATION_SETTINGS = (
+    "jwks_cache_ttl",
+    "jwks_stale_if_error",
+    "jwks_kid_cooldown",
+    "jwks_negative_cache_ttl",
+    "jwks_fetch_timeout",
+    "jwks_connect_timeout",
+    "jwks_backoff_initial",
+    "jwks_backoff_max",
+)
+_SIZE_SETTINGS = (
+    "api_max_body_bytes",
+    "jwks_negative_cache_size",
+    "jwks_max_body_bytes",
+    "max_token_bytes",
+    "max_cookie_header_bytes",
+    "max_webhook_body_bytes",
+    "token_cache_size",
+)
+_REDIRECT_ORIGIN_RE = re.compile(r"^https?://(\*\.)?[^/\s@\\]+")
+
+
+def _set(options: ClerkOptions, name: str, value: Any) -> None:
+    """Store a normalised or derived value on the frozen options."""
+    object.__setattr__(options, name, value)
+
+
+def _split_list(value: Any) -> Any:
+    """A comma-separated string as a list of its non-blank, trimmed items; anything else as is."""
+    if isinstance(value, str):
+        return [item for item in (part.strip() for part in value.split(",")) if item]
+    return value
+
+
+def _normalise_strings(options: ClerkOptions) -> None:
+    """Keys, secrets, URLs and the domain: a string or ``None``; trimmed, and blank means unset."""
+    for name in _STRING_SETTINGS:
+        value = getattr(options, name)
+        if value is not None and not isinstance(value, str):
+            raise ClerkConfigurationError(f"{name} must be a string or None.")
+        if isinstance(value, str):
+            _set(options, name, value.strip() or None)
+
+
+def _check_publishable_key(options: ClerkOptions) -> None:
+    """Decode the publishable key into the Frontend API host, the instance type, the primary's
+    issuer and the cookie suffix."""
+    if options.publishable_key is None:
+        return
+    host, instance = parse_publishable_key(options.publishable_key)
+    _set(options, "frontend_api", host)
+    _set(options, "instance_type", instance)
+    _set(options, "issuer", "https://" + host)
+    _set(options, "cookie_suffix", cookie_suffix(options.publishable_key))
+
+
+def _check_secret_key(options: ClerkOptions) -> None:
+    """The secret key looks like one, and belongs to the publishable key's environment."""
+    if options.secret_key is None:
+        return
+    match = _SECRET_KEY_RE.match(options.secret_key)
+    if match is None:
+        raise ClerkConfigurationError(
+            "secret_key must look like 'sk_test_...' or 'sk_live_...'. Copy the secret key from "
+            f"the API keys page of the Clerk dashboard into CLERK_SECRET_KEY ({_DOCS})."
+        )
+    secret_instance = "production" if match.group(1) == "live" else "development"
+    if options.instance_type is not None and secret_instance != options.instance_type:
+        raise ClerkConfigurationError(
+            "secret_key and publishable_key belong to different environments: one is a "
+            "development ('_test_') key, the other a production ('_live_') key. Use the pair "
+            "from the same Clerk instance."
+        )
+
+
+def _check_jwt_key(options: ClerkOptions) -> None:
+    """Load the PEM key of networkless verification (an RSA key of 2048 bits or more)."""
+    if options.jwt_key is not None:
+        _set(options, "public_key", _load_pem(options.jwt_key))
+
+
+def _check_origins(options: ClerkOptions) -> None:
+    """``authorized_parties`` are origins; ``allowed_redirect_origins`` are origins, wildcard
+    origins or compiled patterns. Both are stored as tuples."""
+    parties = _split_list(options.authorized_parties)
+    if not isinstance(parties, Sequence) or not all(isinstance(p, str) for p in parties):
+        raise ClerkConfigurationError("authorized_parties must be a list of origins.")
+    for party in parties:
+        if not _ORIGIN_RE.match(party):
+            raise ClerkConfigurationError(
+                f"authorized_parties entry {party!r} is not an origin. Give scheme, host and port "
+                "only, without a path or trailing slash, e.g. 'https://example.com'."
+            )
+    _set(options, "authorized_parties", tuple(parties))
+
+    origins = options.allowed_redirect_origins
+    if isinstance(origins, (str, re.Pattern)):
+        origins = [origins]
+    for entry in origins:
+        if isinstance(entry, re.Pattern):
+            continue
+        if not isinstance(entry, str) or not _REDIRECT_ORIGIN_RE.match(entry):
+            raise ClerkConfigurationError(
+                f"allowed_redirect_origins entry {entry!r} is not an origin. Use "
+                "'https://app.example.com', 'https://*.example.com' or a compiled re pattern."
+            )
+    _set(options, "allowed_redirect_origins", tuple(origins))
+
+
+def _check_allowed_hosts(options: ClerkOptions) -> None:
+    """Each ``allowed_hosts`` entry parses as :mod:`clerk_core.hosts` reads it."""
+    hosts = _split_list(options.allowed_hosts)
+    if not isinstance(hosts, Sequence):
+        raise ClerkConfigurationError("allowed_hosts must be a list of host names.")
+    for host in hosts:
+        parse_allowed_host(host)  # raises ClerkConfigurationError naming the entry
+    _set(options, "allowed_hosts", tuple(h.strip() for h in hosts))
+
+
+def _check_organization_patterns(options: ClerkOptions) -> None:
+    """The organization-sync path patterns compile (a single string is one pattern)."""
+    for name in ("organization_patterns", "personal_account_patterns"):
+        patterns = getattr(options, name)
+        patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
+        for pattern in patterns:
+            if not isinstance(pattern, str):
+                raise ClerkConfigurationError(f"{name} must be a list of path patterns.")
+            compile_path(pattern)  # raises ClerkConfigurationError with the reason
+        _set(options, name, patterns)
+
+
+def _check_statuses_and_flags(options: ClerkOptions) -> None:
+    """The refusal statuses are the allowed pairs; the switches are real booleans."""
+    if options.unauthenticated_status not in (401, 404):
+        raise ClerkConfigurationError("unauthenticated_status must be 401 or 404.")
+    if options.unauthorized_status not in (403, 404):
+        raise ClerkConfigurationError("unauthorized_status must be 403 or 404.")
+    if not isinstance(options.csrf_origin_check, bool):
+        raise ClerkConfigurationError("csrf_origin_check must be True or False.")
+    if not isinstance(options.is_satellite, bool):
+        raise ClerkConfigurationError("is_satellite must be True or False.")
+    if not isinstance(options.satellite_auto_sync, bool):
+        raise ClerkConfigurationError(
+            "satellite_auto_sync must be True or False (CLERK_SATELLITE_AUTO_SYNC: true or false)."
+        )
+
+
+def _normalise_audience(options: ClerkOptions) -> None:
+    """``audience``: ``None``, or a tuple of strings (a single string is one audience)."""
+    audience = options.audience
+    if isinstance(audience, str):
+        _set(options, "audience", (audience,))
+    elif audience is not None:
+        if not all(isinstance(a, str) for a in audience):
+            raise ClerkConfigurationError("audience must be a string or a list of strings.")
+        _set(options, "audience", tuple(audience))
+
+
+def _check_clock_skew(options: ClerkOptions) -> None:
+    """A number of seconds, not negative; a non-finite skew falls back to 5 (as Clerk JS)."""
+    skew = options.clock_skew
+    if isinstance(skew, bool) or not isinstance(skew, (int, float)):
+        raise ClerkConfigurationError("clock_skew must be a number of seconds (default 5).")
+    if not math.isfinite(skew):
+        skew = 5.0  # Clerk JS: a non-finite skew falls back to the default.
+    if skew < 0:
+        raise ClerkConfigurationError("clock_skew must not be negative (default 5 seconds).")
+    _set(options, "clock_skew", float(skew))
+
+
+def _check_api_url(options: ClerkOptions) -> None:
+    """``api_url`` is an absolute http(s) URL (no trailing slash kept); ``api_version`` is one
+    path segment."""
+    api_url = options.api_url.strip().rstrip("/") if isinstance(options.api_url, str) else ""
+    if not api_url.startswith(("https://", "http://")):
+        raise ClerkConfigurationError(
+            "api_url must be an absolute http(s) URL such as 'https://api.clerk.com' (CLERK_API_URL)."
+        )
+    _set(options, "api_url", api_url)
+    version = options.api_version
+    version = version.strip().strip("/") if isinstance(version, str) else ""
+    if not version or "/" in version:
+        raise ClerkConfigurationError("api_version must be a version segment such as 'v1'.")
+    _set(options, "api_version", version)
+
+
+def _check_durations(options: ClerkOptions) -> None:
+    """The JWKS cache lifetimes, timeouts and back-off: finite numbers of seconds, >= 0."""
+    for name in _DURATION_SETTINGS:
+        value = getattr(options, name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not value >= 0
+            or not math.isfinite(value)
+        ):
+            raise ClerkConfigurationError(f"{name} must be a finite number of seconds >= 0.")
+
+
+def _check_sizes(options: ClerkOptions) -> None:
+    """The body, token and cache size limits: whole numbers, >= 0."""
+    for name in _SIZE_SETTINGS:
+        value = getattr(options, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ClerkConfigurationError(f"{name} must be a whole number >= 0.")
+
+
+def _check_satellite(options: ClerkOptions) -> None:
+    """A satellite names its domain or proxy; a development satellite also needs the primary's
+    absolute sign-in URL (that page is on another domain)."""
+    if not options.is_satellite:
+        return
+    if options.instance_type == "development" and not (options.sign_in_url or "").startswith(
+        ("https://", "http://")
+    ):
+        raise ClerkConfigurationError(
+            "A development satellite needs sign_in_url (CLERK_SIGN_IN_URL) set to the absolute "
+            "URL of the primary application's sign-in page, e.g. 'https://primary.example/sign-in'."
+        )
+    if not (options.domain or options.proxy_url):
+        raise ClerkConfigurationError(
+            "is_satellite is set but neither domain nor proxy_url is: a satellite application "
+            "needs its domain (CLERK_DOMAIN) or a proxy URL (CLERK_PROXY_URL)."
+        )

@@ -375,6 +375,12 @@ class WebhookRouter:
     A delivery already processed is acknowledged without running handlers again; one whose handler
     raised is forgotten, so that Clerk's retry runs it. ``processed_ttl`` (default 3 days, longer than
     Clerk's retry schedule) says how long a processed id is remembered.
+
+    :meth:`handle_async` awaits async handlers and runs plain ones in a worker thread; :meth:`handle`
+    (the sync endpoints of Django and Flask) runs plain handlers only, and refuses a router with a
+    coroutine-function handler with :class:`ClerkConfigurationError`: when the endpoint is built,
+    when such a handler is registered on a router a sync endpoint serves, or, called directly, when
+    an event would reach one.
     """
 
     def __init__(
@@ -388,6 +394,7 @@ class WebhookRouter:
         self.processed_ttl = processed_ttl
         self.processing_ttl = processing_ttl
         self._handlers: list[tuple[str, Handler]] = []
+        self._sync_endpoint: str | None = None
 
     def __repr__(self) -> str:
         return f"WebhookRouter({[pattern for pattern, _ in self._handlers]!r})"
@@ -397,19 +404,36 @@ class WebhookRouter:
             raise ValueError("name at least one event type, e.g. router.on('user.created')")
 
         def register(handler: Handler) -> Handler:
+            if self._sync_endpoint is not None and _is_async(handler):
+                raise ClerkConfigurationError(
+                    f"{_name(handler)} is a coroutine function, but this router is served by "
+                    f"{self._sync_endpoint}, which runs handlers synchronously. {_SYNC_FIX}"
+                )
             for event_type in event_types:
                 self._handlers.append((event_type, handler))
             return handler
 
         return register
 
+    def require_sync_handlers(self, endpoint: str) -> None:
+        """Declare that ``endpoint`` (a sync view) serves this router with :meth:`handle`.
+
+        Raises :class:`ClerkConfigurationError` now if an async handler is registered, and from
+        :meth:`on` if one is registered later, so the mistake stops the app at start-up.
+        """
+        for pattern, handler in self._handlers:
+            if _is_async(handler):
+                raise ClerkConfigurationError(
+                    f"{endpoint} runs webhook handlers synchronously, but the handler "
+                    f"{_name(handler)} for {pattern!r} is a coroutine function. {_SYNC_FIX}"
+                )
+        self._sync_endpoint = endpoint
+
     def handlers_for(self, event_type: str) -> list[Handler]:
         return [h for pattern, h in self._handlers if fnmatch.fnmatchcase(event_type, pattern)]
 
-    def _begin(self, event: WebhookEvent) -> WebhookResult | list[Handler]:
-        handlers = self.handlers_for(event.type)
-        if not handlers:
-            return WebhookResult("ignored")
+    def _claim(self, event: WebhookEvent) -> WebhookResult | None:
+        """Claim the delivery in the idempotency store; a result when no handler may run."""
         try:
             if not self.store.claim(event.id, self.processing_ttl):
                 done = self.store.is_done(event.id)
@@ -420,7 +444,7 @@ class WebhookRouter:
                 "Clerk webhook idempotency store failed for %s (%s)", event.type, event.id
             )
             return WebhookResult("unavailable")
-        return handlers
+        return None
 
     def _settle(self, event: WebhookEvent, succeeded: bool) -> None:
         """Mark the delivery done (or forget it so a retry runs it). A store fault here is logged:
@@ -436,30 +460,51 @@ class WebhookRouter:
             )
 
     def handle(self, event: WebhookEvent) -> WebhookResult:
-        """Run the handlers (sync). An async handler runs to completion in a fresh event loop."""
-        begun = self._begin(event)
-        if isinstance(begun, WebhookResult):
-            return begun
+        """Run the handlers (sync). Raises :class:`ClerkConfigurationError`, before the delivery is
+        claimed, when a handler for the event is a coroutine function: use :meth:`handle_async`."""
+        handlers = self.handlers_for(event.type)
+        for handler in handlers:
+            if _is_async(handler):
+                raise ClerkConfigurationError(
+                    f"WebhookRouter.handle runs handlers synchronously, but the handler "
+                    f"{_name(handler)} for {event.type!r} is a coroutine function. {_SYNC_FIX}"
+                )
+        if not handlers:
+            return WebhookResult("ignored")
+        refused = self._claim(event)
+        if refused is not None:
+            return refused
         try:
-            for handler in begun:
+            for handler in handlers:
                 result = handler(event)
                 if inspect.isawaitable(result):
-                    asyncio.run(_awaited(result))
+                    _discard(result)
+                    raise ClerkConfigurationError(
+                        f"The handler {_name(handler)} for {event.type!r} returned an awaitable, "
+                        f"which WebhookRouter.handle cannot run. {_SYNC_FIX}"
+                    )
+        except ClerkConfigurationError:
+            self._settle(event, succeeded=False)
+            raise
         except Exception:
             logger.exception("Clerk webhook handler failed for %s (%s)", event.type, event.id)
             self._settle(event, succeeded=False)
             return WebhookResult("failed")
         self._settle(event, succeeded=True)
-        return WebhookResult("ok", len(begun))
+        return WebhookResult("ok", len(handlers))
 
-    async def ahandle(self, event: WebhookEvent) -> WebhookResult:
-        """Run the handlers (async). Sync handlers run in a worker thread."""
-        begun = await asyncio.to_thread(self._begin, event)
-        if isinstance(begun, WebhookResult):
-            return begun
+    async def handle_async(self, event: WebhookEvent) -> WebhookResult:
+        """Run the handlers (async): coroutine functions are awaited, plain functions run in a worker
+        thread (so a blocking handler does not stall the event loop), as do the store calls."""
+        handlers = self.handlers_for(event.type)
+        if not handlers:
+            return WebhookResult("ignored")
+        refused = await asyncio.to_thread(self._claim, event)
+        if refused is not None:
+            return refused
         try:
-            for handler in begun:
-                if inspect.iscoroutinefunction(handler):
+            for handler in handlers:
+                if _is_async(handler):
                     await handler(event)
                 else:
                     result = await asyncio.to_thread(handler, event)
@@ -470,11 +515,37 @@ class WebhookRouter:
             await asyncio.to_thread(self._settle, event, False)
             return WebhookResult("failed")
         await asyncio.to_thread(self._settle, event, True)
-        return WebhookResult("ok", len(begun))
+        return WebhookResult("ok", len(handlers))
+
+    ahandle = handle_async
+    """The former name of :meth:`handle_async`, kept as an alias."""
 
 
-async def _awaited(awaitable: Awaitable[Any]) -> Any:
-    return await awaitable
+_SYNC_FIX = (
+    "Make the handler a plain function, or serve the router from an async endpoint "
+    "(clerk_starlette.webhooks.webhook_endpoint, clerk_django.webhooks.webhook_view_async, or "
+    "handle_webhook_async / WebhookRouter.handle_async)."
+)
+
+
+def _is_async(handler: Handler) -> bool:
+    """Whether calling ``handler`` gives a coroutine: a coroutine function, a ``functools.partial``
+    of one, or an object whose ``__call__`` is one."""
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        getattr(handler, "__call__", None)  # noqa: B004 - the bound __call__, not callable()
+    )
+
+
+def _name(handler: Handler) -> str:
+    name = getattr(handler, "__qualname__", None) or type(handler).__qualname__
+    return repr(name)
+
+
+def _discard(awaitable: Awaitable[Any]) -> None:
+    """Close a coroutine that will never run (no 'never awaited' warning)."""
+    close = getattr(awaitable, "close", None)
+    if callable(close):
+        close()
 
 
 # ---------------------------------------------------------------------------------- endpoints
@@ -527,7 +598,7 @@ async def handle_webhook_async(
         event = verifier.verify(body, headers)
     except WebhookVerificationError as exc:
         return _refusal(exc)
-    return _outcome(await router.ahandle(event))
+    return _outcome(await router.handle_async(event))
 
 
 def too_large(verifier: WebhookVerifier) -> AuthResponse:

@@ -48,7 +48,11 @@ def webhook_view(
     The secret comes from ``verifier``, ``options``, the app's Clerk extension, or
     ``CLERK_WEBHOOK_SIGNING_SECRET``. Without ``verifier`` or ``options`` the view finds its secret
     on the first delivery (each app its own); :func:`webhook_blueprint` checks it at registration.
+
+    The view runs handlers synchronously: a router with an async handler raises
+    ``ClerkConfigurationError`` here (or when such a handler is registered later).
     """
+    router.require_sync_handlers("clerk_flask.webhooks.webhook_view")
     if verifier is None and options is not None:
         verifier = WebhookVerifier.from_options(options)
     fixed = verifier

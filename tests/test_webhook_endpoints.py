@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import inspect
 import json
 import logging
 from collections.abc import Callable
@@ -12,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clerk_core import WebhookEvent, WebhookRouter, WebhookVerifier
+from clerk_core import ClerkConfigurationError, WebhookEvent, WebhookRouter, WebhookVerifier
 from clerk_core.testing import LocalClerkInstance
 from tests.conftest import TEST_WEBHOOK_SECRET, vectors_or_empty
 from tests.core.test_webhooks import FRACTION_NOW, expected, fractional_delivery
@@ -75,6 +77,26 @@ def django_post(router: WebhookRouter, verifier: WebhookVerifier) -> Post:
     return post
 
 
+def django_async_post(router: WebhookRouter, verifier: WebhookVerifier) -> Post:
+    from asgiref.sync import async_to_sync
+    from django.test import RequestFactory
+
+    from clerk_django.webhooks import webhook_view_async
+
+    view = webhook_view_async(router, verifier=verifier)
+    assert inspect.iscoroutinefunction(view)  # Django runs it as an async view
+    assert getattr(view, "csrf_exempt", False)
+    factory = RequestFactory()
+
+    def post(body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+        request = factory.post("/hook", data=body, content_type="application/json", **meta)
+        response = async_to_sync(view)(request)
+        return response.status_code, json.loads(response.content)
+
+    return post
+
+
 def flask_post(router: WebhookRouter, verifier: WebhookVerifier) -> Post:
     from flask import Flask
 
@@ -98,8 +120,10 @@ FRAMEWORKS = {
     "starlette": starlette_post,
     "fastapi": fastapi_post,
     "django": django_post,
+    "django-async": django_async_post,
     "flask": flask_post,
 }
+ASYNC_ENDPOINTS = ("starlette", "fastapi", "django-async")
 
 
 @pytest.fixture(params=list(FRAMEWORKS))
@@ -218,3 +242,87 @@ def test_fuzzing_never_gives_anything_but_2xx_400_413(
         body, {"svix-id": "msg_1", "svix-timestamp": timestamp, "svix-signature": signature}
     )
     assert status in (200, 400, 413)
+
+
+# ------------------------------------------------------------------ handler kinds per endpoint
+def mixed_router(seen: list[str]) -> WebhookRouter:
+    router = WebhookRouter()
+
+    @router.on("user.created")
+    def plain(event: WebhookEvent) -> None:
+        seen.append("plain")
+
+    @router.on("user.*")
+    async def coroutine(event: WebhookEvent) -> None:
+        await asyncio.sleep(0)
+        seen.append("async")
+
+    return router
+
+
+@pytest.mark.parametrize("name", ASYNC_ENDPOINTS)
+def test_async_endpoints_await_async_handlers_and_call_plain_ones(name: str) -> None:
+    instance = LocalClerkInstance()
+    verifier = WebhookVerifier(instance.webhook_signing_secret)
+    seen: list[str] = []
+    post = FRAMEWORKS[name](mixed_router(seen), verifier)
+    body, headers = instance.sign_webhook("user.created", instance.user_payload("user_1"))
+    assert post(body, headers) == (200, {"status": "ok", "handled": 2})
+    assert post(body, headers) == (200, {"status": "duplicate"})
+    assert seen == ["plain", "async"]
+
+
+def flask_view(router: WebhookRouter, verifier: WebhookVerifier) -> object:
+    from clerk_flask.webhooks import webhook_view
+
+    return webhook_view(router, verifier=verifier)
+
+
+def flask_blueprint(router: WebhookRouter, verifier: WebhookVerifier) -> object:
+    from clerk_flask.webhooks import webhook_blueprint
+
+    return webhook_blueprint(router, verifier=verifier)
+
+
+def django_view(router: WebhookRouter, verifier: WebhookVerifier) -> object:
+    from clerk_django.webhooks import webhook_view
+
+    return webhook_view(router, verifier=verifier)
+
+
+SYNC_BUILDERS = {"django": django_view, "flask-view": flask_view, "flask": flask_blueprint}
+
+
+@pytest.mark.parametrize("name", list(SYNC_BUILDERS))
+def test_sync_endpoints_refuse_async_handlers_at_start_up(name: str) -> None:
+    """A sync view cannot run an ``async def`` handler: building it says so, naming the handler
+    and the way out, instead of failing (or running an event loop per delivery) later."""
+    verifier = WebhookVerifier(LocalClerkInstance().webhook_signing_secret)
+    build = SYNC_BUILDERS[name]
+    with pytest.raises(ClerkConfigurationError, match="coroutine function") as raised:
+        build(mixed_router([]), verifier)
+    message = str(raised.value)
+    assert "'mixed_router.<locals>.coroutine'" in message
+    assert "handle_async" in message
+    assert "webhook_view_async" in message
+
+
+@pytest.mark.parametrize("name", list(SYNC_BUILDERS))
+def test_sync_endpoints_refuse_async_handlers_registered_later(name: str) -> None:
+    instance = LocalClerkInstance()
+    verifier = WebhookVerifier(instance.webhook_signing_secret)
+    router = WebhookRouter()
+    seen: list[str] = []
+    router.on("user.created")(lambda event: seen.append("plain"))
+    SYNC_BUILDERS[name](router, verifier)
+
+    async def late(event: WebhookEvent) -> None:
+        seen.append("late")
+
+    with pytest.raises(ClerkConfigurationError, match="runs handlers synchronously"):
+        router.on("user.*")(late)
+    assert len(router.handlers_for("user.created")) == 1  # the refused handler is not registered
+    post = {"django": django_post, "flask-view": flask_post, "flask": flask_post}[name]
+    body, headers = instance.sign_webhook("user.created", instance.user_payload("user_1"))
+    assert post(router, verifier)(body, headers) == (200, {"status": "ok", "handled": 1})
+    assert seen == ["plain"]

@@ -1,26 +1,37 @@
-"""The local instance's Backend API: users, organizations, memberships, sessions, invitations.
+"""The local instance's Backend API: keys, sessions, users, organizations, memberships, invitations
+and machine tokens, in memory.
 
-In memory, served over an ``httpx`` transport (``instance.transport()``) or a loopback HTTP server
-(``instance.serve()``), so the real client code runs in tests and demos with no Clerk account.
+Served over an ``httpx`` transport (``instance.transport()``) or a loopback HTTP server
+(``instance.serve()``, see :mod:`.server`), so the real client code runs in tests and demos with no
+Clerk account. Every endpoint is one row of one route table: a method, a path pattern and a
+handler; the first row whose method and pattern match the request answers it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 import httpx
+import jwt
+
+from ..tokens import CAT_JWT_TEMPLATE
+from .server import LocalBackendServer
 
 if TYPE_CHECKING:
     from .instance import LocalClerkInstance
 
 __all__ = ["FakeBackendAPI", "LocalBackendServer"]
+
+
+def _error(status: int, code: str, message: str | None = None) -> httpx.Response:
+    error = {"code": code} if message is None else {"code": code, "message": message}
+    return httpx.Response(status, json={"errors": [error]})
 
 
 def _not_found(what: str) -> httpx.Response:
@@ -37,6 +48,56 @@ def _not_found(what: str) -> httpx.Response:
             "clerk_trace_id": "trace_local",
         },
     )
+
+
+def _json_body(request: httpx.Request) -> dict[str, Any]:
+    try:
+        data = json.loads(request.content or b"{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class Call(NamedTuple):
+    """What a route handler gets: the request, its path parameters, its JSON body and its query."""
+
+    request: httpx.Request
+    args: tuple[str, ...]
+    body: dict[str, Any]
+
+    @property
+    def params(self) -> httpx.QueryParams:
+        return self.request.url.params
+
+
+class Route(NamedTuple):
+    method: str
+    pattern: re.Pattern[str]
+    handler: Callable[[FakeBackendAPI, Call], httpx.Response]
+    faults: bool
+    """Whether ``fail_next`` faults apply (not to the JWKS and session refresh the engine needs)."""
+
+
+ROUTES: list[Route] = []
+_ID = r"([^/]+)"
+
+
+def route(
+    method: str, pattern: str, *, faults: bool = True
+) -> Callable[
+    [Callable[[FakeBackendAPI, Call], httpx.Response]],
+    Callable[[FakeBackendAPI, Call], httpx.Response],
+]:
+    """Add the decorated handler to the route table for ``method`` and the path ``pattern`` (a
+    regular expression matched against the whole path; groups become ``call.args``)."""
+
+    def register(
+        handler: Callable[[FakeBackendAPI, Call], httpx.Response],
+    ) -> Callable[[FakeBackendAPI, Call], httpx.Response]:
+        ROUTES.append(Route(method, re.compile(pattern.replace("{id}", _ID)), handler, faults))
+        return handler
+
+    return register
 
 
 class FakeBackendAPI:
@@ -149,120 +210,223 @@ class FakeBackendAPI:
                 [(status, str(retry_after) if retry_after is not None else None)] * times
             )
 
-    # ------------------------------------------------------------------ routes
-    def handle(self, request: httpx.Request, body: dict[str, Any]) -> httpx.Response | None:
+    # ------------------------------------------------------------------ dispatch
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer one Backend API request (the handler of the transport and the loopback server)."""
+        instance = self.instance
         with self._lock:
-            if self._faults:
-                status, retry_after = self._faults.pop(0)
-                headers = {"Retry-After": retry_after} if retry_after else {}
-                return httpx.Response(
-                    status,
-                    headers=headers,
-                    json={
-                        "errors": [
-                            {
-                                "code": "too_many_requests" if status == 429 else "internal_error",
-                                "message": "injected fault",
-                            }
-                        ]
-                    },
-                )
-        parts = [unquote(p) for p in request.url.path.split("/") if p]
-        if not parts or parts[0] != "v1":
-            return None
-        route = parts[1:]
-        method = request.method
+            instance.requests.append(request)
+        if not self._authorized(request):
+            return _error(401, "clerk_key_invalid", "The provided Clerk Secret Key is invalid.")
+        path = "/" + "/".join(unquote(p) for p in request.url.path.split("/") if p)
+        found = self._match(request.method, path)
         with self._lock:
-            return self._route(method, route, request, body)
+            if (found is None or found[0].faults) and self._faults:
+                return self._fault()
+            if found is None:
+                return _error(404, "resource_not_found", f"No route for {request.url.path}")
+            matched, args = found
+            return matched.handler(self, Call(request, args, _json_body(request)))
 
-    def _route(
-        self, method: str, route: list[str], request: httpx.Request, body: dict[str, Any]
-    ) -> httpx.Response | None:
-        params = request.url.params
-        if route == ["users"] and method == "GET":
-            users = list(self.users.values())
-            if params.get_list("email_address"):
-                wanted = set(params.get_list("email_address"))
-                users = [u for u in users if _email(u) in wanted]
-            if params.get_list("user_id"):
-                users = [u for u in users if u["id"] in set(params.get_list("user_id"))]
-            if params.get("query"):
-                q = params["query"].lower()
-                users = [u for u in users if q in json.dumps(u).lower()]
-            offset = int(params.get("offset", "0"))
-            limit = int(params.get("limit", "10"))
-            return httpx.Response(200, json=users[offset : offset + limit])
-        if len(route) >= 2 and route[0] == "users":
-            user = self.users.get(route[1])
-            if user is None:
-                return _not_found("user")
-            if len(route) == 2 and method == "GET":
-                return httpx.Response(200, json=user)
-            if len(route) == 2 and method == "DELETE":
-                del self.users[route[1]]
-                return httpx.Response(200, json={"object": "user", "id": route[1], "deleted": True})
-            if route[2:] == ["metadata"] and method == "PATCH":
-                for key in ("public_metadata", "private_metadata", "unsafe_metadata"):
-                    if isinstance(body.get(key), dict):
-                        user[key] = {**user.get(key, {}), **body[key]}
-                return httpx.Response(200, json=user)
-            if route[2:] == ["organization_memberships"] and method == "GET":
-                found = [
-                    m for m in self.memberships if m["public_user_data"]["user_id"] == route[1]
-                ]
-                return httpx.Response(200, json={"data": found, "total_count": len(found)})
-        if route == ["organizations"] and method == "GET":
-            orgs = list(self.organizations.values())
-            return httpx.Response(200, json={"data": orgs, "total_count": len(orgs)})
-        if len(route) >= 2 and route[0] == "organizations":
-            org = self.organizations.get(route[1]) or next(
-                (o for o in self.organizations.values() if o["slug"] == route[1]), None
-            )
-            if org is None:
-                return _not_found("organization")
-            if len(route) == 2 and method == "GET":
-                return httpx.Response(200, json=org)
-            if route[2:] == ["memberships"] and method == "GET":
-                found = [m for m in self.memberships if m["organization"]["id"] == org["id"]]
-                return httpx.Response(200, json={"data": found, "total_count": len(found)})
-        if len(route) >= 2 and route[0] == "sessions" and route[2:3] != ["refresh"]:
-            session = self.sessions.get(route[1])
-            if session is None:
-                return _not_found("session")
-            public = {k: v for k, v in session.items() if not k.startswith("_")}
-            if len(route) == 2 and method == "GET":
-                return httpx.Response(200, json=public)
-            if route[2:] == ["revoke"] and method == "POST":
-                session["status"] = "revoked"
-                return httpx.Response(200, json={**public, "status": "revoked"})
-            if route[2:3] == ["tokens"] and method == "POST":
-                if session["status"] != "active":
-                    return httpx.Response(400, json={"errors": [{"code": "session_not_active"}]})
-                return self._mint(session, route[3] if len(route) > 3 else None, body)
-        if route == ["clients", "handshake_payload"] and method == "GET":
-            directives = self.handshake_payloads.pop(params.get("nonce", ""), None)
-            if directives is None:
-                return _not_found("handshake payload")
-            return httpx.Response(
-                200, json={"object": "handshake_payload", "directives": directives}
-            )
-        if route == ["invitations"] and method == "POST":
-            invitation: dict[str, Any] = {
-                "object": "invitation",
-                "id": "inv_" + secrets.token_hex(8),
-                "email_address": body.get("email_address"),
-                "status": "pending",
-                "public_metadata": body.get("public_metadata") or {},
-            }
-            self.invitations[str(invitation["id"])] = invitation
-            return httpx.Response(200, json=invitation)
-        if len(route) == 3 and route[0] == "invitations" and route[2] == "revoke":
-            pending = self.invitations.get(route[1])
-            if pending is None:
-                return _not_found("invitation")
-            pending["status"] = "revoked"
-            return httpx.Response(200, json=pending)
+    def _authorized(self, request: httpx.Request) -> bool:
+        """The instance secret key, or a machine secret key for M2M verification (as Clerk)."""
+        auth = request.headers.get("authorization", "")
+        if auth == f"Bearer {self.instance.secret_key}":
+            return True
+        machine = f"Bearer {self.instance.machine_secret_key}"
+        return auth == machine and request.url.path.endswith("/m2m_tokens/verify")
+
+    @staticmethod
+    def _match(method: str, path: str) -> tuple[Route, tuple[str, ...]] | None:
+        for entry in ROUTES:
+            if entry.method == method:
+                match = entry.pattern.fullmatch(path)
+                if match is not None:
+                    return entry, match.groups()
         return None
+
+    def _fault(self) -> httpx.Response:
+        status, retry_after = self._faults.pop(0)
+        code = "too_many_requests" if status == 429 else "internal_error"
+        response = _error(status, code, "injected fault")
+        if retry_after:
+            response.headers["Retry-After"] = retry_after
+        return response
+
+    # ------------------------------------------------------------------ keys and session refresh
+    @route("GET", r"(?:/.*)?/jwks", faults=False)
+    def _jwks(self, call: Call) -> httpx.Response:
+        self.instance.jwks_requests += 1
+        return httpx.Response(200, json=self.instance.jwks())
+
+    @route("POST", r"/v1/sessions/{id}/refresh", faults=False)
+    def _refresh(self, call: Call) -> httpx.Response:
+        instance, body, (sid,) = self.instance, call.body, call.args
+        grant = instance._refresh_grant(str(body.get("refresh_token", "")))
+        if grant is None or body.get("format") != "cookie":
+            return _error(400, "invalid_refresh_token", "The refresh token is invalid.")
+        try:
+            expired = jwt.decode(
+                str(body.get("expired_token", "")), options={"verify_signature": False}
+            )
+        except jwt.PyJWTError:
+            expired = {}
+        if expired.get("sid") != sid:
+            return _error(400, "invalid_refresh_token")
+        user_id, kwargs = grant
+        token = instance.session_token(user_id, session_id=sid, **kwargs)
+        suffixed = call.params.get("suffixed_cookies") == "true"
+        suffix = f"_{instance.cookie_suffix}" if suffixed else ""
+        now = int(instance.clock())
+        cookies = [
+            f"__session{suffix}={token}; Path=/; SameSite=Lax; Secure",
+            f"__client_uat{suffix}={now}; Path=/; SameSite=Lax; Secure; Max-Age=315360000",
+        ]
+        return httpx.Response(200, json={"object": "cookies", "cookies": cookies})
+
+    # ------------------------------------------------------------------ users
+    @route("GET", r"/v1/users")
+    def _list_users(self, call: Call) -> httpx.Response:
+        params = call.params
+        users = list(self.users.values())
+        if params.get_list("email_address"):
+            wanted = set(params.get_list("email_address"))
+            users = [u for u in users if _email(u) in wanted]
+        if params.get_list("user_id"):
+            users = [u for u in users if u["id"] in set(params.get_list("user_id"))]
+        if params.get("query"):
+            q = params["query"].lower()
+            users = [u for u in users if q in json.dumps(u).lower()]
+        offset = int(params.get("offset", "0"))
+        limit = int(params.get("limit", "10"))
+        return httpx.Response(200, json=users[offset : offset + limit])
+
+    @route("GET", r"/v1/users/{id}")
+    def _get_user(self, call: Call) -> httpx.Response:
+        user = self.users.get(call.args[0])
+        return _not_found("user") if user is None else httpx.Response(200, json=user)
+
+    @route("DELETE", r"/v1/users/{id}")
+    def _delete_user(self, call: Call) -> httpx.Response:
+        user_id = call.args[0]
+        if self.users.pop(user_id, None) is None:
+            return _not_found("user")
+        return httpx.Response(200, json={"object": "user", "id": user_id, "deleted": True})
+
+    @route("PATCH", r"/v1/users/{id}/metadata")
+    def _merge_user_metadata(self, call: Call) -> httpx.Response:
+        user = self.users.get(call.args[0])
+        if user is None:
+            return _not_found("user")
+        for key in ("public_metadata", "private_metadata", "unsafe_metadata"):
+            if isinstance(call.body.get(key), dict):
+                user[key] = {**user.get(key, {}), **call.body[key]}
+        return httpx.Response(200, json=user)
+
+    @route("GET", r"/v1/users/{id}/organization_memberships")
+    def _user_memberships(self, call: Call) -> httpx.Response:
+        user_id = call.args[0]
+        if user_id not in self.users:
+            return _not_found("user")
+        found = [m for m in self.memberships if m["public_user_data"]["user_id"] == user_id]
+        return httpx.Response(200, json={"data": found, "total_count": len(found)})
+
+    # ------------------------------------------------------------------ organizations
+    @route("GET", r"/v1/organizations")
+    def _list_organizations(self, call: Call) -> httpx.Response:
+        orgs = list(self.organizations.values())
+        return httpx.Response(200, json={"data": orgs, "total_count": len(orgs)})
+
+    def _organization(self, id_or_slug: str) -> dict[str, Any] | None:
+        return self.organizations.get(id_or_slug) or next(
+            (o for o in self.organizations.values() if o["slug"] == id_or_slug), None
+        )
+
+    @route("GET", r"/v1/organizations/{id}")
+    def _get_organization(self, call: Call) -> httpx.Response:
+        org = self._organization(call.args[0])
+        return _not_found("organization") if org is None else httpx.Response(200, json=org)
+
+    @route("GET", r"/v1/organizations/{id}/memberships")
+    def _organization_memberships(self, call: Call) -> httpx.Response:
+        org = self._organization(call.args[0])
+        if org is None:
+            return _not_found("organization")
+        found = [m for m in self.memberships if m["organization"]["id"] == org["id"]]
+        return httpx.Response(200, json={"data": found, "total_count": len(found)})
+
+    # ------------------------------------------------------------------ sessions and clients
+    @route("GET", r"/v1/sessions/{id}")
+    def _get_session(self, call: Call) -> httpx.Response:
+        session = self.sessions.get(call.args[0])
+        return (
+            _not_found("session") if session is None else httpx.Response(200, json=_public(session))
+        )
+
+    @route("POST", r"/v1/sessions/{id}/revoke")
+    def _revoke_session(self, call: Call) -> httpx.Response:
+        session = self.sessions.get(call.args[0])
+        if session is None:
+            return _not_found("session")
+        session["status"] = "revoked"
+        return httpx.Response(200, json={**_public(session), "status": "revoked"})
+
+    @route("POST", r"/v1/sessions/{id}/tokens(?:/([^/]+))?")
+    def _session_token(self, call: Call) -> httpx.Response:
+        session_id, template = call.args
+        session = self.sessions.get(session_id)
+        if session is None:
+            return _not_found("session")
+        if session["status"] != "active":
+            return _error(400, "session_not_active")
+        return self._mint(session, template, call.body)
+
+    @route("GET", r"/v1/clients/handshake_payload")
+    def _handshake_payload(self, call: Call) -> httpx.Response:
+        directives = self.handshake_payloads.pop(call.params.get("nonce", ""), None)
+        if directives is None:
+            return _not_found("handshake payload")
+        return httpx.Response(200, json={"object": "handshake_payload", "directives": directives})
+
+    # ------------------------------------------------------------------ invitations
+    @route("POST", r"/v1/invitations")
+    def _create_invitation(self, call: Call) -> httpx.Response:
+        invitation: dict[str, Any] = {
+            "object": "invitation",
+            "id": "inv_" + secrets.token_hex(8),
+            "email_address": call.body.get("email_address"),
+            "status": "pending",
+            "public_metadata": call.body.get("public_metadata") or {},
+        }
+        self.invitations[str(invitation["id"])] = invitation
+        return httpx.Response(200, json=invitation)
+
+    @route("POST", r"/v1/invitations/{id}/revoke")
+    def _revoke_invitation(self, call: Call) -> httpx.Response:
+        pending = self.invitations.get(call.args[0])
+        if pending is None:
+            return _not_found("invitation")
+        pending["status"] = "revoked"
+        return httpx.Response(200, json=pending)
+
+    # ------------------------------------------------------------------ machine tokens
+    @route("POST", r"(?:/.*)?/api_keys/verify")
+    def _verify_api_key(self, call: Call) -> httpx.Response:
+        return self._verify_machine(call, "api_key", "secret")
+
+    @route("POST", r"(?:/.*)?/m2m_tokens/verify")
+    def _verify_m2m_token(self, call: Call) -> httpx.Response:
+        return self._verify_machine(call, "m2m_token", "token")
+
+    @route("POST", r"(?:/.*)?/oauth_applications/access_tokens/verify")
+    def _verify_oauth_token(self, call: Call) -> httpx.Response:
+        return self._verify_machine(call, "oauth_token", "access_token")
+
+    def _verify_machine(self, call: Call, kind: str, field: str) -> httpx.Response:
+        record = self.instance._machine_record(kind, str(call.body.get(field, "")))
+        if record is None or record["revoked"]:
+            return _error(404, "resource_not_found")
+        return httpx.Response(200, json=record)
 
     def _mint(
         self, session: dict[str, Any], template: str | None, body: Mapping[str, Any]
@@ -282,8 +446,13 @@ class FakeBackendAPI:
                 session["user_id"], session_id=session["id"], **claims
             )
             payload.update(definition)
-            token = instance.sign(payload, headers={"cat": "cl_B7d4PD222AAA"})
+            token = instance.sign(payload, headers={"cat": CAT_JWT_TEMPLATE})
         return httpx.Response(200, json={"object": "token", "jwt": token})
+
+
+def _public(session: Mapping[str, Any]) -> dict[str, Any]:
+    """A session as the API shows it (without the local instance's private fields)."""
+    return {k: v for k, v in session.items() if not k.startswith("_")}
 
 
 def _email(user: Mapping[str, Any]) -> str | None:
@@ -292,61 +461,3 @@ def _email(user: Mapping[str, Any]) -> str | None:
             value = item.get("email_address")
             return value if isinstance(value, str) else None
     return None
-
-
-class LocalBackendServer:
-    """The local instance's Backend API on ``127.0.0.1`` (``url`` is its ``api_url``)."""
-
-    def __init__(self, handler: Callable[[httpx.Request], httpx.Response]) -> None:
-        serve = handler
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def _any(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                content = self.rfile.read(length) if length else b""
-                request = httpx.Request(
-                    self.command,
-                    f"http://local{self.path}",
-                    headers=dict(self.headers.items()),
-                    content=content,
-                )
-                response = serve(request)
-                body = response.read()
-                self.send_response(response.status_code)
-                for name, value in response.headers.items():
-                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _any
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def start(self) -> LocalBackendServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-@contextmanager
-def serving(handler: Callable[[httpx.Request], httpx.Response]) -> Iterator[LocalBackendServer]:
-    server = LocalBackendServer(handler).start()
-    try:
-        yield server
-    finally:
-        server.stop()

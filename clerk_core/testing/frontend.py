@@ -12,7 +12,9 @@ Clerk handshakes land here instead of on a real Frontend API. It serves:
 
 It is framework-free: an adapter hands it a ``RequestView`` (and the form body) and renders the
 ``AuthResponse`` it returns. It refuses to start when live Clerk keys are configured, and every page
-it serves says it is a local test instance.
+it serves says it is a local test instance. Like the engine, it builds a redirect on the request's
+``Host`` only when :mod:`clerk_core.hosts` allows that host (``allowed_hosts``, by default the hosts
+test clients and local servers use); any other host gets a 400 page and no redirect.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import SplitResult, parse_qs
 
 import httpx
 
 from ..clerk import Clerk
 from ..errors import ClerkConfigurationError
+from ..hosts import trusted_public_url
 from ..options import ClerkOptions
 from ..redirects import safe_redirect_url
 from ..request import RequestView
@@ -120,6 +123,7 @@ class LocalFrontendAPI:
         token_lifetime: float = 60.0,
         app_name: str = "Example app",
         environ: Mapping[str, str] | None = None,
+        allowed_hosts: Sequence[str] | None = None,
     ) -> None:
         refuse_live_keys(environ)
         self.instance = instance or LocalClerkInstance()
@@ -133,6 +137,11 @@ class LocalFrontendAPI:
         self._lock = threading.Lock()
         self._known_users: set[str] = set()
         self._register_users()
+        self.allowed_hosts = None if allowed_hosts is None else tuple(allowed_hosts)
+        """The hosts redirects may be built on (``ClerkOptions.allowed_hosts``, also given to
+        :meth:`options`); ``None``: the test clients' and local servers' hosts (``localhost``,
+        ``127.0.0.1``, ``[::1]``, ``testserver``)."""
+        self._hosts = self.options()  # the host policy of this instance's own redirects
         self.webhook_sink: Callable[[bytes, dict[str, str]], Any] | None = None
         """Receives signed ``user.created`` / ``user.updated`` deliveries when test users sign in,
         as Clerk would send them to your webhook endpoint: ``sink(body, headers)``."""
@@ -178,6 +187,8 @@ class LocalFrontendAPI:
             "authorized_parties": (),
             "networkless": True,
         }
+        if self.allowed_hosts is not None:
+            values["allowed_hosts"] = self.allowed_hosts
         values.update(overrides)
         return self.instance.options(**values)
 
@@ -205,9 +216,9 @@ class LocalFrontendAPI:
 
     # ------------------------------------------------------------------ cookies
     def _session_cookies(
-        self, request: RequestView, client: _Client, *, suffixed: bool
+        self, public: SplitResult, client: _Client, *, suffixed: bool
     ) -> list[str]:
-        origin = f"{request.public_url(trust_forwarded=False).scheme}://{request.split_url.netloc}"
+        origin = f"{public.scheme}://{public.netloc}"
         token = self.instance.session_token(
             client.user.user_id,
             session_id=client.session_id,
@@ -247,8 +258,13 @@ class LocalFrontendAPI:
         with self._lock:
             return self._clients.get(client_id)
 
-    def _back_to(self, request: RequestView, target: str | None) -> str:
-        public = request.public_url(trust_forwarded=False)
+    def _public_url(self, request: RequestView) -> SplitResult | None:
+        """The request's public URL when its ``Host`` may appear in a redirect (checked as the
+        engine checks it), else ``None``."""
+        return trusted_public_url(request, self._hosts)
+
+    @staticmethod
+    def _back_to(public: SplitResult, target: str | None) -> str:
         return (
             safe_redirect_url(target or "/", current=public)
             or safe_redirect_url("/", current=public)
@@ -257,6 +273,9 @@ class LocalFrontendAPI:
 
     # ------------------------------------------------------------------ endpoints
     def _sign_in(self, request: RequestView, form: dict[str, str]) -> AuthResponse:
+        public = self._public_url(request)
+        if public is None:
+            return _host_refused()
         user = self.users.get(form.get("user_id", ""))
         if user is None:
             return _html(400, "Unknown user", "<p>Pick one of the test users.</p>")
@@ -265,14 +284,12 @@ class LocalFrontendAPI:
         with self._lock:
             self._clients[client_id] = client
         self._deliver_user_event(user)
-        headers = [
-            ("set-cookie", c) for c in self._session_cookies(request, client, suffixed=False)
-        ]
+        headers = [("set-cookie", c) for c in self._session_cookies(public, client, suffixed=False)]
         headers += [("set-cookie", c) for c in self._dev_browser_cookie(request)]
         headers.append(
             ("set-cookie", f"{_CLIENT_COOKIE}={client_id}; Path=/; HttpOnly; SameSite=Lax")
         )
-        headers.append(("location", self._back_to(request, form.get("redirect_url"))))
+        headers.append(("location", self._back_to(public, form.get("redirect_url"))))
         return AuthResponse(303, headers)
 
     def _deliver_user_event(self, user: TestUser) -> None:
@@ -290,25 +307,31 @@ class LocalFrontendAPI:
         sink(body, headers)
 
     def _sign_out(self, request: RequestView) -> AuthResponse:
+        public = self._public_url(request)
+        if public is None:
+            return _host_refused()
         client_id = request.cookies.get(_CLIENT_COOKIE)
         if client_id:
             with self._lock:
                 self._clients.pop(client_id, None)
         headers = [("set-cookie", c) for c in self._signed_out_cookies()]
-        headers.append(("location", self._back_to(request, request.query_param("redirect_url"))))
+        headers.append(("location", self._back_to(public, request.query_param("redirect_url"))))
         return AuthResponse(303, headers)
 
     def _handshake(self, request: RequestView) -> AuthResponse:
+        public = self._public_url(request)
+        if public is None:
+            return _host_refused()
         suffixed = request.query_param("suffixed_cookies") == "true"
         client = self._client(request)
         cookies = self._dev_browser_cookie(request)
         if client is None:
             cookies += self._signed_out_cookies()
         else:
-            cookies += self._session_cookies(request, client, suffixed=suffixed)
+            cookies += self._session_cookies(public, client, suffixed=suffixed)
         headers = [("set-cookie", c) for c in cookies]
         headers.append(("cache-control", "no-store"))
-        headers.append(("location", self._back_to(request, request.query_param("redirect_url"))))
+        headers.append(("location", self._back_to(public, request.query_param("redirect_url"))))
         return AuthResponse(307, headers)
 
     def _sign_in_page(self, request: RequestView) -> AuthResponse:
@@ -357,6 +380,15 @@ def banner_html() -> str:
         '<p class="clerk-local-banner" role="status" style="background:#fff4d6;border:1px solid '
         '#e0b84c;padding:.6em 1em;border-radius:6px;font-family:system-ui,sans-serif">'
         f"<strong>{html.escape(LOCAL_BANNER)}</strong></p>"
+    )
+
+
+def _host_refused() -> AuthResponse:
+    return _html(
+        400,
+        "Host not allowed",
+        "<p>The local Clerk instance builds no redirect on this host. Serve the app on localhost "
+        "or 127.0.0.1, or list its host in <code>allowed_hosts</code>.</p>",
     )
 
 

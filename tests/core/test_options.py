@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -15,6 +16,11 @@ from tests.conftest import load_vectors
 
 SECRET = "sk_test_abcdefghijklmnopqrstuvwxyz0123456789"
 PK = "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"  # clerk.example.com
+
+
+def build(**values: Any) -> ClerkOptions:
+    """ClerkOptions from settings chosen at run time (wrong types included, on purpose)."""
+    return ClerkOptions(**values)
 
 
 def pem_of(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
@@ -249,3 +255,181 @@ def test_options_are_frozen() -> None:
     options = ClerkOptions(publishable_key=PK)
     with pytest.raises(AttributeError):
         options.secret_key = SECRET  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------ every validation step
+def test_publishable_key_must_be_a_string() -> None:
+    with pytest.raises(ClerkConfigurationError, match="publishable_key must be a string"):
+        parse_publishable_key(42)  # type: ignore[arg-type]
+
+
+def test_accounts_host_of_an_empty_frontend_api_is_empty() -> None:
+    from clerk_core.options import accounts_host
+
+    assert accounts_host("") == ""
+    assert accounts_host("clerk.example.com") == "accounts.example.com"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "secret_key",
+        "publishable_key",
+        "jwt_key",
+        "machine_secret_key",
+        "webhook_signing_secret",
+        "sign_in_url",
+        "sign_up_url",
+        "proxy_url",
+        "domain",
+    ],
+)
+def test_string_settings_must_be_strings_and_blank_means_unset(name: str) -> None:
+    with pytest.raises(ClerkConfigurationError, match=f"{name} must be a string or None"):
+        build(**{name: 42})
+    assert getattr(build(**{name: "   "}), name) is None
+
+
+def test_string_settings_are_trimmed() -> None:
+    options = ClerkOptions(publishable_key=f"  {PK} ", sign_in_url=" /sign-in\n")
+    assert (options.publishable_key, options.sign_in_url) == (PK, "/sign-in")
+
+
+def test_authorized_parties_as_a_comma_separated_string_and_wrong_types() -> None:
+    options = ClerkOptions(authorized_parties="https://a.example, https://b.example,")
+    assert options.authorized_parties == ("https://a.example", "https://b.example")
+    with pytest.raises(ClerkConfigurationError, match="authorized_parties must be a list"):
+        ClerkOptions(authorized_parties=[42])  # type: ignore[list-item]
+    with pytest.raises(ClerkConfigurationError, match="authorized_parties must be a list"):
+        ClerkOptions(authorized_parties=42)  # type: ignore[arg-type]
+
+
+def test_allowed_redirect_origins_accept_origins_wildcards_and_patterns() -> None:
+    pattern = re.compile(r"https://[a-z]+\.example\.com")
+    assert ClerkOptions(allowed_redirect_origins="https://a.example").allowed_redirect_origins == (
+        "https://a.example",
+    )
+    assert ClerkOptions(allowed_redirect_origins=pattern).allowed_redirect_origins == (pattern,)  # type: ignore[arg-type]
+    both = ClerkOptions(allowed_redirect_origins=["https://*.example.com", pattern])
+    assert both.allowed_redirect_origins == ("https://*.example.com", pattern)
+    for bad in ("a.example", "javascript:alert(1)", 42):
+        with pytest.raises(ClerkConfigurationError, match="allowed_redirect_origins entry"):
+            ClerkOptions(allowed_redirect_origins=[bad])  # type: ignore[list-item]
+
+
+def test_organization_sync_patterns_are_compiled_at_construction() -> None:
+    options = ClerkOptions(
+        organization_patterns="/orgs/:slug",
+        personal_account_patterns=["/me", "/me/(.*)"],
+    )
+    assert options.organization_patterns == ("/orgs/:slug",)
+    assert options.personal_account_patterns == ("/me", "/me/(.*)")
+    for name in ("organization_patterns", "personal_account_patterns"):
+        with pytest.raises(ClerkConfigurationError, match=f"{name} must be a list of path"):
+            build(**{name: [42]})
+        with pytest.raises(ClerkConfigurationError):
+            build(**{name: ["/orgs/("]})
+
+
+def test_statuses_and_flags() -> None:
+    assert (
+        ClerkOptions(unauthenticated_status=404, unauthorized_status=404).unauthorized_status == 404
+    )
+    with pytest.raises(ClerkConfigurationError, match="unauthenticated_status must be 401 or 404"):
+        ClerkOptions(unauthenticated_status=403)
+    with pytest.raises(ClerkConfigurationError, match="unauthorized_status must be 403 or 404"):
+        ClerkOptions(unauthorized_status=401)
+    for name in ("csrf_origin_check", "is_satellite", "satellite_auto_sync"):
+        with pytest.raises(ClerkConfigurationError, match=f"{name} must be True or False"):
+            build(**{name: "yes"})
+
+
+def test_audience_is_a_string_or_a_list_of_strings() -> None:
+    assert ClerkOptions(audience="api").audience == ("api",)
+    assert ClerkOptions(audience=["a", "b"]).audience == ("a", "b")
+    assert ClerkOptions().audience is None
+    with pytest.raises(ClerkConfigurationError, match="audience must be a string or a list"):
+        ClerkOptions(audience=["a", 1])  # type: ignore[list-item]
+
+
+def test_api_url_and_version() -> None:
+    options = ClerkOptions(api_url=" https://api.example.test/ ", api_version="/v2/")
+    assert (options.api_url, options.api_version) == ("https://api.example.test", "v2")
+    assert options.jwks_url == "https://api.example.test/v2/jwks"
+    for bad_url in ("api.clerk.com", "ftp://api.clerk.com", "", 42):
+        with pytest.raises(ClerkConfigurationError, match="api_url must be an absolute"):
+            ClerkOptions(api_url=bad_url)  # type: ignore[arg-type]
+    for bad_version in ("", "/", "v1/users", 1):
+        with pytest.raises(ClerkConfigurationError, match="api_version must be"):
+            ClerkOptions(api_version=bad_version)  # type: ignore[arg-type]
+
+
+DURATIONS = (
+    "jwks_cache_ttl",
+    "jwks_stale_if_error",
+    "jwks_kid_cooldown",
+    "jwks_negative_cache_ttl",
+    "jwks_fetch_timeout",
+    "jwks_connect_timeout",
+    "jwks_backoff_initial",
+    "jwks_backoff_max",
+)
+SIZES = (
+    "api_max_body_bytes",
+    "jwks_negative_cache_size",
+    "jwks_max_body_bytes",
+    "max_token_bytes",
+    "max_cookie_header_bytes",
+    "max_webhook_body_bytes",
+    "token_cache_size",
+)
+
+
+@pytest.mark.parametrize("name", DURATIONS)
+def test_durations_are_finite_non_negative_seconds(name: str) -> None:
+    assert getattr(build(**{name: 0}), name) == 0
+    assert getattr(build(**{name: 1.5}), name) == 1.5
+    for bad in (-1, float("nan"), float("inf"), True, "5", None):
+        with pytest.raises(ClerkConfigurationError, match=f"{name} must be a finite number"):
+            build(**{name: bad})
+
+
+@pytest.mark.parametrize("name", SIZES)
+def test_sizes_are_whole_non_negative_numbers(name: str) -> None:
+    assert getattr(build(**{name: 0}), name) == 0
+    for bad in (-1, 1.5, True, "5", None):
+        with pytest.raises(ClerkConfigurationError, match=f"{name} must be a whole number"):
+            build(**{name: bad})
+
+
+def test_clock_skew_from_the_environment() -> None:
+    assert ClerkOptions.from_env({"CLERK_CLOCK_SKEW": " 7.5 "}).clock_skew == 7.5
+    with pytest.raises(
+        ClerkConfigurationError, match="CLERK_CLOCK_SKEW must be a number"
+    ) as raised:
+        ClerkOptions.from_env({"CLERK_CLOCK_SKEW": "soon"})
+    assert "'soon'" in str(raised.value)
+
+
+def test_development_satellite_needs_an_absolute_sign_in_url() -> None:
+    with pytest.raises(ClerkConfigurationError, match="development satellite needs sign_in_url"):
+        ClerkOptions(publishable_key=PK, is_satellite=True, domain="sat.example", sign_in_url="/in")
+    options = ClerkOptions(
+        publishable_key=PK,
+        is_satellite=True,
+        domain="sat.example",
+        sign_in_url="https://primary.example/sign-in",
+    )
+    assert options.satellite_frontend_api is None  # development: the key's Frontend API serves it
+
+
+def test_the_first_wrong_setting_is_reported() -> None:
+    # Validation runs in a fixed order; the error names the earliest wrong setting.
+    with pytest.raises(ClerkConfigurationError, match="publishable_key"):
+        ClerkOptions(publishable_key="nope", secret_key="nope", api_url="nope")
+    with pytest.raises(ClerkConfigurationError, match="domain"):
+        ClerkOptions(domain="https://x.example/", secret_key="nope")
+    with pytest.raises(ClerkConfigurationError, match="secret_key"):
+        ClerkOptions(secret_key="nope", jwt_key="nope", authorized_parties=["x"])
+    with pytest.raises(ClerkConfigurationError, match="api_url"):
+        ClerkOptions(api_url="nope", jwks_cache_ttl=-1, max_token_bytes=-1)

@@ -248,8 +248,7 @@ def test_router_dispatch_wildcards_and_unknown_types() -> None:
         seen.append("created:" + event.type)
 
     @router.on("user.*")
-    async def any_user(event: WebhookEvent) -> None:
-        await asyncio.sleep(0)
+    def any_user(event: WebhookEvent) -> None:
         seen.append("any:" + event.type)
 
     assert handle_webhook(*delivery(instance), router, verifier).json() == {
@@ -321,6 +320,106 @@ def test_async_handling() -> None:
     assert asyncio.run(handle_webhook_async(body, headers, router, verifier)).json() == {
         "status": "duplicate"
     }
+
+
+def test_sync_handling_refuses_async_handlers_before_claiming_the_delivery() -> None:
+    """``handle`` never starts an event loop: an ``async def`` handler for the event is a
+    configuration error that names the handler and says to use ``handle_async``; the delivery is
+    not claimed, so the async path (or Clerk's retry) still handles it."""
+    instance = LocalClerkInstance()
+    verifier = WebhookVerifier(instance.webhook_signing_secret)
+    router = WebhookRouter()
+    seen: list[str] = []
+    router.on("user.created")(lambda event: seen.append("sync"))
+
+    @router.on("user.*")
+    async def also(event: WebhookEvent) -> None:
+        seen.append("async")
+
+    body, headers = delivery(instance)
+    with pytest.raises(ClerkConfigurationError, match="handle_async") as raised:
+        handle_webhook(body, headers, router, verifier)
+    assert (
+        "'test_sync_handling_refuses_async_handlers_before_claiming_the_delivery.<locals>.also'"
+        in str(raised.value)
+    )
+    assert seen == []
+    # An event no async handler matches is still handled synchronously.
+    router.on("session.created")(lambda event: seen.append("session"))
+    session = instance.sign_webhook("session.created", {"id": "sess_1"})
+    assert handle_webhook(*session, router, verifier).json() == {"status": "ok", "handled": 1}
+    assert asyncio.run(handle_webhook_async(body, headers, router, verifier)).json() == {
+        "status": "ok",
+        "handled": 2,
+    }
+    assert seen == ["session", "sync", "async"]
+
+
+def test_async_handlers_are_recognised_in_every_form() -> None:
+    import functools
+
+    class Handler:
+        async def __call__(self, event: WebhookEvent) -> None:
+            return None
+
+    async def take(event: WebhookEvent, label: str) -> None:
+        return None
+
+    instance = LocalClerkInstance()
+    event = WebhookVerifier(instance.webhook_signing_secret).verify(*delivery(instance))
+    for handler in (Handler(), functools.partial(take, label="x")):
+        router = WebhookRouter()
+        router.on("user.created")(handler)
+        with pytest.raises(ClerkConfigurationError, match="coroutine function"):
+            router.require_sync_handlers("a sync view")
+        with pytest.raises(ClerkConfigurationError, match="coroutine function"):
+            router.handle(event)
+
+
+def test_a_plain_handler_that_returns_a_coroutine_is_refused_and_released() -> None:
+    """A lambda around an async function is not detectable up front: its coroutine is closed
+    (never awaited, never warned about), the claim is released, and the error says what to do."""
+    instance = LocalClerkInstance()
+    router = WebhookRouter()
+    ran: list[str] = []
+
+    async def save(event: WebhookEvent) -> None:
+        ran.append(event.id)
+
+    router.on("user.created")(lambda event: save(event))
+    event = WebhookVerifier(instance.webhook_signing_secret).verify(*delivery(instance))
+    with pytest.raises(ClerkConfigurationError, match="returned an awaitable"):
+        router.handle(event)
+    assert ran == []
+    assert router.store.claim(event.id, 60)  # released: a retry may run it
+
+
+def test_async_path_keeps_the_former_name() -> None:
+    instance = LocalClerkInstance()
+    router = WebhookRouter()
+    seen: list[str] = []
+
+    @router.on("user.created")
+    async def created(event: WebhookEvent) -> None:
+        seen.append(event.type)
+
+    event = WebhookVerifier(instance.webhook_signing_secret).verify(*delivery(instance))
+    assert asyncio.run(router.ahandle(event)).status == "ok"
+    assert asyncio.run(router.handle_async(event)).status == "duplicate"
+    assert seen == ["user.created"]
+
+
+def test_library_code_never_starts_an_event_loop() -> None:
+    """No ``asyncio.run`` (or a private loop) in the packages: async work is awaited by the
+    caller's loop, and sync paths refuse it."""
+    from pathlib import Path
+
+    root = Path(webhooks_module.__file__).resolve().parent.parent
+    for package in ("clerk_core", "clerk_django", "clerk_flask", "clerk_starlette"):
+        for path in (root / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for call in ("asyncio.run(", "new_event_loop(", "run_until_complete("):
+                assert call not in text, f"{path.relative_to(root)} calls {call}"
 
 
 def test_memory_store_expiry() -> None:

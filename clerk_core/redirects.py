@@ -48,6 +48,8 @@ def origin_of(split: SplitResult) -> str | None:
         return None
     if not host:
         return None
+    if ":" in host:  # an IPv6 literal keeps its brackets, as the URL standard serialises it
+        host = f"[{host}]"
     if port is None or port == _DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"

@@ -204,3 +204,18 @@ def test_r16_no_generated_target_leaves_the_origin(text: str) -> None:
         target = browser_target(candidate, base)
         assert target is not None
         assert origin_of(urlsplit(target)) == "https://app.example"
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("http://[::1]:8000/path", "http://[::1]:8000"),
+        ("https://[::1]:443/", "https://[::1]"),
+        ("http://[2001:DB8::1]/", "http://[2001:db8::1]"),
+    ],
+)
+def test_ipv6_origins_keep_their_brackets(url: str, origin: str) -> None:
+    """An app served on ``[::1]`` redirects back to ``http://[::1]:8000/...``, a URL a browser can
+    open; without the brackets the port would read as part of the address."""
+    assert origin_of(urlsplit(url)) == origin
+    assert safe_redirect_url("/next", current=url) == origin + "/next"

@@ -13,6 +13,7 @@ import enum
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._memory import Remembered
 from .auth import AuthObject, MachineAuth, SessionAuth, SignedOutAuth
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ class RequestState:
         "_claims",
         "_engine",
         "_machine",
+        "_remembered",
         "dev_browser_token",
         "headers",
         "message",
@@ -113,6 +115,7 @@ class RequestState:
         self._machine = machine
         self._auth: AuthObject | None = None
         self._engine: Clerk | None = None
+        self._remembered: Remembered | None = None
         self.dev_browser_token: str | None = None
         """This app's development-browser token as Clerk chooses it (the ``__clerk_db_jwt`` query
         parameter, else the cookie of the suffixed or un-suffixed set in use); ``None`` in
@@ -165,5 +168,28 @@ class RequestState:
             claims = self._claims or {}
             if treat_pending_as_signed_out and claims.get("sts") == "pending":
                 return SignedOutAuth(session_status="pending", reason=self.reason)
-            return SessionAuth(claims, self.token or "", clerk=self._engine)
+            return _session_auth(claims, self.token or "", self._engine, self._remembered)
         return SignedOutAuth(token_type=self.token_type, reason=self.reason)
+
+
+def _session_auth(
+    claims: Mapping[str, Any], token: str, engine: Clerk | None, remembered: Remembered | None
+) -> SessionAuth:
+    """The view's ``SessionAuth``. For claims the token memory holds, a copy of the template it
+    keeps beside them (the claims are decoded once per token, not once per request): this
+    request's own object, with its own token, engine and lists."""
+    if remembered is None or remembered.claims is not claims:
+        return SessionAuth(claims, token, clerk=engine)
+    template = remembered.auth
+    if template is None:
+        fields = SessionAuth(claims, "", clerk=None).__dict__
+        lists = tuple(name for name, value in fields.items() if type(value) is list)
+        template = remembered.auth = (fields, lists)
+    auth: SessionAuth = object.__new__(SessionAuth)
+    own = auth.__dict__
+    own.update(template[0])
+    for name in template[1]:
+        own[name] = list(own[name])
+    auth._token = token
+    auth._clerk = engine
+    return auth

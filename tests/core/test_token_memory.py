@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from clerk_core import AuthStatus, RequestView
+from clerk_core.auth import SessionAuth
 from clerk_core.testing import LocalClerkInstance
 from clerk_core.tokens import verify_signature
 from tests.conftest import FakeClock
@@ -38,7 +39,7 @@ def count_verifications(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls[0] += 1
         verify_signature(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("clerk_core.clerk.verify_signature", spy)
+    monkeypatch.setattr("clerk_core._verify.verify_signature", spy)
     return calls
 
 
@@ -269,3 +270,86 @@ def test_claims_are_read_only_with_the_memory_off(
     auth = engine.authenticate_request(bearer(rich_token(instance))).to_auth()
     with pytest.raises(TypeError):
         auth.session_claims["o"]["id"] = "org_evil"  # type: ignore[index]
+
+
+# ------------------------------------------------------------------ eviction and repeated cookies
+def test_the_least_recently_used_token_goes_first(
+    instance: LocalClerkInstance, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock, token_cache_size=3)
+    hot, cold, warm, new = [instance.session_token(f"user_{i}") for i in range(4)]
+    for token in (hot, cold, warm, hot, new):  # the oldest token is the one used again
+        assert engine.authenticate_request(bearer(token)).is_authenticated
+    assert len(engine._memory) == 3
+    calls = count_verifications(monkeypatch)
+    for token in (hot, warm, new):
+        assert engine.authenticate_request(bearer(token)).is_authenticated
+    assert calls[0] == 0
+    assert engine.authenticate_request(bearer(cold)).is_authenticated  # the one evicted
+    assert calls[0] == 1
+
+
+def cookie_request(token: str, clock: FakeClock) -> RequestView:
+    return RequestView(
+        "GET",
+        "https://app.example/",
+        {"cookie": f"__session={token}; __client_uat={int(clock.now) - 100}"},
+    )
+
+
+def test_a_repeated_cookie_is_not_decoded_again(
+    instance: LocalClerkInstance, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import clerk_core._context
+    import clerk_core._cookie_flow
+    from clerk_core.tokens import decode_jwt
+
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = instance.session_token()
+    assert engine.authenticate_request(cookie_request(token, clock)).is_authenticated
+    decodes = [0]
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        decodes[0] += 1
+        return decode_jwt(*args, **kwargs)
+
+    monkeypatch.setattr(clerk_core._context, "decode_jwt", counting)
+    monkeypatch.setattr(clerk_core._cookie_flow, "decode_jwt", counting)
+    for _ in range(3):
+        state = engine.authenticate_request(cookie_request(token, clock))
+        assert state.is_authenticated
+        assert state.to_auth().user_id == "user_test"
+    assert decodes[0] == 0
+
+
+def test_a_remembered_cookie_is_still_checked_against_client_uat(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = instance.session_token()
+    assert engine.authenticate_request(cookie_request(token, clock)).is_authenticated
+    signed_out_later = RequestView(
+        "GET",
+        "https://app.example/",
+        {"cookie": f"__session={token}; __client_uat={int(clock.now) + 100}"},
+    )
+    state = engine.authenticate_request(signed_out_later)
+    assert state.reason == "session-token-iat-before-client-uat"
+
+
+def test_each_request_gets_its_own_auth_object(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock)
+    other = instance.clerk(networkless=True, clock=clock)
+    token = rich_token(instance)
+    first, second = (engine.authenticate_request(bearer(token)).to_auth() for _ in range(2))
+    third, fourth = (other.authenticate_request(bearer(token)).to_auth() for _ in range(2))
+    assert isinstance(second, SessionAuth)
+    assert isinstance(fourth, SessionAuth)
+    assert len({id(first), id(second), id(third), id(fourth)}) == 4
+    second.user_id = "user_evil"
+    assert engine.authenticate_request(bearer(token)).to_auth().user_id == "user_rich"
+    assert fourth._api_needed() is other
+    assert second._api_needed() is engine
+    assert fourth.get_token() == token

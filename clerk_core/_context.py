@@ -15,8 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, cast, overload
 from urllib.parse import SplitResult
 
 from ._js import js_number_or_zero
@@ -43,11 +42,37 @@ _INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
 _SCHEME = re.compile(r"https?://", re.IGNORECASE)  # Clerk: iss.replace(/https?:\/\//gi, '')
 
 
+T = TypeVar("T")
+
+
+class _once(Generic[T]):
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every read): the
+    first read stores the value in the instance, which later reads find directly. A context
+    belongs to one request, read by one thread."""
+
+    __slots__ = ("fn", "name")
+
+    def __init__(self, fn: Callable[[Any], T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _once[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> _once[T] | T:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
 class Instance:
     """One engine's request-independent parts, shared by every request's context."""
 
     __slots__ = (
         "clock",
+        "development",
         "keys",
         "memory",
         "options",
@@ -62,6 +87,7 @@ class Instance:
         self.options = options
         self.clock = clock
         self.keys = keys
+        self.development = not options.is_production
         self.memory = TokenMemory(options.token_cache_size)
         self.org_patterns = [compile_path(p) for p in options.organization_patterns]
         self.personal_patterns = [compile_path(p) for p in options.personal_account_patterns]
@@ -89,6 +115,7 @@ class AuthenticateContext:
         self.request = request
         self.token = token
         """The ``Authorization`` token, or ``None``."""
+        self.development = instance.development
         self._digests: dict[str, bytes] = {}
 
     def digest(self, token: str) -> bytes:
@@ -109,37 +136,47 @@ class AuthenticateContext:
         except TokenVerificationError:
             return None
 
-    @cached_property
-    def now(self) -> float:
-        return self.instance.clock()
-
-    @cached_property
-    def development(self) -> bool:
-        return not self.options.is_production
-
-    @cached_property
+    @_once
     def cookies(self) -> Mapping[str, str]:
         """The request's cookies, or none when the ``Cookie`` header is over the size cap."""
         return self.request.cookies_within(self.options.max_cookie_header_bytes)
 
-    @cached_property
+    # Token location: four facts computed together by _locate on the first read of any of them.
+    @_once
     def uses_suffixed(self) -> bool:
-        return uses_suffixed(self.options, self.cookies, self.now, self.peek_payload)
+        """Whether the ``__session_<suffix>`` set is in use (:func:`uses_suffixed`)."""
+        return bool(self._locate()["uses_suffixed"])
 
-    @cached_property
+    @_once
     def suffix(self) -> str:
         """``"_<suffix>"`` when the suffixed cookies are in use, else ``""``."""
-        return f"_{self.options.cookie_suffix}" if self.uses_suffixed else ""
+        return str(self._locate()["suffix"])
 
-    @cached_property
+    @_once
     def session_cookie(self) -> str | None:
-        return self.cookies.get(f"__session{self.suffix}") or None
+        """The session token in the cookie Clerk reads (``None`` when absent or empty)."""
+        return cast("str | None", self._locate()["session_cookie"])
 
-    @cached_property
+    @_once
     def client_uat(self) -> int:
-        return parse_int(self.cookies.get(f"__client_uat{self.suffix}"))
+        """``__client_uat`` of the set in use, as Clerk reads it (``parseInt(...) || 0``)."""
+        return int(self._locate()["client_uat"])
 
-    @cached_property
+    def _locate(self) -> dict[str, Any]:
+        cookies = self.cookies
+        opts = self.options
+        suffixed = uses_suffixed(opts, cookies, self.instance.clock(), self.peek_payload)
+        suffix = f"_{opts.cookie_suffix}" if suffixed else ""
+        facts: dict[str, Any] = {
+            "uses_suffixed": suffixed,
+            "suffix": suffix,
+            "session_cookie": cookies.get(f"__session{suffix}") or None,
+            "client_uat": parse_int(cookies.get(f"__client_uat{suffix}")),
+        }
+        self.__dict__.update(facts)
+        return facts
+
+    @_once
     def dev_browser_token(self) -> str | None:
         """The development browser token: the ``__clerk_db_jwt`` query parameter, else the cookie
         of the set Clerk reads (``__clerk_db_jwt_<suffix>`` when suffixed cookies are in use, never
@@ -153,32 +190,20 @@ class AuthenticateContext:
             or None
         )
 
-    @cached_property
-    def handshake_nonce(self) -> str | None:
-        return self.request.query_param("__clerk_handshake_nonce") or self.cookies.get(
-            "__clerk_handshake_nonce"
-        )
-
-    @cached_property
-    def handshake_token(self) -> str | None:
-        return self.request.query_param("__clerk_handshake") or self.cookies.get(
-            "__clerk_handshake"
-        )
-
-    @cached_property
+    @_once
     def redirect_count(self) -> float:
         """``__clerk_redirect_count`` as Clerk reads it: ``Number(cookie) || 0``
         (``handshakeRedirectLoopCounter``), so ``"0x3"`` is 3, ``"3abc"`` is 0 and ``"1e1"``
         is 10."""
         return js_number_or_zero(self.cookies.get("__clerk_redirect_count") or None)
 
-    @cached_property
+    @_once
     def public_url(self) -> SplitResult | None:
         """The URL the browser used when its host may appear in a redirect
         (:func:`clerk_core.hosts.trusted_public_url`), else ``None``."""
         return trusted_public_url(self.request, self.options)
 
-    @cached_property
+    @_once
     def request_url(self) -> SplitResult:
         """The URL the browser used, forwarded headers read only when trusted (host unchecked)."""
         return self.request.public_url(trust_forwarded=self.options.trust_forwarded_headers)
@@ -188,8 +213,18 @@ def parse_int(value: str | None) -> int:
     """JavaScript's ``parseInt(value) || 0``."""
     if not value:
         return 0
+    if value.isascii() and value.isdigit():
+        return int(value)
     match = _INT_PREFIX.match(value)
     return int(match.group(1)) if match else 0
+
+
+def _without_scheme(iss: str) -> str:
+    """``iss`` without any ``http://`` or ``https://`` in it, as Clerk's
+    ``iss.replace(/https?:\\/\\//gi, '')``; the usual ``https://host`` without a regex."""
+    if iss.startswith("https://") and "//" not in iss[8:]:
+        return iss[8:]
+    return _SCHEME.sub("", iss)
 
 
 def num(value: Any) -> float:
@@ -220,7 +255,7 @@ def uses_suffixed(
         if payload is None or payload.get("iss") in (None, False, 0, ""):  # JS falsy
             return False
         iss = payload["iss"]
-        if not isinstance(iss, str) or _SCHEME.sub("", iss) != own_fapi:
+        if not isinstance(iss, str) or _without_scheme(iss) != own_fapi:
             return True
     if not s_uat and not s_session:
         return False

@@ -83,10 +83,11 @@ def _satellite_sync(ctx: AuthenticateContext) -> RequestState | None:
     ``satellite_auto_sync`` (Clerk's ``satelliteAutoSync``, default false): otherwise the request
     is signed out with no redirect. With cookies it goes on to verify them (and may refresh)."""
     opts, request = ctx.options, ctx.request
+    if not opts.is_satellite:
+        return None
     synced = request.query_param("__clerk_synced")
     if not (
-        opts.is_satellite
-        and request.method == "GET"
+        request.method == "GET"
         and request.headers.get("sec-fetch-dest") == "document"
         and synced != "true"
     ):
@@ -163,12 +164,15 @@ def _session_cookie(ctx: AuthenticateContext) -> Flow:
     digest = ctx.digest(token)
     remembered = inst.remembered(digest)
     if remembered is not None:
-        decoded = DecodedJWT(remembered.header, remembered.claims, "", "")
-    else:
-        try:
-            decoded = decode_jwt(token, ctx.options.max_token_bytes)
-        except TokenVerificationError as exc:
-            return signed_out(exc.reason, exc.full_message("cookie"))
+        # Verified before as a session token: its header and claims passed every check below
+        # but the one against this request's __client_uat.
+        if num(remembered.claims.get("iat")) < ctx.client_uat:
+            return _hs(ctx, _Reason.SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT)
+        return _after_verification(ctx, token, remembered.claims, remembered)
+    try:
+        decoded = decode_jwt(token, ctx.options.max_token_bytes)
+    except TokenVerificationError as exc:
+        return signed_out(exc.reason, exc.full_message("cookie"))
     if _not_a_session_token(decoded):
         mismatch = R.TOKEN_TYPE_MISMATCH.value
         return signed_out(
@@ -177,14 +181,11 @@ def _session_cookie(ctx: AuthenticateContext) -> Flow:
         )
     if num(decoded.payload.get("iat")) < ctx.client_uat:
         return _hs(ctx, _Reason.SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT)
-    if remembered is not None:
-        claims = remembered.claims
-    else:
-        try:
-            claims = yield from verify_session_token(inst, token, decoded, digest, ctx=ctx)
-        except TokenVerificationError as exc:
-            return (yield from token_error(ctx, exc, token, "cookie"))
-    return _after_verification(ctx, token, claims, remembered)
+    try:
+        claims = yield from verify_session_token(inst, token, decoded, digest, ctx=ctx)
+    except TokenVerificationError as exc:
+        return (yield from token_error(ctx, exc, token, "cookie"))
+    return _after_verification(ctx, token, claims, None)
 
 
 def _not_a_session_token(decoded: DecodedJWT) -> bool:

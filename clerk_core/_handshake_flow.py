@@ -52,7 +52,9 @@ def handshake_return(ctx: AuthenticateContext) -> Step[RequestState | None]:
     does so for a bad session token; for a nonce it cannot redeem it answers signed out, which
     this engine does not).
     """
-    nonce, token = ctx.handshake_nonce, ctx.handshake_token
+    request, cookies = ctx.request, ctx.cookies
+    nonce = request.query_param("__clerk_handshake_nonce") or cookies.get("__clerk_handshake_nonce")
+    token = request.query_param("__clerk_handshake") or cookies.get("__clerk_handshake")
     if not (nonce or token) or not _is_handshake_return(ctx):
         return None
     secret_key = ctx.options.secret_key

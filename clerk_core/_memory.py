@@ -19,19 +19,16 @@ __all__ = ["Remembered", "TokenMemory"]
 
 
 class Remembered:
-    """One verified token: its frozen claims and header, and what a request derives from them.
+    """One verified token: its frozen claims, and what a request derives from them.
 
     ``auth`` is filled by the first request that asks for the auth object
     (:meth:`clerk_core.state.RequestState.to_auth`): a template each later request copies instead
     of decoding the claims again."""
 
-    __slots__ = ("auth", "claims", "exp", "generation", "header")
+    __slots__ = ("auth", "claims", "exp", "generation")
 
-    def __init__(
-        self, claims: dict[str, Any], header: dict[str, Any], exp: float, generation: int
-    ) -> None:
+    def __init__(self, claims: dict[str, Any], exp: float, generation: int) -> None:
         self.claims = claims
-        self.header = header
         self.exp = exp
         self.generation = generation
         self.auth: Any = None
@@ -72,13 +69,12 @@ class TokenMemory:
         self,
         digest: bytes,
         claims: dict[str, Any],
-        header: dict[str, Any],
         exp: float,
         generation: int,
     ) -> None:
         if self._size <= 0:
             return
-        entry = Remembered(claims, header, exp, generation)
+        entry = Remembered(claims, exp, generation)
         with self._lock:
             entries = self._entries
             if digest in entries:

@@ -85,7 +85,7 @@ def verify_session_token(
     # request's own origin (another host must not find it already verified).
     host_independent = not opts.issuers or claims.get("iss") in opts.issuers
     if skew is None and digest is not None and host_independent:
-        inst.memory.put(digest, claims, freeze(header), float(claims["exp"]), generation)
+        inst.memory.put(digest, claims, float(claims["exp"]), generation)
     return claims
 
 

@@ -44,7 +44,7 @@ from .tokens import (
     is_oauth_jwt,
 )
 
-__all__ = ["cookie_flow"]
+__all__ = ["cookie_flow", "remembered_cookie"]
 
 logger = logging.getLogger("clerk_core")
 
@@ -164,11 +164,7 @@ def _session_cookie(ctx: AuthenticateContext) -> Flow:
     digest = ctx.digest(token)
     remembered = inst.remembered(digest)
     if remembered is not None:
-        # Verified before as a session token: its header and claims passed every check below
-        # but the one against this request's __client_uat.
-        if num(remembered.claims.get("iat")) < ctx.client_uat:
-            return _hs(ctx, _Reason.SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT)
-        return _after_verification(ctx, token, remembered.claims, remembered)
+        return _remembered_session(ctx, token, remembered)
     try:
         decoded = decode_jwt(token, ctx.options.max_token_bytes)
     except TokenVerificationError as exc:
@@ -186,6 +182,39 @@ def _session_cookie(ctx: AuthenticateContext) -> Flow:
     except TokenVerificationError as exc:
         return (yield from token_error(ctx, exc, token, "cookie"))
     return _after_verification(ctx, token, claims, None)
+
+
+def _remembered_session(
+    ctx: AuthenticateContext, token: str, remembered: Remembered
+) -> RequestState:
+    """A session cookie the memory holds. It was verified before as a session token, so its
+    header and claims passed every check of :func:`_session_cookie` but the one against this
+    request's ``__client_uat``."""
+    if num(remembered.claims.get("iat")) < ctx.client_uat:
+        return _hs(ctx, _Reason.SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT)
+    return _after_verification(ctx, token, remembered.claims, remembered)
+
+
+def remembered_cookie(ctx: AuthenticateContext) -> RequestState | None:
+    """The cookie flow's answer for a remembered session cookie, reached without a generator:
+    the fast path of a browser's repeated request (``Clerk`` calls it before the flow).
+
+    Only where the steps skipped cannot apply: a production primary (no satellite sync, no
+    development browser) and a request without a query or a handshake cookie (no return trip).
+    ``None`` sends the request through :func:`cookie_flow`, which reaches the same answer for
+    what is answered here (``tests/core/test_token_memory.py`` compares the two)."""
+    if ctx.development or ctx.options.is_satellite or "?" in ctx.request.url:
+        return None
+    cookies = ctx.cookies
+    if cookies.get("__clerk_handshake_nonce") or cookies.get("__clerk_handshake"):
+        return None
+    token = ctx.session_cookie
+    if not token or not ctx.client_uat:
+        return None
+    remembered = ctx.instance.remembered(ctx.digest(token))
+    if remembered is None:
+        return None
+    return _remembered_session(ctx, token, remembered)
 
 
 def _not_a_session_token(decoded: DecodedJWT) -> bool:

@@ -53,9 +53,12 @@ class TokenMemory:
         if entry is None:
             return None
         if now < entry.exp + skew and entry.generation == generation:
-            with self._lock:
-                if digest in self._entries:
-                    self._entries.move_to_end(digest)
+            # One C call on the OrderedDict, atomic on its own: no lock on the hot path. An entry
+            # another thread evicted in between is simply not moved.
+            try:  # noqa: SIM105 (contextlib.suppress costs more than the lookup it guards)
+                self._entries.move_to_end(digest)
+            except KeyError:
+                pass
             return entry
         with self._lock:
             self._entries.pop(digest, None)

@@ -20,12 +20,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from hashlib import sha256
 from typing import Any
 
 import httpx
 
 from ._context import AuthenticateContext, Instance
-from ._cookie_flow import cookie_flow
+from ._cookie_flow import cookie_flow, remembered_cookie
 from ._effects import Flow, Performer, drive_async, drive_sync
 from ._machine import MACHINE_PREFIXES, machine_flow
 from ._outcomes import signed_out, unexpected
@@ -168,13 +169,15 @@ class Clerk:
         self, request: RequestView, *, accepts_token: AcceptsToken = None
     ) -> RequestState:
         """Authenticate a request (sync). Never raises for bad input: bad tokens are signed-out states."""
-        accepts = self._per_call(accepts_token)
+        accepts = None if accepts_token is None else self._per_call(accepts_token)
         token = parse_authorization(request.headers.get("authorization"))
         state, digest = self._fast_path(token, accepts)
         if state is None:
             try:
-                flow = self._flow(request, accepts, token, digest)
-                state = drive_sync(flow, self._io.perform_sync)
+                state, ctx = self._fast_cookie(request, token, accepts)
+                if state is None:
+                    flow = self._flow(request, accepts, token, digest, ctx)
+                    state = drive_sync(flow, self._io.perform_sync)
             except Exception:
                 logger.exception("Unexpected error while authenticating a request")
                 state = unexpected()
@@ -185,13 +188,15 @@ class Clerk:
         self, request: RequestView, *, accepts_token: AcceptsToken = None
     ) -> RequestState:
         """Authenticate a request (async): the same procedure, with async I/O."""
-        accepts = self._per_call(accepts_token)
+        accepts = None if accepts_token is None else self._per_call(accepts_token)
         token = parse_authorization(request.headers.get("authorization"))
         state, digest = self._fast_path(token, accepts)
         if state is None:
             try:
-                flow = self._flow(request, accepts, token, digest)
-                state = await drive_async(flow, self._io.perform_async)
+                state, ctx = self._fast_cookie(request, token, accepts)
+                if state is None:
+                    flow = self._flow(request, accepts, token, digest, ctx)
+                    state = await drive_async(flow, self._io.perform_async)
             except Exception:
                 logger.exception("Unexpected error while authenticating a request")
                 state = unexpected()
@@ -211,9 +216,7 @@ class Clerk:
         return await drive_async(gen, self._io.perform_async)
 
     # ------------------------------------------------------------------------- fast path
-    def _per_call(self, accepts_token: AcceptsToken) -> Mode | None:
-        if accepts_token is None:
-            return None
+    def _per_call(self, accepts_token: str | list[str] | tuple[str, ...]) -> Mode:
         accepts = normalise_accepts_token(accepts_token)
         self._check_machine_keys(accepts)
         return accepts
@@ -226,16 +229,16 @@ class Clerk:
         Returns the state when the token is remembered, and the token's digest for the full
         procedure otherwise (so it is computed once per request).
         """
-        if token is None or len(token) > self.options.max_token_bytes:
+        opts = self.options
+        if token is None or len(token) > opts.max_token_bytes:
             return None, None
-        mode = self.options.accepts_token if accepts is None else accepts
+        mode = opts.accepts_token if accepts is None else accepts
         if mode != "session_token" and mode != "any":
             return None, None
         if token.startswith(("ak_", "mt_", "oat_")):
             return None, None
-        instance = self._instance
-        digest = instance.digest(token)
-        remembered = instance.remembered(digest)
+        digest = sha256(token.encode()).digest()
+        remembered = self._memory.get(digest, self._clock(), opts.clock_skew, self.keys.generation)
         if remembered is None:
             return None, digest
         state = RequestState(AuthStatus.SIGNED_IN, token=token, claims=remembered.claims)
@@ -243,13 +246,38 @@ class Clerk:
         state._remembered = remembered
         return state, digest
 
+    def _fast_cookie(
+        self, request: RequestView, token: str | None, accepts: Mode | None
+    ) -> tuple[RequestState | None, AuthenticateContext | None]:
+        """A remembered session cookie on a request without an ``Authorization`` token
+        (``_cookie_flow.remembered_cookie``), and the request's context for the full procedure
+        when it is not."""
+        if token is not None:
+            return None, None
+        mode = self.options.accepts_token if accepts is None else accepts
+        if not (
+            mode in ("any", "session_token") or (type(mode) is tuple and "session_token" in mode)
+        ):
+            return None, None
+        ctx = AuthenticateContext(self._instance, request, None)
+        state = remembered_cookie(ctx)
+        if state is not None:
+            state.token_source = "cookie"
+        return state, ctx
+
     # ------------------------------------------------------------------------- dispatch
     def _flow(
-        self, request: RequestView, accepts: Mode | None, token: str | None, digest: bytes | None
+        self,
+        request: RequestView,
+        accepts: Mode | None,
+        token: str | None,
+        digest: bytes | None,
+        ctx: AuthenticateContext | None = None,
     ) -> Flow:
         """The full procedure: the header flow for an ``Authorization`` token, else the cookies."""
         mode, accepted = _accepted(self.options.accepts_token if accepts is None else accepts)
-        ctx = AuthenticateContext(self._instance, request, token)
+        if ctx is None:
+            ctx = AuthenticateContext(self._instance, request, token)
         if token is not None:
             state = yield from self._header_flow(ctx, token, mode, accepted, digest)
             state.token_source = "header"

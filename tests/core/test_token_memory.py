@@ -353,3 +353,99 @@ def test_each_request_gets_its_own_auth_object(
     assert fourth._api_needed() is other
     assert second._api_needed() is engine
     assert fourth.get_token() == token
+
+
+# ------------------------------------------------------------------ the remembered-cookie fast path
+def _cookie_matrix(instance: LocalClerkInstance, now: int) -> list[RequestView]:
+    token = instance.session_token(lifetime=3600)
+    early = instance.session_token(claims={"iat": now - 500}, lifetime=3600)
+    suffix = instance.cookie_suffix
+    other = instance.session_token("user_other", lifetime=3600)
+    handshake = instance.handshake_token([f"__session={other}; Path=/", "__client_uat=1; Path=/"])
+    jars = [
+        f"__session={token}; __client_uat={now - 100}",
+        f"__session={token}; __client_uat={now + 100}",
+        f"__session={early}; __client_uat={now - 100}",
+        f"__session={token}; __client_uat=0",
+        f"__session={token}",
+        f"__client_uat={now - 100}",
+        f"__session={token}; __client_uat={now - 100}; __clerk_handshake=junk",
+        f"__session={token}; __client_uat={now - 100}; __clerk_handshake={handshake}",
+        f"__session={token}; __client_uat={now - 100}; __clerk_handshake_nonce=junk",
+        f"__session={token}; __client_uat={now - 100}; __clerk_redirect_count=3",
+        f"__session={token}; __client_uat={now - 100}; "
+        f"__session_{suffix}={early}; __client_uat_{suffix}={now - 50}",
+        f"__session_{suffix}={token}; __client_uat_{suffix}={now - 100}; __clerk_db_jwt=dvb_1",
+    ]
+    urls = [
+        "https://app.example/",
+        "https://app.example/orgs/org_2?x=1",
+        f"https://app.example/?__clerk_handshake={handshake}",
+    ]
+    headers = [
+        {},
+        {"sec-fetch-dest": "document", "referer": "https://elsewhere.example/"},
+        {"accept": "text/html", "sec-fetch-dest": "document"},
+    ]
+    return [
+        RequestView(method, url, {"host": "app.example", "cookie": jar, **extra})
+        for jar in jars
+        for url in urls
+        for extra in headers
+        for method in ("GET", "POST")
+    ]
+
+
+def _outcome(state: Any) -> tuple[Any, ...]:
+    auth = state.to_auth()
+    return (
+        state.status,
+        state.reason,
+        state.message,
+        state.headers,
+        state.token,
+        state.token_source,
+        state.dev_browser_token,
+        type(auth),
+        auth.user_id,
+    )
+
+
+@pytest.mark.parametrize("instance_type", ["production", "development"])
+@pytest.mark.parametrize("satellite", [False, True])
+def test_the_cookie_fast_path_answers_as_the_cookie_flow(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch, instance_type: str, satellite: bool
+) -> None:
+    import clerk_core.clerk
+    from clerk_core._cookie_flow import remembered_cookie
+
+    instance = LocalClerkInstance(
+        instance_type=instance_type,  # type: ignore[arg-type]
+        frontend_api="clerk.memory.test",
+        authorized_parties=("https://app.example",),
+        clock=clock,
+        satellite_domain="sat.example" if satellite else None,
+    )
+    options = {"organization_patterns": ["/orgs/:id"]} if not satellite else {}
+    fast = instance.clerk(networkless=True, clock=clock, **options)
+    full = instance.clerk(networkless=True, clock=clock, **options)
+    requests = _cookie_matrix(instance, int(clock.now))
+    for request in requests:  # fill both memories the same way
+        fast.authenticate_request(request)
+        full.authenticate_request(request)
+    answered = []
+
+    def spy(ctx: Any) -> Any:
+        state = remembered_cookie(ctx)
+        answered.append(state is not None)
+        return state
+
+    monkeypatch.setattr(clerk_core.clerk, "remembered_cookie", spy)
+    fast_outcomes = [_outcome(fast.authenticate_request(r)) for r in requests]
+    monkeypatch.setattr(clerk_core.clerk, "remembered_cookie", lambda ctx: None)
+    assert [_outcome(full.authenticate_request(r)) for r in requests] == fast_outcomes
+    if instance_type == "production" and not satellite:
+        assert 10 <= sum(answered) < len(requests)
+        assert any(o[0] is AuthStatus.HANDSHAKE for o in fast_outcomes)
+    else:
+        assert not any(answered)

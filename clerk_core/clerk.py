@@ -2,7 +2,8 @@
 
 A request is judged in this order (docs/architecture.md walks it module by module):
 
-1. the fast path here: a remembered ``Authorization`` session token costs one hash and one lookup;
+1. the fast paths: a remembered ``Authorization`` session token costs one hash and one lookup, and
+   a remembered session cookie little more (``_cookie_flow.remembered_cookie``);
 2. otherwise a per-request context (``_context``), then the header flow below (``_machine`` for
    machine tokens) or the cookie flow (``_cookie_flow``);
 3. verification (``_verify``), and on failure refresh or the handshake (``_refresh``,

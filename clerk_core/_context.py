@@ -46,9 +46,9 @@ T = TypeVar("T")
 
 
 class _once(Generic[T]):
-    """``functools.cached_property`` without its lock (Python 3.11 takes one on every read): the
-    first read stores the value in the instance, which later reads find directly. A context
-    belongs to one request, read by one thread."""
+    """``functools.cached_property`` without its lock (before Python 3.12 it takes one for every
+    value it computes): the first read stores the value in the instance, where later reads find
+    it directly. A context belongs to one request, read by one thread."""
 
     __slots__ = ("fn", "name")
 

@@ -1,4 +1,4 @@
-"""Read-only claims (Policy 9): verified claims are frozen once and then shared safely.
+"""Read-only claims: verified claims are frozen once and then shared safely.
 
 The token memory hands the same claims to every request that repeats a token, so a view that changed
 ``auth.session_claims`` (or a list or object inside it) would change what later requests see. The
@@ -7,6 +7,7 @@ claims are therefore frozen once, when a token is verified: a :class:`FrozenDict
 ``isinstance`` checks, ``json.dumps`` and Django's ``JsonResponse`` keep working, and ``copy()`` or
 ``dict(claims)`` gives a mutable copy; every in-place change raises ``TypeError``. Freezing costs one
 walk of the claims on the first verification; a repeated token costs nothing more.
+See docs/security.md ("Claims shared between requests").
 """
 
 from __future__ import annotations
@@ -60,12 +61,18 @@ class FrozenList(list[Any]):
         return (FrozenList, (list(self),))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+"""Types JSON decodes to that hold nothing to freeze (checked first: most claims are these)."""
+
+
 def freeze(value: Any) -> Any:
     """``value`` with every ``dict`` and ``list`` in it (at any depth) made read-only."""
     if type(value) is FrozenDict or type(value) is FrozenList:
         return value
     if isinstance(value, dict):
-        return FrozenDict({key: freeze(item) for key, item in value.items()})
+        return FrozenDict(
+            {key: item if type(item) in _SCALARS else freeze(item) for key, item in value.items()}
+        )
     if isinstance(value, list):
-        return FrozenList([freeze(item) for item in value])
+        return FrozenList([item if type(item) in _SCALARS else freeze(item) for item in value])
     return value

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
 from .auth import AuthObject
-from .clerk import AuthStatus, RequestState
 from .errors import ProtectError
+from .state import AuthStatus, RequestState
 
 __all__ = ["ProtectParams", "check_protect"]
 

@@ -178,6 +178,8 @@ class RequestView:
         return SplitResult(scheme, host, split.path or "/", split.query, "")
 
     def query_param(self, name: str) -> str | None:
+        if "?" not in self.url:
+            return None  # no query (the common case), and no need to split the URL
         query = self.split_url.query
         if not query or name not in query:
             return None

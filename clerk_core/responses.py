@@ -31,12 +31,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .clerk import AuthStatus, RequestState
 from .errors import MalformedURLError, ProtectError, Unauthenticated
 from .hosts import trusted_public_url
 from .options import ClerkOptions, accounts_host
 from .redirects import origin_of, safe_redirect_url, with_query
 from .request import RequestView, parse_authorization, redacted_url
+from .state import AuthStatus, RequestState
 
 __all__ = [
     "AuthResponse",

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.hashes import SHA256
 
+from ._frozen import freeze
 from .errors import TokenVerificationError
 from .errors import TokenVerificationErrorAction as A
 from .errors import TokenVerificationErrorReason as R
@@ -124,6 +125,25 @@ class DecodedJWT:
         return self.header.get("kid")
 
 
+_HEADERS: dict[str, dict[str, Any]] = {}
+_HEADERS_MAX = 64
+"""Parsed headers by their encoded segment: the tokens of one instance share a handful of
+headers, so a new token's header is usually parsed already. Bounded (emptied when full, so junk
+headers cannot grow it); the dictionaries are read-only, shared between tokens."""
+
+
+def _header(segment: str) -> Any:
+    header = _HEADERS.get(segment)
+    if header is not None:
+        return header
+    header = _b64json(segment)
+    if type(header) is dict:
+        if len(_HEADERS) >= _HEADERS_MAX:
+            _HEADERS.clear()
+        header = _HEADERS[segment] = freeze(header)
+    return header
+
+
 def _b64json(segment: str) -> Any:
     # JSON text in a JWT is UTF-8 (RFC 7519 §7.2): no encoding detection, no UTF-16.
     return _json_loads(_b64decode(segment).decode("utf-8"))
@@ -144,11 +164,11 @@ def decode_jwt(token: str, max_bytes: int = 8192) -> DecodedJWT:
         raise TokenVerificationError(R.TOKEN_INVALID, _DECODE_MESSAGE if three else _FORM_MESSAGE)
     h, p, s = token.split(".")
     try:
-        header = _b64json(h)
+        header = _header(h)
         payload = _b64json(p)
     except (ValueError, binascii.Error, RecursionError, UnicodeDecodeError):
         raise TokenVerificationError(R.TOKEN_INVALID, _DECODE_MESSAGE) from None
-    if type(header) is not dict or type(payload) is not dict:
+    if not isinstance(header, dict) or type(payload) is not dict:
         raise TokenVerificationError(R.TOKEN_INVALID, _DECODE_MESSAGE)
     return DecodedJWT(header, payload, token[: len(h) + len(p) + 1], s)
 
@@ -165,7 +185,8 @@ def is_oauth_jwt(decoded: DecodedJWT) -> bool:
 
 
 def check_session_header(decoded: DecodedJWT) -> None:
-    """Header rules for a session token, before any key lookup (Policies 1-3)."""
+    """Header rules for a session token, before any key lookup (docs/reliability.md,
+    "The order of checks", steps 3 and 4)."""
     header = decoded.header
     cat = header.get("cat")
     if cat == CAT_M2M:
@@ -210,7 +231,7 @@ def check_algorithm(header: dict[str, Any]) -> None:
         raise TokenVerificationError(
             R.TOKEN_VERIFICATION_FAILED, "Failed to verify the JWT: the key only verifies RS256."
         )
-    # Clerk's text; the list is this project's (Policy 1: RS256 only).
+    # Clerk's text; the list is this project's (RS256 only: docs/reliability.md, "The order of checks").
     raise TokenVerificationError(
         R.TOKEN_INVALID_ALGORITHM,
         f"Invalid JWT algorithm {_claim(header, 'alg')}. Supported: RS256.",
@@ -373,7 +394,8 @@ def check_session_claims(
 ) -> None:
     """Claims of a session token, in Clerk's order, with this project's stricter types.
 
-    ``issuer`` is the ``iss`` required, or the list of those accepted (Policy 3)."""
+    ``issuer`` is the ``iss`` required, or the list of those accepted (docs/security.md, "Token
+    issuers, satellites and proxies")."""
     _check_subject(payload)
     if not isinstance(payload.get("sid"), str):
         raise TokenVerificationError(

@@ -624,7 +624,7 @@ def test_unexpected_errors_are_signed_out_never_raised(
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("clerk_core.clerk.check_session_claims", boom)
+    monkeypatch.setattr("clerk_core._verify.check_session_claims", boom)
     state = run(engine, doc(authorization=f"Bearer {valid(prod)}"))
     assert (state.status, state.reason) == (AuthStatus.SIGNED_OUT, "unexpected-error")
 

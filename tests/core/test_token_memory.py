@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from clerk_core import AuthStatus, RequestView
+from clerk_core.auth import SessionAuth
 from clerk_core.testing import LocalClerkInstance
 from clerk_core.tokens import verify_signature
 from tests.conftest import FakeClock
@@ -38,7 +39,7 @@ def count_verifications(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls[0] += 1
         verify_signature(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("clerk_core.clerk.verify_signature", spy)
+    monkeypatch.setattr("clerk_core._verify.verify_signature", spy)
     return calls
 
 
@@ -269,3 +270,182 @@ def test_claims_are_read_only_with_the_memory_off(
     auth = engine.authenticate_request(bearer(rich_token(instance))).to_auth()
     with pytest.raises(TypeError):
         auth.session_claims["o"]["id"] = "org_evil"  # type: ignore[index]
+
+
+# ------------------------------------------------------------------ eviction and repeated cookies
+def test_the_least_recently_used_token_goes_first(
+    instance: LocalClerkInstance, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock, token_cache_size=3)
+    hot, cold, warm, new = [instance.session_token(f"user_{i}") for i in range(4)]
+    for token in (hot, cold, warm, hot, new):  # the oldest token is the one used again
+        assert engine.authenticate_request(bearer(token)).is_authenticated
+    assert len(engine._memory) == 3
+    calls = count_verifications(monkeypatch)
+    for token in (hot, warm, new):
+        assert engine.authenticate_request(bearer(token)).is_authenticated
+    assert calls[0] == 0
+    assert engine.authenticate_request(bearer(cold)).is_authenticated  # the one evicted
+    assert calls[0] == 1
+
+
+def cookie_request(token: str, clock: FakeClock) -> RequestView:
+    return RequestView(
+        "GET",
+        "https://app.example/",
+        {"cookie": f"__session={token}; __client_uat={int(clock.now) - 100}"},
+    )
+
+
+def test_a_repeated_cookie_is_not_decoded_again(
+    instance: LocalClerkInstance, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import clerk_core._context
+    import clerk_core._cookie_flow
+    from clerk_core.tokens import decode_jwt
+
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = instance.session_token()
+    assert engine.authenticate_request(cookie_request(token, clock)).is_authenticated
+    decodes = [0]
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        decodes[0] += 1
+        return decode_jwt(*args, **kwargs)
+
+    monkeypatch.setattr(clerk_core._context, "decode_jwt", counting)
+    monkeypatch.setattr(clerk_core._cookie_flow, "decode_jwt", counting)
+    for _ in range(3):
+        state = engine.authenticate_request(cookie_request(token, clock))
+        assert state.is_authenticated
+        assert state.to_auth().user_id == "user_test"
+    assert decodes[0] == 0
+
+
+def test_a_remembered_cookie_is_still_checked_against_client_uat(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = instance.session_token()
+    assert engine.authenticate_request(cookie_request(token, clock)).is_authenticated
+    signed_out_later = RequestView(
+        "GET",
+        "https://app.example/",
+        {"cookie": f"__session={token}; __client_uat={int(clock.now) + 100}"},
+    )
+    state = engine.authenticate_request(signed_out_later)
+    assert state.reason == "session-token-iat-before-client-uat"
+
+
+def test_each_request_gets_its_own_auth_object(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock)
+    other = instance.clerk(networkless=True, clock=clock)
+    token = rich_token(instance)
+    first, second = (engine.authenticate_request(bearer(token)).to_auth() for _ in range(2))
+    third, fourth = (other.authenticate_request(bearer(token)).to_auth() for _ in range(2))
+    assert isinstance(second, SessionAuth)
+    assert isinstance(fourth, SessionAuth)
+    assert len({id(first), id(second), id(third), id(fourth)}) == 4
+    second.user_id = "user_evil"
+    assert engine.authenticate_request(bearer(token)).to_auth().user_id == "user_rich"
+    assert fourth._api_needed() is other
+    assert second._api_needed() is engine
+    assert fourth.get_token() == token
+
+
+# ------------------------------------------------------------------ the remembered-cookie fast path
+def _cookie_matrix(instance: LocalClerkInstance, now: int) -> list[RequestView]:
+    token = instance.session_token(lifetime=3600)
+    early = instance.session_token(claims={"iat": now - 500}, lifetime=3600)
+    suffix = instance.cookie_suffix
+    other = instance.session_token("user_other", lifetime=3600)
+    handshake = instance.handshake_token([f"__session={other}; Path=/", "__client_uat=1; Path=/"])
+    jars = [
+        f"__session={token}; __client_uat={now - 100}",
+        f"__session={token}; __client_uat={now + 100}",
+        f"__session={early}; __client_uat={now - 100}",
+        f"__session={token}; __client_uat=0",
+        f"__session={token}",
+        f"__client_uat={now - 100}",
+        f"__session={token}; __client_uat={now - 100}; __clerk_handshake=junk",
+        f"__session={token}; __client_uat={now - 100}; __clerk_handshake={handshake}",
+        f"__session={token}; __client_uat={now - 100}; __clerk_handshake_nonce=junk",
+        f"__session={token}; __client_uat={now - 100}; __clerk_redirect_count=3",
+        f"__session={token}; __client_uat={now - 100}; "
+        f"__session_{suffix}={early}; __client_uat_{suffix}={now - 50}",
+        f"__session_{suffix}={token}; __client_uat_{suffix}={now - 100}; __clerk_db_jwt=dvb_1",
+    ]
+    urls = [
+        "https://app.example/",
+        "https://app.example/orgs/org_2?x=1",
+        f"https://app.example/?__clerk_handshake={handshake}",
+    ]
+    headers = [
+        {},
+        {"sec-fetch-dest": "document", "referer": "https://elsewhere.example/"},
+        {"accept": "text/html", "sec-fetch-dest": "document"},
+    ]
+    return [
+        RequestView(method, url, {"host": "app.example", "cookie": jar, **extra})
+        for jar in jars
+        for url in urls
+        for extra in headers
+        for method in ("GET", "POST")
+    ]
+
+
+def _outcome(state: Any) -> tuple[Any, ...]:
+    auth = state.to_auth()
+    return (
+        state.status,
+        state.reason,
+        state.message,
+        state.headers,
+        state.token,
+        state.token_source,
+        state.dev_browser_token,
+        type(auth),
+        auth.user_id,
+    )
+
+
+@pytest.mark.parametrize("instance_type", ["production", "development"])
+@pytest.mark.parametrize("satellite", [False, True])
+def test_the_cookie_fast_path_answers_as_the_cookie_flow(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch, instance_type: str, satellite: bool
+) -> None:
+    import clerk_core.clerk
+    from clerk_core._cookie_flow import remembered_cookie
+
+    instance = LocalClerkInstance(
+        instance_type=instance_type,  # type: ignore[arg-type]
+        frontend_api="clerk.memory.test",
+        authorized_parties=("https://app.example",),
+        clock=clock,
+        satellite_domain="sat.example" if satellite else None,
+    )
+    options = {"organization_patterns": ["/orgs/:id"]} if not satellite else {}
+    fast = instance.clerk(networkless=True, clock=clock, **options)
+    full = instance.clerk(networkless=True, clock=clock, **options)
+    requests = _cookie_matrix(instance, int(clock.now))
+    for request in requests:  # fill both memories the same way
+        fast.authenticate_request(request)
+        full.authenticate_request(request)
+    answered = []
+
+    def spy(ctx: Any) -> Any:
+        state = remembered_cookie(ctx)
+        answered.append(state is not None)
+        return state
+
+    monkeypatch.setattr(clerk_core.clerk, "remembered_cookie", spy)
+    fast_outcomes = [_outcome(fast.authenticate_request(r)) for r in requests]
+    monkeypatch.setattr(clerk_core.clerk, "remembered_cookie", lambda ctx: None)
+    assert [_outcome(full.authenticate_request(r)) for r in requests] == fast_outcomes
+    if instance_type == "production" and not satellite:
+        assert 10 <= sum(answered) < len(requests)
+        assert any(o[0] is AuthStatus.HANDSHAKE for o in fast_outcomes)
+    else:
+        assert not any(answered)

@@ -5,23 +5,20 @@ Every step of the request flow is a generator: when it needs a signing key it yi
 or an :class:`ApiResult` (``status``, ``data``) back. :func:`drive_sync` and :func:`drive_async`
 run such a generator to its end, answering each effect with a *perform* function, so the sync and
 async paths share every decision and sync code never starts an event loop.
-:class:`Performer` is the engine's perform pair: the key source for keys, an ``httpx`` client for
-API calls. See docs/architecture.md.
+:class:`Performer` is the engine's perform pair: the key source for keys, the Backend API client
+for API calls. See docs/architecture.md.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any, TypeVar
 
 import httpx
 
-from . import __about__
-from ._bounded_read import BodyTooLarge, aread_capped, read_capped
+from .backend_api import ApiPolicy, AsyncBackendAPI, BackendAPI, RawResult
 from .errors import TokenVerificationError
-from .keys import CLERK_API_VERSION_HEADER, KeySource
+from .keys import KeySource
 from .options import ClerkOptions
 from .state import RequestState
 
@@ -37,8 +34,6 @@ __all__ = [
     "drive_sync",
 ]
 
-logger = logging.getLogger("clerk_core")
-
 T = TypeVar("T")
 
 
@@ -53,25 +48,35 @@ class NeedKey:
 
 
 class ApiCall:
-    """A Backend API call with ``bearer`` as its secret key; answered with an :class:`ApiResult`."""
+    """A Backend API call, answered with an :class:`ApiResult`.
 
-    __slots__ = ("bearer", "body", "method", "url")
+    ``path`` is below the versioned base (``"/api_keys/verify"``); ``bearer`` replaces the secret
+    key (the machine secret key for M2M verification); ``retry`` allows one more attempt after a
+    network error (``None``: only idempotent methods retry)."""
 
-    def __init__(self, method: str, url: str, body: Mapping[str, Any] | None, bearer: str) -> None:
+    __slots__ = ("bearer", "json", "method", "params", "path", "retry")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        bearer: str | None = None,
+        retry: bool | None = None,
+    ) -> None:
         self.method = method
-        self.url = url
-        self.body = body
+        self.path = path
+        self.json = json
+        self.params = params
         self.bearer = bearer
+        self.retry = retry
 
 
-class ApiResult:
-    """A Backend API answer: ``status`` is ``None`` for a call that failed (network, size cap)."""
-
-    __slots__ = ("data", "status")
-
-    def __init__(self, status: int | None, data: Any) -> None:
-        self.status = status
-        self.data = data
+ApiResult = RawResult
+"""A Backend API answer: ``status`` is ``None`` for a call that failed (network, timeout, size
+cap, open circuit), with ``failure`` saying which."""
 
 
 Effect = NeedKey | ApiCall
@@ -114,12 +119,14 @@ async def drive_async(
 
 
 class Performer:
-    """Answers effects with real I/O: keys from the key source, API calls over ``httpx``.
+    """Answers effects with real I/O: keys from the key source, API calls through the Backend API
+    client (:meth:`~clerk_core.backend_api.BackendAPI.send_raw`), so the engine's calls share the
+    pooled connections, headers, timeouts, deadline, body cap and circuit of every other call.
 
-    The sync client is created on first use when none was passed in (and then closed by
-    :meth:`close`); an async call without a client passed in uses a client of its own."""
+    The clients are made on first use: with the ``httpx`` clients passed to the engine, or pooled
+    ones of their own (closed by :meth:`close` / :meth:`aclose`)."""
 
-    __slots__ = ("async_http_client", "http_client", "keys", "options", "owns_http_client")
+    __slots__ = ("_aapi", "_api", "async_http_client", "http_client", "keys", "options")
 
     def __init__(
         self,
@@ -132,83 +139,68 @@ class Performer:
         self.keys = keys
         self.http_client = http_client
         self.async_http_client = async_http_client
-        self.owns_http_client = False
+        self._api: BackendAPI | None = None
+        self._aapi: AsyncBackendAPI | None = None
 
-    def sync_client(self) -> httpx.Client:
-        client = self.http_client
-        if client is None:
-            client = self.http_client = httpx.Client(follow_redirects=False)
-            self.owns_http_client = True
-        return client
+    def _settings(self) -> dict[str, Any]:
+        opts = self.options
+        return {
+            "api_url": opts.api_url,
+            "api_version": opts.api_version,
+            "policy": ApiPolicy(max_body_bytes=opts.api_max_body_bytes),
+        }
+
+    def api(self) -> BackendAPI:
+        """The sync client (an M2M-only set-up, with no secret key, signs with the machine key:
+        its one call, M2M verification, names that key anyway)."""
+        if self._api is None:
+            opts = self.options
+            self._api = BackendAPI(
+                opts.secret_key or opts.machine_secret_key,
+                http_client=self.http_client,
+                **self._settings(),
+            )
+        return self._api
+
+    def aapi(self) -> AsyncBackendAPI:
+        """The async client; see :meth:`api`."""
+        if self._aapi is None:
+            opts = self.options
+            self._aapi = AsyncBackendAPI(
+                opts.secret_key or opts.machine_secret_key,
+                http_client=self.async_http_client,
+                **self._settings(),
+            )
+        return self._aapi
 
     def close(self) -> None:
-        if self.owns_http_client and self.http_client is not None:
-            self.http_client.close()
+        if self._api is not None:
+            self._api.close()
+
+    async def aclose(self) -> None:
+        if self._aapi is not None:
+            await self._aapi.aclose()
 
     def perform_sync(self, effect: Effect) -> Any:
         if isinstance(effect, NeedKey):
             return self.keys.get_key(effect.kid)
-        client = self.sync_client()
-        try:
-            with client.stream(
-                effect.method,
-                effect.url,
-                json=dict(effect.body) if effect.body is not None else None,
-                headers=self._api_headers(effect.bearer),
-                timeout=self.options.jwks_fetch_timeout,
-            ) as response:
-                body = read_capped(response, self.options.api_max_body_bytes)
-        except BodyTooLarge:
-            return self._too_large()
-        except httpx.HTTPError:
-            return ApiResult(None, None)
-        return ApiResult(response.status_code, _json_or_none(body))
+        return self.api().send_raw(
+            effect.method,
+            effect.path,
+            json=effect.json,
+            params=effect.params,
+            bearer=effect.bearer,
+            retry=effect.retry,
+        )
 
     async def perform_async(self, effect: Effect) -> Any:
         if isinstance(effect, NeedKey):
             return await self.keys.get_key_async(effect.kid)
-        client = self.async_http_client
-        owned = client is None
-        if client is None:
-            client = httpx.AsyncClient(follow_redirects=False)
-        try:
-            async with client.stream(
-                effect.method,
-                effect.url,
-                json=dict(effect.body) if effect.body is not None else None,
-                headers=self._api_headers(effect.bearer),
-                timeout=self.options.jwks_fetch_timeout,
-            ) as response:
-                body = await aread_capped(response, self.options.api_max_body_bytes)
-        except BodyTooLarge:
-            return self._too_large()
-        except httpx.HTTPError:
-            return ApiResult(None, None)
-        finally:
-            if owned:
-                await client.aclose()
-        return ApiResult(response.status_code, _json_or_none(body))
-
-    def _too_large(self) -> ApiResult:
-        # A failed call (status None): the flows report it as they report an unreachable API.
-        logger.warning(
-            "Clerk: a Backend API response exceeded api_max_body_bytes (%d bytes); "
-            "treated as a failed call.",
-            self.options.api_max_body_bytes,
+        return await self.aapi().send_raw(
+            effect.method,
+            effect.path,
+            json=effect.json,
+            params=effect.params,
+            bearer=effect.bearer,
+            retry=effect.retry,
         )
-        return ApiResult(None, None)
-
-    @staticmethod
-    def _api_headers(bearer: str) -> dict[str, str]:
-        return {
-            "Authorization": f"Bearer {bearer}",
-            "Clerk-API-Version": CLERK_API_VERSION_HEADER,
-            "User-Agent": f"clerk-integrations/{__about__.__version__}",
-        }
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None

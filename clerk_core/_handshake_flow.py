@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import SplitResult, quote, unquote_plus
+from urllib.parse import SplitResult, unquote_plus
 
 from ._context import AuthenticateContext
 from ._effects import ApiCall, ApiResult, Step
@@ -180,7 +180,6 @@ def _redeem_nonce(ctx: AuthenticateContext, nonce: str, secret_key: str) -> Step
     either: past the budget, redemption pauses until failures are earned back.
     """
     inst = ctx.instance
-    opts = ctx.options
     if not nonce_is_well_formed(nonce):
         logger.debug("Clerk: ignored a handshake nonce of the wrong shape")
         return None
@@ -194,10 +193,9 @@ def _redeem_nonce(ctx: AuthenticateContext, nonce: str, secret_key: str) -> Step
     if not inst.presented_nonces.claim(nonce, now):
         logger.debug("Clerk: ignored a handshake nonce presented moments ago")
         return None
-    url = (
-        f"{opts.api_url}/{opts.api_version}/clients/handshake_payload?nonce={quote(nonce, safe='')}"
+    result: ApiResult = yield ApiCall(
+        "GET", "/clients/handshake_payload", params={"nonce": nonce}, bearer=secret_key
     )
-    result: ApiResult = yield ApiCall("GET", url, None, secret_key)
     data = result.data if isinstance(result.data, dict) else {}
     if result.status == 200 and isinstance(data.get("directives"), list):
         return [d for d in data["directives"] if isinstance(d, str)]

@@ -35,10 +35,10 @@ __all__ = ["MACHINE_PREFIXES", "machine_flow"]
 
 MACHINE_PREFIXES = (("ak_", "api_key"), ("mt_", "m2m_token"), ("oat_", "oauth_token"))
 _MACHINE_VERIFY = {
-    "api_key": ("api_keys/verify", "secret", "API key not found"),
-    "m2m_token": ("m2m_tokens/verify", "token", "Machine token not found"),
+    "api_key": ("/api_keys/verify", "secret", "API key not found"),
+    "m2m_token": ("/m2m_tokens/verify", "token", "Machine token not found"),
     "oauth_token": (
-        "oauth_applications/access_tokens/verify",
+        "/oauth_applications/access_tokens/verify",
         "access_token",
         "OAuth token not found",
     ),
@@ -84,7 +84,8 @@ def _opaque_flow(inst: Instance, token: str, kind: str) -> Flow:
             "A secret key is needed to verify machine tokens.",
             token_type=kind,
         )
-    result: ApiResult = yield ApiCall("POST", f"{opts.api_url}/{path}", {field: token}, bearer)
+    # Verifying is read-only at Clerk: one more attempt after a network error is safe.
+    result: ApiResult = yield ApiCall("POST", path, json={field: token}, bearer=bearer, retry=True)
     data = result.data if isinstance(result.data, dict) else {}
     if result.status == 200 and not data.get("revoked") and not data.get("expired"):
         try:

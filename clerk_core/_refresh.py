@@ -67,10 +67,10 @@ def _refresh(
     Returns the signed-in state (carrying the ``Set-Cookie`` directives), or Clerk's refresh
     error string for the reason ``session-token-expired-refresh-<error>``.
     """
-    opts = ctx.options
-    if not opts.secret_key:
+    secret_key = ctx.options.secret_key
+    if not secret_key:
         return "missing-api-client"
-    request = _refresh_call(ctx, expired, refresh_token, opts.secret_key)
+    request = _refresh_call(ctx, expired, refresh_token, secret_key)
     if isinstance(request, str):
         return request
     result: ApiResult = yield request
@@ -94,7 +94,6 @@ def _refresh_call(
     ctx: AuthenticateContext, expired: str, refresh_token: str, secret_key: str
 ) -> ApiCall | str:
     """The Backend API call that refreshes ``expired``, or the refresh error that prevents it."""
-    opts = ctx.options
     payload = ctx.peek_payload(expired)
     if payload is None:
         return "expired-session-token-decode-failed"
@@ -114,11 +113,14 @@ def _refresh_call(
         "request_headers": {name: [value] for name, value in ctx.request.headers.items()},
     }
     suffixed = "true" if ctx.uses_suffixed else "false"
-    url = (
-        f"{opts.api_url}/{opts.api_version}/sessions/{sid_segment}/refresh"
-        f"?suffixed_cookies={suffixed}"
+    # Never retried: a refresh is not idempotent (``retry`` stays off for POST).
+    return ApiCall(
+        "POST",
+        f"/sessions/{sid_segment}/refresh",
+        json=body,
+        params={"suffixed_cookies": suffixed},
+        bearer=secret_key,
     )
-    return ApiCall("POST", url, body, secret_key)
 
 
 def _refreshed_cookies(result: ApiResult) -> list[str] | str:

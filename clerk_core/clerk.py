@@ -33,7 +33,7 @@ from ._machine import MACHINE_PREFIXES, machine_flow
 from ._outcomes import signed_out, unexpected
 from ._refresh import token_error
 from ._verify import verify_session_token
-from .backend_api import ApiPolicy, AsyncBackendAPI, BackendAPI
+from .backend_api import AsyncBackendAPI, BackendAPI
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
 from .keys import JWKSCache, KeySource, NoKeySource, PEMKeySource
@@ -96,8 +96,6 @@ class Clerk:
         self._instance = Instance(opts, self._clock, self.keys)
         self._memory = self._instance.memory
         self._io = Performer(opts, self.keys, http_client, async_http_client)
-        self._backend_api: BackendAPI | None = None
-        self._backend_api_async: AsyncBackendAPI | None = None
         self.user_cache: UserCache = MemoryUserCache()
         """Where ``current_user`` keeps users between requests (60 s in memory by default)."""
         if opts.is_production and not (opts.allowed_hosts or opts.authorized_parties):
@@ -126,31 +124,17 @@ class Clerk:
 
     @property
     def backend_api(self) -> BackendAPI:
-        """The sync Backend API client, sharing this engine's HTTP client."""
-        if self._backend_api is None:
-            opts = self.options
-            self._backend_api = BackendAPI(
-                opts.secret_key,
-                api_url=opts.api_url,
-                api_version=opts.api_version,
-                http_client=self._io.sync_client(),
-                policy=ApiPolicy(max_body_bytes=opts.api_max_body_bytes),
-            )
-        return self._backend_api
+        """The sync Backend API client; the engine's own calls go through it too."""
+        if not self.options.secret_key:
+            BackendAPI(None)  # raises the configuration error that names the setting
+        return self._io.api()
 
     @property
     def backend_api_async(self) -> AsyncBackendAPI:
-        """The async Backend API client."""
-        if self._backend_api_async is None:
-            opts = self.options
-            self._backend_api_async = AsyncBackendAPI(
-                opts.secret_key,
-                api_url=opts.api_url,
-                api_version=opts.api_version,
-                http_client=self._io.async_http_client,
-                policy=ApiPolicy(max_body_bytes=opts.api_max_body_bytes),
-            )
-        return self._backend_api_async
+        """The async Backend API client; the engine's own calls go through it too."""
+        if not self.options.secret_key:
+            AsyncBackendAPI(None)
+        return self._io.aapi()
 
     def close(self) -> None:
         """Close the HTTP clients this engine created (clients passed in stay open)."""
@@ -158,6 +142,11 @@ class Clerk:
         close_keys = getattr(self.keys, "close", None)
         if close_keys is not None:
             close_keys()
+
+    async def aclose(self) -> None:
+        """Close every client this engine created, the async ones of the running loop included."""
+        await self._io.aclose()
+        self.close()
 
     def __enter__(self) -> Clerk:
         return self

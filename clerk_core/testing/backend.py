@@ -410,15 +410,15 @@ class FakeBackendAPI:
         return httpx.Response(200, json=pending)
 
     # ------------------------------------------------------------------ machine tokens
-    @route("POST", r"(?:/.*)?/api_keys/verify")
+    @route("POST", r"/v1/api_keys/verify")
     def _verify_api_key(self, call: Call) -> httpx.Response:
         return self._verify_machine(call, "api_key", "secret")
 
-    @route("POST", r"(?:/.*)?/m2m_tokens/verify")
+    @route("POST", r"/v1/m2m_tokens/verify")
     def _verify_m2m_token(self, call: Call) -> httpx.Response:
         return self._verify_machine(call, "m2m_token", "token")
 
-    @route("POST", r"(?:/.*)?/oauth_applications/access_tokens/verify")
+    @route("POST", r"/v1/oauth_applications/access_tokens/verify")
     def _verify_oauth_token(self, call: Call) -> httpx.Response:
         return self._verify_machine(call, "oauth_token", "access_token")
 

@@ -28,13 +28,13 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from .auth import AuthObject
-from .clerk import AuthStatus, RequestState
 from .errors import MalformedURLError, ProtectError
 from .options import ClerkOptions
 from .origin import CROSS_ORIGIN_REASON, cross_origin_refusal
 from .protect import check_protect
 from .request import RequestView
 from .responses import REPLACED, AuthResponse, auth_response, early_response, headers_to_add
+from .state import AuthStatus, RequestState
 
 __all__ = [
     "Guard",

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .clerk import AuthStatus, RequestState
 from .options import ClerkOptions
 from .redirects import origin_of
 from .request import RequestView
 from .responses import AuthResponse, _carried, _json
+from .state import AuthStatus, RequestState
 
 __all__ = [
     "CROSS_ORIGIN_REASON",

@@ -1,4 +1,9 @@
-"""Shared test infrastructure: a loopback-only socket guard, a fake clock, and the shared vectors."""
+"""Test infrastructure: a loopback-only socket guard, a fake clock, and the hostile-input corpus.
+
+The project's own corpus lives in ``tests/corpus`` (written by ``tests/corpus/generate.py``) and
+always runs. The vectors of the workspace beside a checkout (``../shared/security-vectors``, or the
+directory named by ``CLERK_EXTRA_VECTORS``) are an extra cross-check, read in place when present;
+``CLERK_EXTRA_VECTORS=none`` turns them off."""
 
 from __future__ import annotations
 
@@ -21,15 +26,28 @@ pytest_plugins = ["pytester"]
 TEST_WEBHOOK_SECRET = "whsec_Y2xlcmstaW50ZWdyYXRpb25zLXRlc3Rz"
 
 ROOT = Path(__file__).resolve().parent.parent
-VECTORS = ROOT.parent / "shared" / "security-vectors"
+CORPUS = ROOT / "tests" / "corpus"
+_EXTRA = os.environ.get("CLERK_EXTRA_VECTORS", "")
+VECTORS = (
+    Path(_EXTRA or ROOT.parent / "shared" / "security-vectors")
+    if _EXTRA.lower() != "none"
+    else ROOT / "tests" / "corpus" / "no-extra-vectors"
+)
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
+def load_corpus(name: str) -> dict[str, Any]:
+    """A file of the project's own corpus (``tests/corpus``); it is always there."""
+    data: dict[str, Any] = json.loads((CORPUS / name).read_text(encoding="utf-8"))
+    return data
+
+
 def load_vectors(name: str) -> dict[str, Any]:
-    """A file of ../shared/security-vectors, read in place; the test skips when it is absent."""
+    """A file of the extra vectors, read in place; the test skips when it is absent (the
+    project's corpus covers the same ground and always runs)."""
     path = VECTORS / name
     if not path.is_file():
-        pytest.skip(f"{path} is not present (the shared vectors live beside the project)")
+        pytest.skip(f"extra vectors not present: {path} (the project's corpus still ran)")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 

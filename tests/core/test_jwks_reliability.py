@@ -1,4 +1,4 @@
-"""The key cache's reliability contract (docs/security.md R3-R13) against a loopback JWKS server.
+"""The key cache's reliability contract (docs/reliability.md, R3-R13) against a loopback JWKS server.
 
 Times that the cache reasons about (TTL, cooldown, back-off, stale window) run on a fake clock; only
 fetch deadlines are real (and short) here. No test asserts a duration.
@@ -22,10 +22,16 @@ from hypothesis import strategies as st
 from clerk_core import AuthStatus, Clerk, RequestView, TokenVerificationError
 from clerk_core.keys import AMBIGUOUS, JWKSCache, parse_jwks
 from clerk_core.testing import LocalClerkInstance, public_jwk
-from tests.conftest import ConnectionLog, FakeClock, vectors_or_empty
+from tests.conftest import ConnectionLog, FakeClock, load_corpus, vectors_or_empty
 from tests.jwks_server import FAILURE_SCENARIOS, JWKSServer
 
-SCENARIOS = vectors_or_empty("jwks_server_scenarios.json").get("scenarios", [])
+CORPUS_SCENARIOS: list[dict[str, Any]] = load_corpus("jwks_scenarios.json")["scenarios"]
+EXTRA_SCENARIOS = vectors_or_empty("jwks_server_scenarios.json").get("scenarios", [])
+SERVED_FAILURES = [
+    s["id"]
+    for s in CORPUS_SCENARIOS
+    if s["expect"] == "failure" and s["id"] != "connection-refused"
+]
 
 
 @pytest.fixture
@@ -426,9 +432,7 @@ def test_r11_header_urls_are_never_contacted(
     assert set(socket_guard.peers) <= {("127.0.0.1", server.port)}
 
 
-@pytest.mark.parametrize(
-    "scenario", [s for s in FAILURE_SCENARIOS if s not in ("hang", "slow-drip")]
-)
+@pytest.mark.parametrize("scenario", [s for s in SERVED_FAILURES if s not in ("hang", "slow-drip")])
 def test_every_failure_scenario_keeps_the_last_good_keys(
     instance: LocalClerkInstance, server: JWKSServer, clock: FakeClock, scenario: str
 ) -> None:
@@ -443,9 +447,22 @@ def test_every_failure_scenario_keeps_the_last_good_keys(
     assert engine.authenticate_request(bearer(token)).is_authenticated  # stale keys still serve
 
 
-def test_scenario_file_is_covered() -> None:
-    if not SCENARIOS:
-        pytest.skip("jwks_server_scenarios.json is not present")
+def test_corpus_scenarios_are_the_servers() -> None:
+    """The corpus lists what the loopback server does; every failure it serves is tested above."""
+    assert sorted(SERVED_FAILURES) == sorted(FAILURE_SCENARIOS)
+    assert {s["expect"] for s in CORPUS_SCENARIOS} == {
+        "serve",
+        "rotation",
+        "fail-closed",
+        "failure",
+    }
+
+
+@pytest.mark.parametrize("source", ["corpus", "extra"])
+def test_scenario_file_is_covered(source: str) -> None:
+    scenarios = CORPUS_SCENARIOS if source == "corpus" else EXTRA_SCENARIOS
+    if not scenarios:
+        pytest.skip("extra vectors not present (jwks_server_scenarios.json); the corpus ran")
     handled = {
         "ok",
         "rotation-add",
@@ -456,7 +473,7 @@ def test_scenario_file_is_covered() -> None:
         "slow-drip",
         *FAILURE_SCENARIOS,
     }
-    assert {s["id"] for s in SCENARIOS} <= handled
+    assert {s["id"] for s in scenarios} <= handled
 
 
 def test_duplicate_kid_fails_closed(

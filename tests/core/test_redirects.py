@@ -1,4 +1,5 @@
-"""Open-redirect rules (docs/security.md §H, R16): the shared vectors and our own cases."""
+"""Open-redirect rules (R16; docs/security.md, "The Host header and redirects"): our own cases, and
+the workspace's extra vectors when present (the project's corpus runs in test_corpus.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Conformance with ../shared/security-vectors (R1, R2, R13, R15, R17): read in place, skipped when absent."""
+"""An extra cross-check (R1, R2, R13, R15, R17): the hostile-input vectors of the workspace beside
+a checkout (``../shared/security-vectors``, or ``CLERK_EXTRA_VECTORS``), read in place and skipped
+when absent. The project's own corpus covers the same ground and always runs
+(``tests/core/test_corpus.py``)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,24 @@ TEST_WEBHOOK_SECRET = "whsec_Y2xlcmstaW50ZWdyYXRpb25zLXRlc3Rz"
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 _EXTRA = os.environ.get("CLERK_EXTRA_VECTORS", "")
-VECTORS = (
-    Path(_EXTRA or ROOT.parent / "shared" / "security-vectors")
-    if _EXTRA.lower() != "none"
-    else ROOT / "tests" / "corpus" / "no-extra-vectors"
-)
+_EXTRA_OFF = _EXTRA.lower() == "none"
+VECTORS = Path(_EXTRA or ROOT.parent / "shared" / "security-vectors")
+
+
+def extra_path(name: str) -> Path | None:
+    """A file of the extra vectors, or ``None`` when it is absent or they are turned off."""
+    path = VECTORS / name
+    return path if not _EXTRA_OFF and path.is_file() else None
+
+
+def extra_absent(name: str) -> str:
+    """The skip reason for a test of the extra vectors when ``name`` is not there."""
+    where = (
+        "turned off (CLERK_EXTRA_VECTORS=none)" if _EXTRA_OFF else f"not present: {VECTORS / name}"
+    )
+    return f"extra vectors {where}; the project's corpus ran instead"
+
+
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -45,20 +58,29 @@ def load_corpus(name: str) -> dict[str, Any]:
 def load_vectors(name: str) -> dict[str, Any]:
     """A file of the extra vectors, read in place; the test skips when it is absent (the
     project's corpus covers the same ground and always runs)."""
-    path = VECTORS / name
-    if not path.is_file():
-        pytest.skip(f"extra vectors not present: {path} (the project's corpus still ran)")
+    path = extra_path(name)
+    if path is None:
+        pytest.skip(extra_absent(name))
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 
 def vectors_or_empty(name: str) -> dict[str, Any]:
     """For parametrisation at collection time: an empty dict when the file is absent."""
-    path = VECTORS / name
-    if not path.is_file():
+    path = extra_path(name)
+    if path is None:
         return {}
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def extra_cases(cases: Sequence[Any], name: str, case_id: Callable[[int, Any], str]) -> list[Any]:
+    """The cases of an extra-vector file as ``pytest.param``s, or, when the file is absent, one
+    skipped parameter whose reason says so (pytest's own would only say "empty parameter set")."""
+    if not cases:
+        skip = pytest.mark.skip(reason=extra_absent(name))
+        return [pytest.param(None, marks=skip, id="absent")]
+    return [pytest.param(case, id=case_id(i, case)) for i, case in enumerate(cases)]
 
 
 class FakeClock:

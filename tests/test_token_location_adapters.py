@@ -12,6 +12,7 @@ import pytest
 
 from clerk_core import Clerk, RequestView
 from clerk_core.testing import LocalClerkInstance
+from tests.conftest import extra_cases
 from tests.core.test_corpus import LOCATION_CASES as CORPUS_LOCATION_CASES
 from tests.core.test_corpus import (
     corpus_location_headers,
@@ -106,8 +107,11 @@ def adapters(location_world: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
 @pytest.mark.parametrize("adapter", list(ADAPTERS))
 @pytest.mark.parametrize(
     "case",
-    LOCATION_CASES,
-    ids=[f"{i}:{c['authorization']}|{str(c['cookie'])[:30]}" for i, c in enumerate(LOCATION_CASES)],
+    extra_cases(
+        LOCATION_CASES,
+        "clerk_cookie_and_keys.json",
+        lambda i, c: f"{i}:{c['authorization']}|{str(c['cookie'])[:30]}",
+    ),
 )
 def test_adapters_locate_tokens_like_the_core(
     case: dict[str, Any],

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from clerk_core import WebhookEvent, WebhookRouter, WebhookVerifier
 from clerk_core.testing import LocalClerkInstance
-from tests.conftest import TEST_WEBHOOK_SECRET, vectors_or_empty
+from tests.conftest import TEST_WEBHOOK_SECRET, extra_cases, vectors_or_empty
 from tests.core.test_corpus import WEBHOOKS, webhook_body
 from tests.core.test_webhooks import FRACTION_NOW, expected, fractional_delivery
 
@@ -140,7 +140,7 @@ def test_corpus_deliveries(
         assert secret not in text
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", extra_cases(CASES, "svix_vectors.json", lambda i, c: c["id"]))
 def test_vector_cases(
     framework: Callable[[WebhookRouter, WebhookVerifier], Post],
     case: dict[str, Any],

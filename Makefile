@@ -25,7 +25,8 @@ typecheck: $(STAMP)
 # the lines and branches no test reaches, file by file, and clerk_core must stay at or above
 # COVERAGE_FLOOR percent. coverage.py picks its fastest core by itself (sys.monitoring from Python
 # 3.14, where it measures branches; its C tracer before). `make test-lowest` runs without coverage.
-COVERAGE_FLOOR ?= 90
+# Measured: 94.5 % of clerk_core's lines and branches (issue 13). Raise the floor as tests grow.
+COVERAGE_FLOOR ?= 94
 pytest: $(STAMP)
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest

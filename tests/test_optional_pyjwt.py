@@ -4,6 +4,7 @@ still starts in such an app (the ``clerk`` plugin loads the kit only when a fixt
 
 from __future__ import annotations
 
+import pkgutil
 import re
 import subprocess
 import sys
@@ -13,27 +14,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PRODUCTION_MODULES = [
-    "clerk_core",
-    *(
-        f"clerk_core.{p.stem}"
-        for p in sorted((ROOT / "clerk_core").glob("*.py"))
-        if p.stem not in ("__init__", "__main__")
-    ),
-    "clerk_starlette",
-    "clerk_starlette.fastapi",
-    "clerk_starlette.middleware",
-    "clerk_starlette.backend",
-    "clerk_starlette.webhooks",
-    "clerk_flask",
-    "clerk_flask.webhooks",
-    "clerk_django",
-    "clerk_django.middleware",
-    "clerk_django.decorators",
-    "clerk_django.drf",
-    "clerk_django.checks",
-    "clerk_django.webhooks",
-]
+
+def production_modules() -> list[str]:
+    """Every module of the four packages, except the test kit and the adapters' local demo
+    modules (which serve the test kit, on demand)."""
+    names = []
+    for package in ("clerk_core", "clerk_starlette", "clerk_django", "clerk_flask"):
+        names.append(package)
+        for info in pkgutil.walk_packages([str(ROOT / package)], prefix=package + "."):
+            parts = info.name.split(".")
+            if "testing" in parts or parts[-1] in ("local", "__main__"):
+                continue
+            names.append(info.name)
+    return names
+
+
+PRODUCTION_MODULES = production_modules()
 
 # PyJWT made unimportable: ``import jwt`` raises ImportError in the child interpreter.
 BLOCK_JWT = """

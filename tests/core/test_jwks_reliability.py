@@ -87,8 +87,9 @@ def engine_for(
     options = {
         "api_url": server.api_url,
         "token_cache_size": 0,
-        "jwks_fetch_timeout": 0.5,
-        "jwks_connect_timeout": 0.5,
+        # Long enough for a cold fetch on a busy two-core machine; tests of hanging fetches wait it.
+        "jwks_fetch_timeout": 1.0,
+        "jwks_connect_timeout": 1.0,
         **overrides,
     }
     engine = Clerk(instance.options(**options), clock=clock)

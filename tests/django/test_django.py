@@ -11,6 +11,7 @@ from django.test import AsyncClient, Client, override_settings
 
 from clerk_core import Clerk
 from clerk_core.testing import LocalClerkInstance
+from tests.conftest import extra_cases
 from tests.core.test_corpus import TOKEN_CASES, corpus_engine, corpus_token, expectation
 from tests.core.test_vectors import CASES, HEADER_OWS_CASES, hostile_token, make_engine
 
@@ -316,7 +317,9 @@ def vector_engines() -> dict[str, Clerk]:
 
 
 @pytest.mark.parametrize("mode", ["jwks", "pem"])
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case", extra_cases(CASES, "hostile_jwt_tokens.json", lambda i, c: c["id"])
+)
 def test_hostile_tokens_never_500(
     case: dict[str, Any], mode: str, settings: Any, vector_engines: dict[str, Clerk]
 ) -> None:

@@ -12,6 +12,7 @@ from clerk_core import AuthObject, Clerk, ClerkConfigurationError, create_route_
 from clerk_core.testing import LocalClerkInstance
 from clerk_flask import Clerk as ClerkExtension
 from clerk_flask import auth_required, current_auth, get_auth, protect
+from tests.conftest import extra_cases
 from tests.core.test_corpus import TOKEN_CASES, corpus_engine, corpus_token, expectation
 from tests.core.test_vectors import CASES, HEADER_OWS_CASES, hostile_token, make_engine
 
@@ -288,7 +289,9 @@ def vector_clients() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("mode", ["jwks", "pem"])
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case", extra_cases(CASES, "hostile_jwt_tokens.json", lambda i, c: c["id"])
+)
 def test_hostile_tokens_never_500(
     case: dict[str, Any], mode: str, vector_clients: dict[str, Any]
 ) -> None:

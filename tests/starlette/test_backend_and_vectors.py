@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 from clerk_core import AuthObject, Clerk
 from clerk_core.testing import LocalClerkInstance
 from clerk_starlette import ClerkBackend, ClerkMiddleware, get_auth
+from tests.conftest import extra_cases
 from tests.core.test_corpus import TOKEN_CASES, corpus_engine, corpus_token, expectation
 from tests.core.test_vectors import CASES, HEADER_OWS_CASES, hostile_token, make_engine
 
@@ -79,7 +80,9 @@ def vector_clients() -> dict[str, TestClient]:
 
 
 @pytest.mark.parametrize("mode", ["jwks", "pem"])
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case", extra_cases(CASES, "hostile_jwt_tokens.json", lambda i, c: c["id"])
+)
 def test_hostile_tokens_never_500(
     case: dict[str, Any], mode: str, vector_clients: dict[str, TestClient]
 ) -> None:

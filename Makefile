@@ -21,8 +21,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The suite runs under coverage.py (branch coverage, settings in pyproject.toml): the report lists
+# the lines and branches no test reaches, file by file, and clerk_core must stay at or above
+# COVERAGE_FLOOR percent. coverage.py picks its fastest core by itself (sys.monitoring from Python
+# 3.14, where it measures branches; its C tracer before). `make test-lowest` runs without coverage.
+# Measured: 94.5 % of clerk_core's lines and branches (issue 13). Raise the floor as tests grow.
+COVERAGE_FLOOR ?= 94
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage report
+	@echo "clerk_core branch coverage: $$($(BIN)/coverage report --include='clerk_core/*' --format=total)% (floor: $(COVERAGE_FLOOR)%)"
+	@$(BIN)/coverage report --include='clerk_core/*' --fail-under=$(COVERAGE_FLOOR) --format=total >/dev/null
 
 # The same suite against the lowest versions pyproject.toml admits (constraints/lowest.txt), so the
 # declared lower bounds are tested. Old releases warn about newer neighbours (anyio, Python), so
@@ -53,4 +63,4 @@ demo-django: $(STAMP)
 	$(BIN)/python example_apps/django_app/manage.py runserver 127.0.0.1:8001
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LOWEST) .mypy_cache .ruff_cache .pytest_cache .coverage

@@ -1,4 +1,4 @@
-"""Which ``Host`` a redirect may be built on (DESIGN Policy 13).
+"""Which ``Host`` a redirect may be built on (Policy 13, docs/policies.md).
 
 Sign-in redirects, their ``redirect_url``, relative ``sign_in_url`` / ``unauthenticated_url`` /
 ``unauthorized_url`` targets and Clerk's handshake all need the request's public origin, and that

@@ -194,7 +194,7 @@ def check_session_header(decoded: DecodedJWT) -> None:
         raise TokenVerificationError(
             R.TOKEN_INVALID, "Invalid session token category.", action=A.ENSURE_CLERK_JWT
         )
-    if cat is not None and cat not in _SESSION_CATS:
+    if cat is not None and (not isinstance(cat, str) or cat not in _SESSION_CATS):
         raise TokenVerificationError(
             R.TOKEN_TYPE_MISMATCH,
             "The token's category is not a session token (a JWT template or machine token was sent).",

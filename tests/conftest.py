@@ -1,4 +1,9 @@
-"""Shared test infrastructure: a loopback-only socket guard, a fake clock, and the shared vectors."""
+"""Test infrastructure: a loopback-only socket guard, a fake clock, and the hostile-input corpus.
+
+The project's own corpus lives in ``tests/corpus`` (written by ``tests/corpus/generate.py``) and
+always runs. The vectors of the workspace beside a checkout (``../shared/security-vectors``, or the
+directory named by ``CLERK_EXTRA_VECTORS``) are an extra cross-check, read in place when present;
+``CLERK_EXTRA_VECTORS=none`` turns them off."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,26 +26,61 @@ pytest_plugins = ["pytester"]
 TEST_WEBHOOK_SECRET = "whsec_Y2xlcmstaW50ZWdyYXRpb25zLXRlc3Rz"
 
 ROOT = Path(__file__).resolve().parent.parent
-VECTORS = ROOT.parent / "shared" / "security-vectors"
+CORPUS = ROOT / "tests" / "corpus"
+_EXTRA = os.environ.get("CLERK_EXTRA_VECTORS", "")
+_EXTRA_OFF = _EXTRA.lower() == "none"
+VECTORS = Path(_EXTRA or ROOT.parent / "shared" / "security-vectors")
+
+
+def extra_path(name: str) -> Path | None:
+    """A file of the extra vectors, or ``None`` when it is absent or they are turned off."""
+    path = VECTORS / name
+    return path if not _EXTRA_OFF and path.is_file() else None
+
+
+def extra_absent(name: str) -> str:
+    """The skip reason for a test of the extra vectors when ``name`` is not there."""
+    where = (
+        "turned off (CLERK_EXTRA_VECTORS=none)" if _EXTRA_OFF else f"not present: {VECTORS / name}"
+    )
+    return f"extra vectors {where}; the project's corpus ran instead"
+
+
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
+def load_corpus(name: str) -> dict[str, Any]:
+    """A file of the project's own corpus (``tests/corpus``); it is always there."""
+    data: dict[str, Any] = json.loads((CORPUS / name).read_text(encoding="utf-8"))
+    return data
+
+
 def load_vectors(name: str) -> dict[str, Any]:
-    """A file of ../shared/security-vectors, read in place; the test skips when it is absent."""
-    path = VECTORS / name
-    if not path.is_file():
-        pytest.skip(f"{path} is not present (the shared vectors live beside the project)")
+    """A file of the extra vectors, read in place; the test skips when it is absent (the
+    project's corpus covers the same ground and always runs)."""
+    path = extra_path(name)
+    if path is None:
+        pytest.skip(extra_absent(name))
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 
 def vectors_or_empty(name: str) -> dict[str, Any]:
     """For parametrisation at collection time: an empty dict when the file is absent."""
-    path = VECTORS / name
-    if not path.is_file():
+    path = extra_path(name)
+    if path is None:
         return {}
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def extra_cases(cases: Sequence[Any], name: str, case_id: Callable[[int, Any], str]) -> list[Any]:
+    """The cases of an extra-vector file as ``pytest.param``s, or, when the file is absent, one
+    skipped parameter whose reason says so (pytest's own would only say "empty parameter set")."""
+    if not cases:
+        skip = pytest.mark.skip(reason=extra_absent(name))
+        return [pytest.param(None, marks=skip, id="absent")]
+    return [pytest.param(case, id=case_id(i, case)) for i, case in enumerate(cases)]
 
 
 class FakeClock:

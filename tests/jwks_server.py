@@ -1,5 +1,5 @@
-"""A loopback JWKS server (127.0.0.1, port 0) whose behaviour follows the scenarios of
-../shared/security-vectors/jwks_server_scenarios.json, with counters for GETs and in-flight requests."""
+"""A loopback JWKS server (127.0.0.1, port 0) that plays the scenarios of
+tests/corpus/jwks_scenarios.json, with counters for GETs and in-flight requests."""
 
 from __future__ import annotations
 

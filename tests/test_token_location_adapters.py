@@ -1,6 +1,7 @@
-"""R15: the token-location cases of ``clerk_cookie_and_keys.json`` give the same answer in the
-Starlette, Django and Flask adapters as in the core engine, from the same raw ``Cookie`` and
-``Authorization`` strings. Skipped when ../shared is absent."""
+"""R15: the token-location cases give the same answer in the Starlette, Django and Flask adapters
+as in the core engine, from the same raw ``Cookie`` and ``Authorization`` strings: the project's
+corpus (``tests/corpus/token_location.json``) always, and the workspace's extra vectors
+(``clerk_cookie_and_keys.json``) when they are present."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ import pytest
 
 from clerk_core import Clerk, RequestView
 from clerk_core.testing import LocalClerkInstance
+from tests.conftest import extra_cases
+from tests.core.test_corpus import LOCATION_CASES as CORPUS_LOCATION_CASES
+from tests.core.test_corpus import (
+    corpus_location_headers,
+    corpus_world,  # noqa: F401 (a fixture)
+)
 from tests.core.test_vectors import (
     LOCATION_CASES,
     location_expectation,
@@ -100,8 +107,11 @@ def adapters(location_world: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
 @pytest.mark.parametrize("adapter", list(ADAPTERS))
 @pytest.mark.parametrize(
     "case",
-    LOCATION_CASES,
-    ids=[f"{i}:{c['authorization']}|{str(c['cookie'])[:30]}" for i, c in enumerate(LOCATION_CASES)],
+    extra_cases(
+        LOCATION_CASES,
+        "clerk_cookie_and_keys.json",
+        lambda i, c: f"{i}:{c['authorization']}|{str(c['cookie'])[:30]}",
+    ),
 )
 def test_adapters_locate_tokens_like_the_core(
     case: dict[str, Any],
@@ -118,3 +128,29 @@ def test_adapters_locate_tokens_like_the_core(
     assert answer == core.user_id
     user, may_be_signed_out = location_expectation(case)
     assert answer in ((user, None) if may_be_signed_out else (user,))
+
+
+@pytest.fixture(scope="module")
+def corpus_adapters(corpus_world: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
+    this: LocalClerkInstance = corpus_world["this"]
+    engine = this.clerk(clock=this.clock)
+    return {"engine": engine, **{name: make(engine) for name, make in ADAPTERS.items()}}
+
+
+@pytest.mark.parametrize("adapter", list(ADAPTERS))
+@pytest.mark.parametrize(
+    "case", CORPUS_LOCATION_CASES, ids=[c["id"] for c in CORPUS_LOCATION_CASES]
+)
+def test_adapters_locate_corpus_tokens_like_the_core(
+    case: dict[str, Any],
+    adapter: str,
+    corpus_adapters: dict[str, Any],
+    corpus_world: dict[str, Any],  # noqa: F811
+) -> None:
+    headers = corpus_location_headers(case, corpus_world)
+    engine: Clerk = corpus_adapters["engine"]
+    core = engine.authenticate_request(
+        RequestView("GET", "http://testserver/api", {"host": "testserver", **headers})
+    ).to_auth()
+    assert core.user_id == case["user"]
+    assert corpus_adapters[adapter](headers) == case["user"]

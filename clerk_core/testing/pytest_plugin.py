@@ -14,19 +14,23 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from clerk_core.clerk import Clerk
 from clerk_core.options import ClerkOptions
 
-from .instance import LocalClerkInstance
+if TYPE_CHECKING:
+    from .instance import LocalClerkInstance
 
 
 @pytest.fixture
 def clerk_instance() -> LocalClerkInstance:
     """A fresh local Clerk instance (its RSA key is generated once per process)."""
+    # Imported here: the plugin loads in every pytest run, also where PyJWT is not installed.
+    from clerk_core.testing import LocalClerkInstance
+
     return LocalClerkInstance()
 
 

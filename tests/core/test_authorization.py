@@ -1,4 +1,4 @@
-"""Claims decoding (clerk-semantics §3) and has() (§4, cases 46-51): exact rules, failing closed."""
+"""Claims decoding (docs/clerk-semantics.md §3) and has() (§4): exact rules, failing closed."""
 
 from __future__ import annotations
 

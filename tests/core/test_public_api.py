@@ -1,4 +1,4 @@
-"""The public contract of DESIGN.md exists, is exported, and is typed."""
+"""The public API (README.md and docs/) exists, is exported, and is typed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Open-redirect rules (docs/security.md §H, R16): the shared vectors and our own cases."""
+"""Open-redirect rules (R16; docs/security.md, "The Host header and redirects"): our own cases, and
+the workspace's extra vectors when present (the project's corpus runs in test_corpus.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from clerk_core import is_allowed_redirect, safe_redirect_url
 from clerk_core.redirects import origin_of, with_query
-from tests.conftest import vectors_or_empty
+from tests.conftest import extra_cases, vectors_or_empty
 
 VECTORS = vectors_or_empty("redirect_vectors.json")
 ALLOWED = VECTORS.get("clerk_js_isAllowedRedirect", {})
@@ -38,14 +39,20 @@ def entries(raw: list[str] | None) -> list[Any]:
     return [re.compile(e[6:]) if e.startswith("regex:") else e for e in (raw or [])]
 
 
-@pytest.mark.parametrize("case", ALLOWED.get("cases", []), ids=lambda c: f"{c[0]}|{c[1]}")
+@pytest.mark.parametrize(
+    "case",
+    extra_cases(ALLOWED.get("cases", []), "redirect_vectors.json", lambda i, c: f"{c[0]}|{c[1]}"),
+)
 def test_clerk_js_is_allowed_redirect(case: list[Any]) -> None:
     url, allow, expected = case
     current = ALLOWED["current_origin"] + "/current"
     assert is_allowed_redirect(url, current=current, allowed_origins=entries(allow)) is expected
 
 
-@pytest.mark.parametrize("case", PROBLEMATIC.get("cases", []), ids=lambda c: repr(c[0]))
+@pytest.mark.parametrize(
+    "case",
+    extra_cases(PROBLEMATIC.get("cases", []), "redirect_vectors.json", lambda i, c: repr(c[0])),
+)
 def test_clerk_js_problematic_urls_never_leave_the_origin(case: list[Any]) -> None:
     url, problematic = case
     base = PROBLEMATIC["base"] + "/page"
@@ -58,7 +65,12 @@ def test_clerk_js_problematic_urls_never_leave_the_origin(case: list[Any]) -> No
         assert origin_of(urlsplit(target)) == origin_of(urlsplit(base))
 
 
-@pytest.mark.parametrize("case", DIFFERENTIALS.get("cases", []), ids=lambda c: repr(c["input"]))
+@pytest.mark.parametrize(
+    "case",
+    extra_cases(
+        DIFFERENTIALS.get("cases", []), "redirect_vectors.json", lambda i, c: repr(c["input"])
+    ),
+)
 def test_python_parser_differentials(case: dict[str, Any]) -> None:
     base = DIFFERENTIALS["base"]
     result = safe_redirect_url(case["input"], current=base)

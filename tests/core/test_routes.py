@@ -1,4 +1,5 @@
-"""create_route_matcher: every case of clerk-semantics §5, request shapes, properties."""
+"""create_route_matcher: the pattern cases of docs/protect.md and docs/clerk-semantics.md §5, request
+shapes, properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Conformance with ../shared/security-vectors (R1, R2, R13, R15, R17): read in place, skipped when absent."""
+"""An extra cross-check (R1, R2, R13, R15, R17): the hostile-input vectors of the workspace beside
+a checkout (``../shared/security-vectors``, or ``CLERK_EXTRA_VECTORS``), read in place and skipped
+when absent. The project's own corpus covers the same ground and always runs
+(``tests/core/test_corpus.py``)."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from clerk_core import (
     TokenVerificationError,
 )
 from clerk_core.testing import LocalClerkInstance
-from tests.conftest import load_vectors, vectors_or_empty
+from tests.conftest import extra_absent, extra_cases, load_vectors, vectors_or_empty
 
 HOSTILE = vectors_or_empty("hostile_jwt_tokens.json")
 CASES = HOSTILE.get("cases", [])
@@ -84,7 +87,9 @@ def api_request(token: str) -> RequestView:
 
 
 @pytest.mark.parametrize("mode", ["jwks", "pem"])
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case", extra_cases(CASES, "hostile_jwt_tokens.json", lambda i, c: c["id"])
+)
 def test_hostile_token_through_authenticate_request(
     case: dict[str, Any], mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -122,7 +127,9 @@ def test_hostile_token_through_authenticate_request(
     assert len(requests) <= 1
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case", extra_cases(CASES, "hostile_jwt_tokens.json", lambda i, c: c["id"])
+)
 def test_hostile_token_through_verify_token(case: dict[str, Any]) -> None:
     engine = make_engine("jwks")
     want = expected(case, "jwks")
@@ -137,7 +144,9 @@ def test_hostile_token_through_verify_token(case: dict[str, Any]) -> None:
 
 def test_oversized_token_is_rejected_before_any_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     """R2: the 10 MB token costs no base64, JSON or RSA work."""
-    case = next(c for c in CASES if c["id"] == "enc-10mb") if CASES else pytest.skip("no vectors")
+    if not CASES:
+        pytest.skip(extra_absent("hostile_jwt_tokens.json"))
+    case = next(c for c in CASES if c["id"] == "enc-10mb")
     calls: list[str] = []
     real = tokens_module._b64decode
 
@@ -287,8 +296,11 @@ def location_expectation(case: dict[str, Any]) -> tuple[str | None, bool]:
 
 @pytest.mark.parametrize(
     "case",
-    LOCATION_CASES,
-    ids=[f"{i}:{c['authorization']}|{str(c['cookie'])[:30]}" for i, c in enumerate(LOCATION_CASES)],
+    extra_cases(
+        LOCATION_CASES,
+        "clerk_cookie_and_keys.json",
+        lambda i, c: f"{i}:{c['authorization']}|{str(c['cookie'])[:30]}",
+    ),
 )
 def test_token_location_cases(case: dict[str, Any], location_world: dict[str, Any]) -> None:
     this: LocalClerkInstance = location_world["this"]

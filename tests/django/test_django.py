@@ -11,6 +11,8 @@ from django.test import AsyncClient, Client, override_settings
 
 from clerk_core import Clerk
 from clerk_core.testing import LocalClerkInstance
+from tests.conftest import extra_cases
+from tests.core.test_corpus import TOKEN_CASES, corpus_engine, corpus_token, expectation
 from tests.core.test_vectors import CASES, HEADER_OWS_CASES, hostile_token, make_engine
 
 PAGE = {"HTTP_SEC_FETCH_DEST": "document", "HTTP_ACCEPT": "text/html"}
@@ -316,7 +318,9 @@ def vector_engines() -> dict[str, Clerk]:
 
 
 @pytest.mark.parametrize("mode", ["jwks", "pem"])
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case", extra_cases(CASES, "hostile_jwt_tokens.json", lambda i, c: c["id"])
+)
 def test_hostile_tokens_never_500(
     case: dict[str, Any], mode: str, settings: Any, vector_engines: dict[str, Clerk]
 ) -> None:
@@ -332,6 +336,31 @@ def test_hostile_tokens_never_500(
         expected = "accept"
     if expected == "reject":
         assert protected.status_code == 401
+
+
+@pytest.fixture(scope="module")
+def corpus_engines() -> dict[str, Clerk]:
+    return {mode: corpus_engine(mode) for mode in ("jwks", "pem")}
+
+
+@pytest.mark.parametrize("mode", ["jwks", "pem"])
+@pytest.mark.parametrize("case", TOKEN_CASES, ids=[c["id"] for c in TOKEN_CASES])
+def test_corpus_tokens_through_the_middleware(
+    case: dict[str, Any], mode: str, settings: Any, corpus_engines: dict[str, Clerk]
+) -> None:
+    """R1: every hostile token of the project's corpus, in both key modes: never a 500."""
+    settings.CLERK = {"clerk": corpus_engines[mode]}
+    client = Client(raise_request_exception=True)
+    header = f"Bearer {corpus_token(case)}"
+    assert client.get("/", HTTP_AUTHORIZATION=header).status_code == 200
+    protected = client.get("/private", HTTP_AUTHORIZATION=header)
+    outcome, _ = expectation(case, mode)
+    if outcome == "accept":
+        assert protected.status_code == 200
+    elif outcome in ("reject", "pending"):
+        assert protected.status_code == 401
+    else:
+        assert protected.status_code in (200, 401)
 
 
 def test_current_user(clerk_instance: LocalClerkInstance, settings: Any) -> None:

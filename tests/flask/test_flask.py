@@ -12,6 +12,8 @@ from clerk_core import AuthObject, Clerk, ClerkConfigurationError, create_route_
 from clerk_core.testing import LocalClerkInstance
 from clerk_flask import Clerk as ClerkExtension
 from clerk_flask import auth_required, current_auth, get_auth, protect
+from tests.conftest import extra_cases
+from tests.core.test_corpus import TOKEN_CASES, corpus_engine, corpus_token, expectation
 from tests.core.test_vectors import CASES, HEADER_OWS_CASES, hostile_token, make_engine
 
 PAGE = {"sec-fetch-dest": "document", "accept": "text/html"}
@@ -287,7 +289,9 @@ def vector_clients() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("mode", ["jwks", "pem"])
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case", extra_cases(CASES, "hostile_jwt_tokens.json", lambda i, c: c["id"])
+)
 def test_hostile_tokens_never_500(
     case: dict[str, Any], mode: str, vector_clients: dict[str, Any]
 ) -> None:
@@ -303,6 +307,30 @@ def test_hostile_tokens_never_500(
         expected = "accept"
     if expected == "reject":
         assert protected.status_code == 401
+
+
+@pytest.fixture(scope="module")
+def corpus_clients() -> dict[str, Any]:
+    return {mode: create_app(corpus_engine(mode)).test_client() for mode in ("jwks", "pem")}
+
+
+@pytest.mark.parametrize("mode", ["jwks", "pem"])
+@pytest.mark.parametrize("case", TOKEN_CASES, ids=[c["id"] for c in TOKEN_CASES])
+def test_corpus_tokens_through_the_extension(
+    case: dict[str, Any], mode: str, corpus_clients: dict[str, Any]
+) -> None:
+    """R1: every hostile token of the project's corpus, in both key modes: never a 500."""
+    client = corpus_clients[mode]
+    environ = {"HTTP_AUTHORIZATION": f"Bearer {corpus_token(case)}"}
+    assert client.get("/", environ_overrides=environ).status_code == 200
+    protected = client.get("/private", environ_overrides=environ)
+    outcome, _ = expectation(case, mode)
+    if outcome == "accept":
+        assert protected.status_code == 200
+    elif outcome in ("reject", "pending"):
+        assert protected.status_code == 401
+    else:
+        assert protected.status_code in (200, 401)
 
 
 def test_current_user(clerk_instance: LocalClerkInstance, clerk_engine: Clerk) -> None:

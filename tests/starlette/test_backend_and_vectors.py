@@ -1,5 +1,5 @@
-"""ClerkBackend with Starlette's AuthenticationMiddleware, and the hostile vectors through the
-adapter (R1, R15): never a 500."""
+"""ClerkBackend with Starlette's AuthenticationMiddleware, and hostile tokens through the adapter
+(R1, R15): the project's corpus always, the workspace's extra vectors when present; never a 500."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from starlette.testclient import TestClient
 from clerk_core import AuthObject, Clerk
 from clerk_core.testing import LocalClerkInstance
 from clerk_starlette import ClerkBackend, ClerkMiddleware, get_auth
+from tests.conftest import extra_cases
+from tests.core.test_corpus import TOKEN_CASES, corpus_engine, corpus_token, expectation
 from tests.core.test_vectors import CASES, HEADER_OWS_CASES, hostile_token, make_engine
 
 
@@ -78,7 +80,9 @@ def vector_clients() -> dict[str, TestClient]:
 
 
 @pytest.mark.parametrize("mode", ["jwks", "pem"])
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize(
+    "case", extra_cases(CASES, "hostile_jwt_tokens.json", lambda i, c: c["id"])
+)
 def test_hostile_tokens_never_500(
     case: dict[str, Any], mode: str, vector_clients: dict[str, TestClient]
 ) -> None:
@@ -99,3 +103,34 @@ def test_hostile_tokens_never_500(
     if expected == "reject":
         assert protected.status_code == 401
         assert protected.json()["error"] == "unauthenticated"
+
+
+@pytest.fixture(scope="module")
+def corpus_clients() -> dict[str, TestClient]:
+    out = {}
+    for mode in ("jwks", "pem"):
+        app = Starlette(
+            routes=[Route("/open", view), Route("/protected", view)],
+            middleware=[Middleware(ClerkMiddleware, clerk=corpus_engine(mode), guard=guard)],
+        )
+        out[mode] = TestClient(app, follow_redirects=False)
+    return out
+
+
+@pytest.mark.parametrize("mode", ["jwks", "pem"])
+@pytest.mark.parametrize("case", TOKEN_CASES, ids=[c["id"] for c in TOKEN_CASES])
+def test_corpus_tokens_through_the_middleware(
+    case: dict[str, Any], mode: str, corpus_clients: dict[str, TestClient]
+) -> None:
+    token = corpus_token(case)[:100_000]  # servers refuse larger headers before any app code
+    http = corpus_clients[mode]
+    headers = {b"authorization": f"Bearer {token}".encode()}
+    assert http.get("/open", headers=headers).status_code == 200
+    protected = http.get("/protected", headers=headers)
+    outcome, _ = expectation(case, mode)
+    if outcome == "accept":
+        assert (protected.status_code, protected.json()["clerk"]) == (200, "user_corpus")
+    elif outcome in ("reject", "pending"):
+        assert protected.status_code == 401
+    else:
+        assert protected.status_code in (200, 401)

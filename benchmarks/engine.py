@@ -32,6 +32,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,6 @@ from clerk_core import RequestView  # noqa: E402
 from clerk_core.testing import LocalClerkInstance  # noqa: E402
 
 URL = f"{ORIGIN}/api/me"
-_KEEP: list[Any] = []
 
 
 def view(headers: list[tuple[str, str]]) -> RequestView:
@@ -67,7 +67,9 @@ def token_pool(instance: LocalClerkInstance, prefix: str, size: int) -> Iterator
     return iter(tokens)
 
 
-def peers(instance: LocalClerkInstance, size: int) -> dict[str, Callable[[], object]]:
+def peers(
+    instance: LocalClerkInstance, size: int, stack: ExitStack
+) -> dict[str, Callable[[], object]]:
     """Callables for the installed peers, each with its own pool of new tokens."""
     found: dict[str, Callable[[], object]] = {}
     if find_spec("clerk_backend_api") is not None:
@@ -99,9 +101,7 @@ def peers(instance: LocalClerkInstance, size: int) -> dict[str, Callable[[], obj
         from benchmarks.adapters import jwks_server
 
         peer = importlib.import_module("fastapi_clerk_auth")
-        context = jwks_server(instance.jwks())
-        _KEEP.append(context)  # served until the process ends
-        jwks_url = context.__enter__()
+        jwks_url = stack.enter_context(jwks_server(instance.jwks()))
         guard = peer.ClerkHTTPBearer(peer.ClerkConfig(jwks_url=jwks_url), debug_mode=True)
         pool2 = token_pool(instance, "fca", size)
 
@@ -153,6 +153,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--memory-size", type=int, default=100_000)
     args = parser.parse_args()
+    stack = ExitStack()  # the peers' JWKS server, closed once they are measured
 
     instance = LocalClerkInstance(
         instance_type="production", frontend_api="clerk.bench.test", authorized_parties=(ORIGIN,)
@@ -198,12 +199,13 @@ def main() -> None:
         "bearer, warm + to_auth()": bearer_warm_auth,
         "cookie, warm": cookie_warm,
         "signed out": anonymous,
-        **peers(instance, size),
+        **peers(instance, size, stack),
     }
     for name, fn in subjects.items():
         if name != "pyjwt decode (new token)" and "cold" not in name and "peer" not in name:
             fn()
-    results = interleaved(subjects, args.calls, args.rounds)
+    with stack:
+        results = interleaved(subjects, args.calls, args.rounds)
     base = results["pyjwt decode (new token)"]
     print(
         f"# {args.rounds} rounds of {args.calls} calls; us per call, "

@@ -498,6 +498,7 @@ def server_mode(args: argparse.Namespace) -> None:
         return
     bench = Bench(pool_size=0)
     inst = bench.instance
+    reference = pyjwt_reference(bench)
     pairs = [
         ("starlette:bare", "starlette:middleware"),
         ("fastapi:bare", "fastapi:middleware"),
@@ -512,11 +513,12 @@ def server_mode(args: argparse.Namespace) -> None:
     print(
         f"# real servers, {args.rounds} rounds of {args.duration}s wrk runs per app "
         f"({args.connections} connections, 1 thread); req/s median, us added per request "
-        "= 1/rps(with) - 1/rps(bare), median [25th-75th percentile]"
+        "= 1/rps(with) - 1/rps(bare), median [25th-75th percentile]; /pyjwt: added divided by "
+        "a bare PyJWT decode timed here after each round"
     )
     print(
         f"{'framework / variant':<38}{'scenario':<15}{'bare rps':>10}{'with rps':>10}"
-        f"{'added':>9}{'spread':>14}"
+        f"{'added':>9}{'spread':>14}{'/pyjwt':>9}"
     )
     with (
         inst.serve() as backend,
@@ -560,19 +562,22 @@ def server_mode(args: argparse.Namespace) -> None:
                         wrk(p, script, 1, args.connections)  # warm-up (and first verification)
                     base_rps: list[float] = []
                     with_rps: list[float] = []
+                    pyjwt_us: list[float] = []
                     for r in range(args.rounds):
                         order = [(base_port, base_rps), (port, with_rps)]
                         for p, into in order if r % 2 == 0 else order[::-1]:
                             into.append(wrk(p, script, args.duration, args.connections))
+                        pyjwt_us.append(interleaved({PYJWT: reference}, 100, 1)[PYJWT].median)
                     base_f, with_f = Figure(tuple(base_rps)), Figure(tuple(with_rps))
                     extra = added(
                         Figure(tuple(1e6 / x for x in with_rps)),
                         Figure(tuple(1e6 / x for x in base_rps)),
                     )
                     label = f"{variant.split(':')[0]} / {variant.split(':')[1]}"
+                    per_pyjwt = ratio(extra, Figure(tuple(pyjwt_us)))
                     print(
                         f"{label:<38}{scenario:<15}{base_f:>10.0f}{with_f:>10.0f}"
-                        f"{extra:>9.1f}{'[' + extra.spread() + ']':>14}"
+                        f"{extra:>9.1f}{'[' + extra.spread() + ']':>14}{per_pyjwt:>9.3f}"
                     )
                     sys.stdout.flush()
 

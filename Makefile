@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-lowest lint typecheck pytest bench demo demo-flask demo-django clean
+.PHONY: test test-lowest lint typecheck pytest bench bench-server demo demo-flask demo-django clean
 
 test: lint typecheck pytest
 
@@ -49,8 +49,26 @@ test-lowest: $(LOWEST)/.installed
 	$(LOWEST)/bin/pytest -q -W ignore::DeprecationWarning -W ignore::PendingDeprecationWarning \
 		-W ignore::ResourceWarning -W ignore::pytest.PytestUnraisableExceptionWarning
 
+# In-process benchmarks (README, "Performance"). `make bench-server` serves the same apps with
+# uvicorn and gunicorn under wrk (apt-get install wrk), in .venv-bench, where the Python peers
+# (fastapi-clerk-auth, clerk-backend-api) are installed too and measured in the same run.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/verify.py && $(BIN)/python benchmarks/routes.py && $(BIN)/python benchmarks/adapters.py
+	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/verify.py
+	$(BIN)/python benchmarks/routes.py
+	$(BIN)/python benchmarks/adapters.py
+
+BENCH := .venv-bench
+$(BENCH)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH)/bin/python -m pip install --quiet -e '.[all]' uvicorn gunicorn fastapi-clerk-auth clerk-backend-api
+	touch $(BENCH)/.installed
+
+bench-server: $(BENCH)/.installed
+	$(BENCH)/bin/python benchmarks/engine.py
+	$(BENCH)/bin/python benchmarks/adapters.py
+	$(BENCH)/bin/python benchmarks/adapters.py --server
 
 demo: $(STAMP)
 	$(BIN)/python -m example_apps.fastapi_app
@@ -63,4 +81,4 @@ demo-django: $(STAMP)
 	$(BIN)/python example_apps/django_app/manage.py runserver 127.0.0.1:8001
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .mypy_cache .ruff_cache .pytest_cache .coverage
+	rm -rf $(VENV) $(LOWEST) $(BENCH) .mypy_cache .ruff_cache .pytest_cache .coverage

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 
 import httpx
 import pytest
 
-from clerk_core import Clerk, RequestView
+from clerk_core import Clerk, ClerkAPIError, RequestView
 from clerk_core.backend_api import AsyncBackendAPI, BackendAPI
 from clerk_core.testing import LocalClerkInstance
 
@@ -155,3 +156,40 @@ def test_an_ended_event_loop_does_not_leave_its_client_open(
             o for o in gc.get_objects() if isinstance(o, httpx.AsyncClient) and not o.is_closed
         ]
         assert len(open_clients) <= 1, f"{len(open_clients)} clients of ended loops still open"
+
+
+@pytest.mark.parametrize(
+    ("value", "longest"),
+    [
+        ("9" * 400, None),  # years: not waited for, the call fails at once
+        ("86401", None),
+        ("-5", 8.0),  # not delta-seconds: ignored, the usual backoff
+        ("1.5", 8.0),
+        ("\u00b9", 8.0),  # a non-ASCII digit (superscript one, latin-1)
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 8.0),  # in the past: no wait beyond the backoff
+        ("Fri, 31 Dec 9999 23:59:59 GMT", None),
+        ("Mon, 99 Foo 2015 99:99:99 GMT", 8.0),
+        ("", 8.0),
+    ],
+)
+def test_hostile_retry_after_never_makes_a_call_wait_long(
+    clerk_instance: LocalClerkInstance, value: str, longest: float | None
+) -> None:
+    header = [(b"retry-after", value.encode("latin-1"))]
+    answers = [httpx.Response(429, headers=header, json={})] * 3 + [
+        httpx.Response(200, json={"id": "user_1", "object": "user"})
+    ]
+    sleeps: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)
+
+    api = BackendAPI(
+        clerk_instance.secret_key,
+        http_client=httpx.Client(transport=httpx.MockTransport(answer)),
+        sleep=sleeps.append,
+    )
+    with contextlib.suppress(ClerkAPIError):  # giving up at once is a right answer too
+        api.users.get("user_1")
+    assert all(0 <= s <= (longest or 0) for s in sleeps), sleeps
+    assert sum(sleeps) < 15.0

@@ -132,13 +132,7 @@ def test_send_raw_params_stay_in_the_query(clerk_instance: LocalClerkInstance) -
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding (medium): AsyncPool keeps one client per event loop in a WeakKeyDictionary, but "
-    "a client that has connected holds its loop (through the connection's transport), so the loop "
-    "key never dies: every asyncio.run / async_to_sync loop that made a call leaves an open "
-    "AsyncClient and its socket behind (docs say the client is dropped with its loop)",
-)
+# Found by the attack review: the per-loop clients were kept (and left open) after their loop ended.
 def test_an_ended_event_loop_does_not_leave_its_client_open(
     clerk_instance: LocalClerkInstance,
 ) -> None:
@@ -156,6 +150,44 @@ def test_an_ended_event_loop_does_not_leave_its_client_open(
             o for o in gc.get_objects() if isinstance(o, httpx.AsyncClient) and not o.is_closed
         ]
         assert len(open_clients) <= 1, f"{len(open_clients)} clients of ended loops still open"
+
+
+def test_async_to_sync_calls_leave_no_client_open(clerk_instance: LocalClerkInstance) -> None:
+    """Django's sync middleware runs an async guard with ``async_to_sync``: a new loop per call.
+    Each loop's client is closed as its loop ends, so requests do not leak sockets."""
+    from asgiref.sync import async_to_sync
+
+    clerk_instance.backend.add_user("user_1")
+    with clerk_instance.serve() as server:
+        engine = Clerk(clerk_instance.options(api_url=server.url))
+
+        async def call() -> str:
+            return (await engine.backend_api_async.users.get("user_1")).id
+
+        for _ in range(5):
+            assert async_to_sync(call)() == "user_1"
+        gc.collect()
+        open_clients = [
+            o for o in gc.get_objects() if isinstance(o, httpx.AsyncClient) and not o.is_closed
+        ]
+        assert open_clients == []
+        engine.close()
+
+
+def test_aclose_closes_the_running_loops_client(clerk_instance: LocalClerkInstance) -> None:
+    clerk_instance.backend.add_user("user_1")
+    with clerk_instance.serve() as server:
+        api = AsyncBackendAPI(clerk_instance.secret_key, api_url=server.url)
+
+        async def run() -> tuple[bool, bool]:
+            await api.send_raw("GET", "/users/user_1")
+            client = api._pool.get()
+            await api.aclose()
+            again = api._pool.get()
+            await api.aclose()
+            return client.is_closed, again is client
+
+        assert asyncio.run(run()) == (True, False)
 
 
 @pytest.mark.parametrize(

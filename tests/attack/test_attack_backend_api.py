@@ -162,7 +162,7 @@ def test_async_to_sync_calls_leave_no_client_open(clerk_instance: LocalClerkInst
         engine = Clerk(clerk_instance.options(api_url=server.url))
 
         async def call() -> str:
-            return (await engine.backend_api_async.users.get("user_1")).id
+            return str((await engine.backend_api_async.users.get("user_1")).id)
 
         for _ in range(5):
             assert async_to_sync(call)() == "user_1"

@@ -122,6 +122,23 @@ class RequestView:
         self._cookies: dict[str, str] | None = None
         self._split: SplitResult | None = None
 
+    @classmethod
+    def from_normalised(
+        cls, method: str, url: str, headers: dict[str, str], path: str | None = None
+    ) -> RequestView:
+        """A view over ``headers`` as they are, for an adapter that already lower-cased every name
+        and stripped spaces and tabs around every value (joining repeated headers as the
+        constructor's caller would): the dict is taken over, not copied, so a request is read
+        once. Anything else should use the constructor."""
+        view = cls.__new__(cls)
+        view.method = method.upper()
+        view.url = url
+        view.headers = headers
+        view.path = path
+        view._cookies = None
+        view._split = None
+        return view
+
     def __repr__(self) -> str:
         # The query's values stay out: they can be handshake tokens, nonces or dev-browser tokens,
         # and a repr ends up in error reports that capture local variables.

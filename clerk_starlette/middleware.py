@@ -140,6 +140,14 @@ def _joined_headers(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str
     return headers
 
 
+def _raw_host(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The ``host`` header as sent (spaces kept: such a host is not a valid one)."""
+    for raw_name, raw_value in raw_headers:  # usually the first header
+        if raw_name.lower() == b"host":
+            return raw_value.decode("latin-1")
+    return None  # pragma: no cover - only called when the header is there
+
+
 def request_view(scope: Scope) -> RequestView:
     """The framework-neutral view of an ASGI scope: the URL as sent (escapes kept) and the decoded
     path Starlette routes on, which route matchers judge."""
@@ -156,7 +164,9 @@ def request_view(scope: Scope) -> RequestView:
         headers[name] = raw_value.decode("latin-1").strip(_OWS)
     if repeated:
         headers = _joined_headers(raw_headers)
-    host = headers.get("host")
+        host = headers.get("host")
+    else:
+        host = _raw_host(raw_headers) if "host" in headers else None
     scheme = scope.get("scheme", "http")
     scheme = _HTTP_SCHEMES.get(scheme, scheme)
     if not host:

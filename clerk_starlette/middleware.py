@@ -152,16 +152,15 @@ def request_view(scope: Scope) -> RequestView:
     """The framework-neutral view of an ASGI scope: the URL as sent (escapes kept) and the decoded
     path Starlette routes on, which route matchers judge."""
     raw_headers = scope.get("headers", ())
+    if not isinstance(raw_headers, list):
+        raw_headers = list(raw_headers)
     # One pass builds the view's own dict (names lower-cased, values stripped, as RequestView
-    # does); a repeated header, rare, takes the constructor's way, which joins them first.
-    headers: dict[str, str] = {}
-    repeated = False
-    for raw_name, raw_value in raw_headers:
-        name = raw_name.decode("latin-1").lower()
-        if name in headers:
-            repeated = True
-            break
-        headers[name] = raw_value.decode("latin-1").strip(_OWS)
+    # does); a repeated header (fewer names than lines, rare) takes the constructor's way, which
+    # joins the lines first.
+    headers = {
+        n.decode("latin-1").lower(): v.decode("latin-1").strip(_OWS) for n, v in raw_headers
+    }
+    repeated = len(headers) != len(raw_headers)
     if repeated:
         headers = _joined_headers(raw_headers)
         host = headers.get("host")

@@ -177,3 +177,20 @@ def test_repr_keeps_query_values_out() -> None:
         "RequestView(method='GET', url='https://app.test/x?__clerk_handshake=…&__clerk_db_jwt=…"
         "&plain=…', path='/x')"
     )
+
+
+def test_a_view_over_normalised_headers_is_the_constructors_view() -> None:
+    """``RequestView.from_normalised`` takes an adapter's dict as it is (names lower-cased, values
+    stripped) and reads it exactly as the constructor reads the same headers."""
+    headers = {"host": "app.test", "cookie": "__session=a; __session=b", "authorization": "Bearer t"}
+    fast = RequestView.from_normalised("post", "http://app.test/p?x=1", headers, "/p")
+    slow = RequestView("post", "http://app.test/p?x=1", headers, "/p")
+    assert fast.headers is headers
+    for view in (fast, slow):
+        assert view.method == "POST"
+        assert view.cookies == {"__session": "a"}  # the first cookie wins
+        assert view.cookies_within(4) == {}
+        assert view.query_param("x") == "1"
+        assert view.path == "/p"
+        assert view.header("authorization") == "Bearer t"
+    assert repr(fast) == repr(slow)

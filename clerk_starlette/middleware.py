@@ -157,9 +157,7 @@ def request_view(scope: Scope) -> RequestView:
     # One pass builds the view's own dict (names lower-cased, values stripped, as RequestView
     # does); a repeated header (fewer names than lines, rare) takes the constructor's way, which
     # joins the lines first.
-    headers = {
-        n.decode("latin-1").lower(): v.decode("latin-1").strip(_OWS) for n, v in raw_headers
-    }
+    headers = {n.decode("latin-1").lower(): v.decode("latin-1").strip(_OWS) for n, v in raw_headers}
     repeated = len(headers) != len(raw_headers)
     if repeated:
         headers = _joined_headers(raw_headers)

@@ -182,7 +182,11 @@ def test_repr_keeps_query_values_out() -> None:
 def test_a_view_over_normalised_headers_is_the_constructors_view() -> None:
     """``RequestView.from_normalised`` takes an adapter's dict as it is (names lower-cased, values
     stripped) and reads it exactly as the constructor reads the same headers."""
-    headers = {"host": "app.test", "cookie": "__session=a; __session=b", "authorization": "Bearer t"}
+    headers = {
+        "host": "app.test",
+        "cookie": "__session=a; __session=b",
+        "authorization": "Bearer t",
+    }
     fast = RequestView.from_normalised("post", "http://app.test/p?x=1", headers, "/p")
     slow = RequestView("post", "http://app.test/p?x=1", headers, "/p")
     assert fast.headers is headers

@@ -527,5 +527,5 @@ def test_scopes_are_listed_when_read_and_can_be_replaced(
     auth = store(scope, state, clerk_engine)
     assert isinstance(scope["auth"], AuthCredentials)
     assert scope["auth"].scopes == credentials_for(auth).scopes == ["authenticated", "org:admin"]
-    scope["auth"].scopes = ("custom",)
+    scope["auth"].scopes = ["custom"]
     assert scope["auth"].scopes == ["custom"]

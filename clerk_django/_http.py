@@ -208,6 +208,8 @@ def add_headers(response: HttpResponseBase, headers: list[tuple[str, str]]) -> N
     which no ``set_cookie`` call can produce (a space is not allowed in a cookie name), so nothing
     the app sets is replaced. A line the response already carries (a refusal rendered by a
     decorator) is not added twice."""
+    if not headers:
+        return  # nothing to add: the common case
     present = [*response.items()]
     present += [("set-cookie", m.OutputString()) for m in response.cookies.values()]
     for name, value in headers_to_add(present, headers):

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from .hosts import split_host
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 __all__ = ["RequestView", "parse_authorization", "parse_cookie_header", "redacted_url"]
 
@@ -110,7 +106,7 @@ class RequestView:
     as Clerk's JS SDKs do.
     """
 
-    __slots__ = ("_cookies", "_headers", "_split", "method", "path", "url")
+    __slots__ = ("_cookies", "_split", "headers", "method", "path", "url")
 
     def __init__(
         self, method: str, url: str, headers: Mapping[str, str], path: str | None = None
@@ -121,9 +117,7 @@ class RequestView:
         # white space around a value is not part of it (" text/html" is "text/html"). CR and LF,
         # which Fetch would strip too, never arrive in an HTTP header: a value holding one is
         # hostile and stays as it is (a token ending in a newline does not verify).
-        self._headers: dict[str, str] | None = {
-            k.lower(): v.strip(_HTTP_WS) for k, v in headers.items()
-        }
+        self.headers: dict[str, str] = {k.lower(): v.strip(_HTTP_WS) for k, v in headers.items()}
         self.path = path
         self._cookies: dict[str, str] | None = None
         self._split: SplitResult | None = None
@@ -131,23 +125,15 @@ class RequestView:
     @classmethod
     def from_normalised(
         cls, method: str, url: str, headers: dict[str, str], path: str | None = None
-    ) -> Self:
+    ) -> RequestView:
         """A view over ``headers`` as they are, for an adapter that already lower-cased every name
         and stripped spaces and tabs around every value (joining repeated headers as the
         constructor's caller would): the dict is taken over, not copied, so a request is read
         once. Anything else should use the constructor."""
-        view = cls._deferred(method, url, path)
-        view._headers = headers
-        return view
-
-    @classmethod
-    def _deferred(cls, method: str, url: str, path: str | None) -> Self:
-        """A view whose headers are read when first asked for: for an adapter's subclass that
-        implements ``_read_headers`` (and, to answer one header without the others, ``_read_header``)."""
         view = cls.__new__(cls)
         view.method = method.upper()
         view.url = url
-        view._headers = None
+        view.headers = headers
         view.path = path
         view._cookies = None
         view._split = None
@@ -159,27 +145,7 @@ class RequestView:
         routed = f", path={self.path!r}" if self.path is not None else ""
         return f"RequestView(method={self.method!r}, url={redacted_url(self.url)!r}{routed})"
 
-    @property
-    def headers(self) -> dict[str, str]:
-        """Every header: lower-case names, values without surrounding spaces and tabs, repeated
-        headers joined."""
-        headers = self._headers
-        if headers is None:
-            headers = self._headers = self._read_headers()
-        return headers
-
     def header(self, name: str) -> str | None:
-        """The header ``name`` (lower-case), as :attr:`headers` holds it. A view whose headers are
-        not read yet answers from the request without reading the others."""
-        headers = self._headers
-        if headers is None:
-            return self._read_header(name)
-        return headers.get(name)
-
-    def _read_headers(self) -> dict[str, str]:
-        raise NotImplementedError  # pragma: no cover - only a deferred view leaves them unread
-
-    def _read_header(self, name: str) -> str | None:
         return self.headers.get(name)
 
     @property

@@ -140,61 +140,12 @@ def _joined_headers(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str
     return headers
 
 
-def _lowered_names(raw_headers: list[tuple[bytes, bytes]]) -> list[bytes]:
-    """Every line's name, lower-cased (in one call for all of them when no name holds a NUL)."""
-    names = b"\0".join([n for n, _ in raw_headers]).lower().split(b"\0")
-    if len(names) != len(raw_headers):
-        names = [n.lower() for n, _ in raw_headers]
-    return names
-
-
-def _joined(name: str, values: list[str]) -> str:
-    return ("; " if name == "cookie" else ", ").join(values)
-
-
-class _ScopeView(RequestView):
-    """The view of an ASGI scope, its headers read when first asked for: a request that the
-    verified-token memory answers from its ``Authorization`` header alone (through
-    :meth:`RequestView.header`) never reads the others."""
-
-    __slots__ = ("_names", "_raw")
-
-    _raw: list[tuple[bytes, bytes]]
-    _names: list[bytes] | None
-
-    def _read_headers(self) -> dict[str, str]:
-        raw_headers = self._raw
-        # One pass builds the view's own dict (names lower-cased, values stripped, as
-        # RequestView does); a repeated header (fewer names than lines, rare) takes the
-        # constructor's way, which joins the lines first.
-        headers = {
-            n.decode("latin-1").lower(): v.decode("latin-1").strip(_OWS) for n, v in raw_headers
-        }
-        if len(headers) != len(raw_headers):
-            headers = RequestView("GET", "/", _joined_headers(raw_headers)).headers
-        return headers
-
-    def _lines(self, name: str) -> list[str]:
-        """The values of the lines named ``name`` (ASCII, lower-case), as sent. For an ASCII
-        name, comparing lower-cased bytes is the same as comparing lower-cased latin-1 text."""
-        names = self._names
-        if names is None:
-            names = self._names = _lowered_names(self._raw)
-        wanted = name.encode("ascii")
-        count = names.count(wanted)
-        if count == 0:
-            return []
-        if count == 1:
-            return [self._raw[names.index(wanted)][1].decode("latin-1")]
-        return [
-            v.decode("latin-1") for n, (_, v) in zip(names, self._raw, strict=True) if n == wanted
-        ]
-
-    def _read_header(self, name: str) -> str | None:
-        if not name.isascii() or not name.islower():
-            return self.headers.get(name)
-        values = self._lines(name)
-        return _joined(name, values).strip(_OWS) if values else None
+def _raw_host(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The ``host`` header as sent (spaces kept: such a host is not a valid one)."""
+    for raw_name, raw_value in raw_headers:  # usually the first header
+        if raw_name.lower() == b"host":
+            return raw_value.decode("latin-1")
+    return None  # pragma: no cover - only called when the header is there
 
 
 def request_view(scope: Scope) -> RequestView:
@@ -203,15 +154,18 @@ def request_view(scope: Scope) -> RequestView:
     raw_headers = scope.get("headers", ())
     if not isinstance(raw_headers, list):
         raw_headers = list(raw_headers)
-    method = scope.get("method", "GET") if scope["type"] == "http" else "GET"
+    # One pass builds the view's own dict (names lower-cased, values stripped, as RequestView
+    # does); a repeated header (fewer names than lines, rare) takes the constructor's way, which
+    # joins the lines first.
+    headers = {n.decode("latin-1").lower(): v.decode("latin-1").strip(_OWS) for n, v in raw_headers}
+    repeated = len(headers) != len(raw_headers)
+    if repeated:
+        headers = _joined_headers(raw_headers)
+        host = headers.get("host")
+    else:
+        host = _raw_host(raw_headers) if "host" in headers else None
     scheme = scope.get("scheme", "http")
     scheme = _HTTP_SCHEMES.get(scheme, scheme)
-    view = _ScopeView._deferred(method, "", route_path(scope))
-    view._raw = raw_headers
-    view._names = None
-    # The host as sent (spaces kept: such a host is not a valid one, and builds no redirect).
-    hosts = view._lines("host")
-    host = _joined("host", hosts) if hosts else None
     if not host:
         server = scope.get("server")
         host = f"{server[0]}:{server[1]}" if server else "localhost"
@@ -227,8 +181,10 @@ def request_view(scope: Scope) -> RequestView:
         if query
         else f"{scheme}://{host}{path}"
     )
-    view.url = url
-    return view
+    method = scope.get("method", "GET") if scope["type"] == "http" else "GET"
+    if repeated:
+        return RequestView(method, url, headers, route_path(scope))
+    return RequestView.from_normalised(method, url, headers, route_path(scope))
 
 
 def wrapped_app(app: ASGIApp | None, keywords: dict[str, Any]) -> ASGIApp:

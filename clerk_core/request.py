@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from .hosts import split_host
 
-__all__ = ["RequestView", "parse_authorization", "parse_cookie_header", "redacted_url"]
+__all__ = [
+    "RequestView",
+    "environ_headers",
+    "parse_authorization",
+    "parse_cookie_header",
+    "redacted_url",
+]
 
 _OWS = " \t"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -90,6 +97,32 @@ def redacted_url(url: str) -> str:
         names = (pair.partition("=")[0] for pair in query.split("&") if pair)
         url += "?" + "&".join(f"{name}=…" for name in names)
     return url + ("#…" if fragment else "")
+
+
+_ENVIRON_NAMES: dict[str, str | None] = {}
+"""WSGI environ key -> header name (``HTTP_X_REQUEST_ID`` -> ``x-request-id``; ``None`` for a key
+that is not a header), so a server's usual keys are translated once per process."""
+_ENVIRON_NAMES_MAX = 512
+"""Keys remembered at most: a client choosing new header names cannot grow the table beyond it."""
+
+
+def environ_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The ``HTTP_*`` headers of a WSGI environ (or Django's ``META``), named and stripped as
+    :class:`RequestView` keeps them (``HTTP_X_REQUEST_ID`` gives ``x-request-id``), for
+    :meth:`RequestView.from_normalised`. ``CONTENT_TYPE`` and ``CONTENT_LENGTH`` are left to the
+    adapter, which knows its framework's reading of them."""
+    names = _ENVIRON_NAMES
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        try:
+            name = names[key]
+        except KeyError:
+            name = key[5:].replace("_", "-").lower() if key[:5] == "HTTP_" else None
+            if len(names) < _ENVIRON_NAMES_MAX:
+                names[key] = name
+        if name is not None:
+            headers[name] = value.strip(_HTTP_WS)
+    return headers
 
 
 class RequestView:

@@ -11,6 +11,7 @@ from django.http.response import HttpResponseRedirectBase
 
 from clerk_core import AuthObject, AuthResponse, AuthStatus, RequestState, RequestView, users
 from clerk_core.adapter import answerless_state
+from clerk_core.request import environ_headers
 from clerk_core.resources import User
 from clerk_core.responses import headers_to_add
 
@@ -36,11 +37,7 @@ def request_view(request: HttpRequest) -> RequestView:
     # The headers Django's request.headers holds (HTTP_* and the two unprefixed ones), read
     # straight from META in one pass: request.headers would parse every key, then RequestView
     # would copy them again.
-    headers = {
-        key[5:].replace("_", "-").lower(): value.strip(_OWS)
-        for key, value in meta.items()
-        if key[:5] == "HTTP_"
-    }
+    headers = environ_headers(meta)
     for key, name in _UNPREFIXED.items():
         if key in meta:
             if name in headers:  # an HTTP_CONTENT_TYPE too (no server sends it): META's order wins

@@ -33,6 +33,7 @@ from clerk_core import (
 )
 from clerk_core import Clerk as ClerkEngine
 from clerk_core.adapter import Refusal, before_app, headers_after_app, is_replaced, run_guard
+from clerk_core.request import environ_headers
 from clerk_core.resources import User
 from clerk_core.routes import routed_path
 
@@ -85,11 +86,7 @@ def _view_of(req: Request) -> RequestView:
         path = quote(decoded, encoding="latin-1") + (f"?{query}" if query else "")
     # Straight from the WSGI environ, in the form RequestView keeps them (one pass, no copy):
     # cheaper than iterating werkzeug's EnvironHeaders.
-    headers = {
-        key[5:].replace("_", "-").lower(): v.strip(_OWS)
-        for key, v in environ.items()
-        if key[:5] == "HTTP_"
-    }
+    headers = environ_headers(environ)
     for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
         if environ.get(key):
             headers[name] = environ[key].strip(_OWS)

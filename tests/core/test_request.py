@@ -198,3 +198,23 @@ def test_a_view_over_normalised_headers_is_the_constructors_view() -> None:
         assert view.path == "/p"
         assert view.header("authorization") == "Bearer t"
     assert repr(fast) == repr(slow)
+
+
+def test_environ_headers_name_and_strip_as_the_view_does() -> None:
+    from clerk_core import request as request_module
+    from clerk_core.request import environ_headers
+
+    environ = {
+        "HTTP_X_REQUEST_ID": " 1\t",
+        "HTTP_AUTHORIZATION": "Bearer t",
+        "SERVER_NAME": "app.test",
+        "CONTENT_TYPE": "text/plain",  # the adapter's to read
+        "wsgi.url_scheme": "https",
+    }
+    expected = {"x-request-id": "1", "authorization": "Bearer t"}
+    assert environ_headers(environ) == expected
+    assert environ_headers(environ) == expected  # the second time from the remembered names
+    # A client inventing header names cannot grow the table of names without bound.
+    many = {f"HTTP_X_{i}": str(i) for i in range(2 * request_module._ENVIRON_NAMES_MAX)}
+    assert environ_headers(many) == {f"x-{i}": str(i) for i in range(len(many))}
+    assert len(request_module._ENVIRON_NAMES) <= request_module._ENVIRON_NAMES_MAX

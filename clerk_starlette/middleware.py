@@ -127,6 +127,19 @@ _OWS = " \t"
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 
 
+_NAMES: dict[bytes, str] = {}
+"""ASGI header name -> its lower-cased text, so a server's usual names are decoded once."""
+_NAMES_MAX = 512
+"""Names remembered at most: a client inventing header names cannot grow the table beyond it."""
+
+
+def _name(raw_name: bytes) -> str:
+    name = raw_name.decode("latin-1").lower()
+    if len(_NAMES) < _NAMES_MAX:
+        _NAMES[raw_name] = name
+    return name
+
+
 def _joined_headers(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     """Repeated headers joined as one (``, ``; ``; `` for ``cookie``), for ``RequestView``."""
     headers: dict[str, str] = {}
@@ -157,7 +170,8 @@ def request_view(scope: Scope) -> RequestView:
     # One pass builds the view's own dict (names lower-cased, values stripped, as RequestView
     # does); a repeated header (fewer names than lines, rare) takes the constructor's way, which
     # joins the lines first.
-    headers = {n.decode("latin-1").lower(): v.decode("latin-1").strip(_OWS) for n, v in raw_headers}
+    names = _NAMES
+    headers = {names.get(n) or _name(n): v.decode("latin-1").strip(_OWS) for n, v in raw_headers}
     repeated = len(headers) != len(raw_headers)
     if repeated:
         headers = _joined_headers(raw_headers)

@@ -529,3 +529,16 @@ def test_scopes_are_listed_when_read_and_can_be_replaced(
     assert scope["auth"].scopes == credentials_for(auth).scopes == ["authenticated", "org:admin"]
     scope["auth"].scopes = ["custom"]
     assert scope["auth"].scopes == ["custom"]
+
+
+def test_remembered_header_names_are_bounded() -> None:
+    """Header names are decoded once per process, but a client inventing names cannot grow the
+    table without bound, and every name still reads right beyond it."""
+    from clerk_starlette import middleware
+
+    raw = [(f"X-{i}".encode(), str(i).encode()) for i in range(2 * middleware._NAMES_MAX)]
+    scope: dict[str, Any] = {"type": "http", "path": "/", "headers": [(b"host", b"a.test"), *raw]}
+    for _ in range(2):
+        view = middleware.request_view(scope)
+        assert view.headers == {"host": "a.test", **{f"x-{i}": str(i) for i in range(len(raw))}}
+    assert len(middleware._NAMES) <= middleware._NAMES_MAX

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from .hosts import split_host
 
-__all__ = ["RequestView", "parse_authorization", "parse_cookie_header", "redacted_url"]
+__all__ = [
+    "RequestView",
+    "environ_headers",
+    "parse_authorization",
+    "parse_cookie_header",
+    "redacted_url",
+]
 
 _OWS = " \t"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -92,6 +99,32 @@ def redacted_url(url: str) -> str:
     return url + ("#…" if fragment else "")
 
 
+_ENVIRON_NAMES: dict[str, str | None] = {}
+"""WSGI environ key -> header name (``HTTP_X_REQUEST_ID`` -> ``x-request-id``; ``None`` for a key
+that is not a header), so a server's usual keys are translated once per process."""
+_ENVIRON_NAMES_MAX = 512
+"""Keys remembered at most: a client choosing new header names cannot grow the table beyond it."""
+
+
+def environ_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The ``HTTP_*`` headers of a WSGI environ (or Django's ``META``), named and stripped as
+    :class:`RequestView` keeps them (``HTTP_X_REQUEST_ID`` gives ``x-request-id``), for
+    :meth:`RequestView.from_normalised`. ``CONTENT_TYPE`` and ``CONTENT_LENGTH`` are left to the
+    adapter, which knows its framework's reading of them."""
+    names = _ENVIRON_NAMES
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        try:
+            name = names[key]
+        except KeyError:
+            name = key[5:].replace("_", "-").lower() if key[:5] == "HTTP_" else None
+            if len(names) < _ENVIRON_NAMES_MAX:
+                names[key] = name
+        if name is not None:
+            headers[name] = value.strip(_HTTP_WS)
+    return headers
+
+
 class RequestView:
     """A request as the engine sees it: method, absolute URL (as sent, escapes kept) and headers.
 
@@ -121,6 +154,23 @@ class RequestView:
         self.path = path
         self._cookies: dict[str, str] | None = None
         self._split: SplitResult | None = None
+
+    @classmethod
+    def from_normalised(
+        cls, method: str, url: str, headers: dict[str, str], path: str | None = None
+    ) -> RequestView:
+        """A view over ``headers`` as they are, for an adapter that already lower-cased every name
+        and stripped spaces and tabs around every value (joining repeated headers as the
+        constructor's caller would): the dict is taken over, not copied, so a request is read
+        once. Anything else should use the constructor."""
+        view = cls.__new__(cls)
+        view.method = method.upper()
+        view.url = url
+        view.headers = headers
+        view.path = path
+        view._cookies = None
+        view._split = None
+        return view
 
     def __repr__(self) -> str:
         # The query's values stay out: they can be handshake tokens, nonces or dev-browser tokens,

@@ -11,6 +11,7 @@ from django.http.response import HttpResponseRedirectBase
 
 from clerk_core import AuthObject, AuthResponse, AuthStatus, RequestState, RequestView, users
 from clerk_core.adapter import answerless_state
+from clerk_core.request import environ_headers
 from clerk_core.resources import User
 from clerk_core.responses import headers_to_add
 
@@ -20,16 +21,31 @@ AUTH_ATTR = "auth"
 STATE_ATTR = "_clerk_request_state"
 
 
+_OWS = " \t"
+_UNPREFIXED = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
+
+
 def request_view(request: HttpRequest) -> RequestView:
     """The framework-neutral view of a Django request: the URL as sent (the raw path when the server
     gives it) and ``request.path_info``, the decoded path Django's URL resolver routes on, which
     route matchers judge."""
-    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
+    meta = request.META
+    raw = meta.get("RAW_URI") or meta.get("REQUEST_URI")
     path = raw if isinstance(raw, str) and raw.startswith("/") else request.get_full_path()
+    # get_host() applies ALLOWED_HOSTS (a foreign Host is Django's 400, before any Clerk work).
     url = f"{request.scheme}://{request.get_host()}{path}"
-    return RequestView(
-        request.method or "GET", url, dict(request.headers.items()), request.path_info
-    )
+    # The headers Django's request.headers holds (HTTP_* and the two unprefixed ones), read
+    # straight from META in one pass: request.headers would parse every key, then RequestView
+    # would copy them again.
+    headers = environ_headers(meta)
+    for key, name in _UNPREFIXED.items():
+        if key in meta:
+            if name in headers:  # an HTTP_CONTENT_TYPE too (no server sends it): META's order wins
+                return RequestView(
+                    request.method or "GET", url, dict(request.headers.items()), request.path_info
+                )
+            headers[name] = meta[key].strip(_OWS)
+    return RequestView.from_normalised(request.method or "GET", url, headers, request.path_info)
 
 
 def store(request: HttpRequest, state: RequestState) -> AuthObject:
@@ -189,6 +205,8 @@ def add_headers(response: HttpResponseBase, headers: list[tuple[str, str]]) -> N
     which no ``set_cookie`` call can produce (a space is not allowed in a cookie name), so nothing
     the app sets is replaced. A line the response already carries (a refusal rendered by a
     decorator) is not added twice."""
+    if not headers:
+        return  # nothing to add: the common case
     present = [*response.items()]
     present += [("set-cookie", m.OutputString()) for m in response.cookies.values()]
     for name, value in headers_to_add(present, headers):

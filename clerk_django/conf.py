@@ -39,7 +39,7 @@ _guard: tuple[Any, Callable[..., Any] | None] | None = None
 
 def clerk_settings() -> Mapping[str, Any]:
     value = getattr(settings, "CLERK", {})
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise ImproperlyConfigured("settings.CLERK must be a dict of Clerk options.")
     return value
 

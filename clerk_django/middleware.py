@@ -17,7 +17,7 @@ from typing import Any
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from clerk_core import RequestState, RequestView
+from clerk_core import ClerkOptions, RequestState, RequestView
 from clerk_core.adapter import Refusal, arun_guard, before_app, run_guard
 
 from ._http import add_headers, render, request_view, store
@@ -50,7 +50,7 @@ class ClerkMiddleware:
         view = request_view(request)
         clerk = get_clerk()
         state = clerk.authenticate_request(view)
-        early = self._before(request, view, state)
+        early = self._before(request, view, state, clerk.options)
         if early is not None:
             return early
         guard = get_guard()
@@ -71,7 +71,7 @@ class ClerkMiddleware:
         view = request_view(request)
         clerk = get_clerk()
         state = await clerk.authenticate_request_async(view)
-        early = self._before(request, view, state)
+        early = self._before(request, view, state, clerk.options)
         if early is not None:
             return early
         guard = get_guard()
@@ -96,11 +96,11 @@ class ClerkMiddleware:
 
     @staticmethod
     def _before(
-        request: HttpRequest, view: RequestView, state: RequestState
+        request: HttpRequest, view: RequestView, state: RequestState, options: ClerkOptions
     ) -> HttpResponseBase | None:
         # The cross-origin rule is applied in process_view, where the view (csrf_exempt, DRF) and
         # Django's own CsrfViewMiddleware are known (clerk_django._origin).
-        early = before_app(state, view, get_clerk().options, check_origin=False)
+        early = before_app(state, view, options, check_origin=False)
         if early is not None:
             return render(early)
         auth = store(request, state)

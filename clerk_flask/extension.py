@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from werkzeug.sansio.request import Request as WerkzeugRequest
 from werkzeug.utils import import_string
 
@@ -33,6 +33,7 @@ from clerk_core import (
 )
 from clerk_core import Clerk as ClerkEngine
 from clerk_core.adapter import Refusal, before_app, headers_after_app, is_replaced, run_guard
+from clerk_core.request import environ_headers
 from clerk_core.resources import User
 from clerk_core.routes import routed_path
 
@@ -63,10 +64,17 @@ class ClerkState:
     local_frontend: LocalFrontendAPI | None
 
 
+_OWS = " \t"
+
+
 def request_view() -> RequestView:
     """The framework-neutral view of the current Flask request: the URL as sent (the raw path when
     the server gives one) and the decoded path werkzeug routes on, which route matchers judge."""
-    environ = request.environ
+    return _view_of(request._get_current_object())  # type: ignore[attr-defined]
+
+
+def _view_of(req: Request) -> RequestView:
+    environ = req.environ
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if isinstance(raw, str) and raw.startswith("/"):
         path = raw
@@ -76,18 +84,17 @@ def request_view() -> RequestView:
         query = environ.get("QUERY_STRING", "")
         decoded = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         path = quote(decoded, encoding="latin-1") + (f"?{query}" if query else "")
-    # Straight from the WSGI environ: cheaper than iterating werkzeug's EnvironHeaders.
-    headers = {
-        key[5:].replace("_", "-").lower(): v for key, v in environ.items() if key[:5] == "HTTP_"
-    }
+    # Straight from the WSGI environ, in the form RequestView keeps them (one pass, no copy):
+    # cheaper than iterating werkzeug's EnvironHeaders.
+    headers = environ_headers(environ)
     for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
         if environ.get(key):
-            headers[name] = environ[key]
+            headers[name] = environ[key].strip(_OWS)
     # werkzeug's request.host adds only the TRUSTED_HOSTS check; skip its cost when none are set.
-    host = headers.get("host") if not request.trusted_hosts else None
-    url = f"{environ['wsgi.url_scheme']}://{host or request.host}{path}"
+    host = environ.get("HTTP_HOST") if not req.trusted_hosts else None
+    url = f"{environ['wsgi.url_scheme']}://{host or req.host}{path}"
     # werkzeug routes on request.path: PATH_INFO decoded by the server, then as UTF-8.
-    return RequestView(environ["REQUEST_METHOD"], url, headers, request.path)
+    return RequestView.from_normalised(environ["REQUEST_METHOD"], url, headers, req.path)
 
 
 @routed_path.register
@@ -143,10 +150,10 @@ def get_auth() -> AuthObject:
     return auth
 
 
-def _store(state: RequestState) -> AuthObject:
+def _store(state: RequestState, namespace: Any = g) -> AuthObject:
     auth = state.to_auth()
-    g._clerk_state = state
-    g._clerk_auth = auth
+    namespace._clerk_state = state
+    namespace._clerk_auth = auth
     return auth
 
 
@@ -157,22 +164,28 @@ def refuse(outcome: ProtectError | RequestState) -> Response:
 
 
 def _before_request() -> Response | None:
-    state = _state()
+    # The context's objects once each (every proxy lookup costs a context-variable read).
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        state: ClerkState = app.extensions["clerk"]
+    except KeyError:
+        state = _state()  # raises the setup error
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
     frontend = state.local_frontend
-    if frontend is not None and frontend.handles(request.path):
-        local = frontend.handle(request_view(), request.get_data())
+    if frontend is not None and frontend.handles(req.path):
+        local = frontend.handle(_view_of(req), req.get_data())
         if local is not None:
             return render(local)
-    view = request_view()
+    view = _view_of(req)
     options = state.engine.options
     request_state = state.engine.authenticate_request(view)
     refusal = before_app(request_state, view, options)
     if refusal is not None:
         return render(refusal)
-    auth = _store(request_state)
+    auth = _store(request_state, g._get_current_object())
     if state.guard is not None:
         # ensure_sync runs an async guard to completion (flask[async]), so the result is settled.
-        guard = current_app.ensure_sync(state.guard)
+        guard = app.ensure_sync(state.guard)
         result = run_guard(guard, auth, request, request=view, state=request_state, options=options)
         if isinstance(result, Refusal):
             return render(result.response)
@@ -182,7 +195,10 @@ def _before_request() -> Response | None:
 
 
 def _after_request(response: Response) -> Response:
-    for name, value in headers_after_app(get_request_state(), response.headers.items()):
+    state = get_request_state()
+    if state is None or not state.headers:
+        return response  # nothing to add: the common case
+    for name, value in headers_after_app(state, response.headers.items()):
         if is_replaced(name):
             response.headers[name] = value
         else:

@@ -22,6 +22,7 @@ from fastapi import Request, Response, Security
 from fastapi.exception_handlers import http_exception_handler as fastapi_http_exception_handler
 from fastapi.exceptions import HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.base import SecurityBase
 from starlette.datastructures import Headers
 
 from clerk_core import AuthObject, AuthResponse, AuthStatus, Clerk, ClerkOptions, RequestState
@@ -176,15 +177,6 @@ async def get_auth(
     return auth
 
 
-async def require_auth(
-    request: Request,
-    response: Response,
-    credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
-) -> AuthObject:
-    """Anyone signed in; otherwise the shared refusal (sign-in redirect for pages, 401 for APIs)."""
-    return await Protect()(request, response, credentials)
-
-
 async def current_user(
     request: Request,
     response: Response,
@@ -205,22 +197,23 @@ async def get_request_state(
     return state
 
 
-class Protect:
-    """A dependency that allows only what ``auth.protect(...)`` allows."""
+class Protect(SecurityBase):
+    """A dependency that allows only what ``auth.protect(...)`` allows.
+
+    It is itself the HTTP bearer security scheme of :data:`clerk_bearer` (``Clerk`` in OpenAPI,
+    Swagger UI's *Authorize* button), so FastAPI resolves a single dependency per request rather
+    than this one and a bearer scheme beneath it."""
 
     def __init__(self, **params: "Unpack[ProtectParams]") -> None:
         self.kwargs: Mapping[str, Any] = params
+        self.model = clerk_bearer.model
+        self.scheme_name = clerk_bearer.scheme_name
 
     def __repr__(self) -> str:
         asked = {k: v for k, v in self.kwargs.items() if v is not None}
         return f"Protect({asked})"
 
-    async def __call__(
-        self,
-        request: Request,
-        response: Response,
-        credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
-    ) -> AuthObject:
+    async def __call__(self, request: Request, response: Response) -> AuthObject:
         auth, state = await _authenticate(request, response)
         scope = request.scope
         refusal = protect_refusal(
@@ -234,6 +227,10 @@ class Protect:
             raise _exception(scope, refusal)
         return auth
 
+
+require_auth = Protect()
+"""Anyone signed in; otherwise the shared refusal (sign-in redirect for pages, 401 for APIs):
+``Depends(require_auth)``, one shared :class:`Protect` that asks for nothing more."""
 
 # Names shared by every adapter (see the README's "Names across frameworks"): the same objects.
 auth_required = require_auth

@@ -8,7 +8,7 @@ auth object is stored where :func:`get_auth` finds it, and, following Starlette'
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
@@ -71,17 +71,41 @@ class ClerkUser(BaseUser):
         return self.auth.user_id or self.auth.subject or self.auth.id or ""
 
 
-def credentials_for(auth: AuthObject) -> AuthCredentials:
-    """Starlette scopes: ``authenticated``, the org role and permissions, or the machine scopes."""
+def _scopes_of(auth: AuthObject) -> list[str]:
     if not auth.is_authenticated:
-        return AuthCredentials()
+        return []
     scopes = ["authenticated"]
     if auth.org_role:
         scopes.append(auth.org_role)
     scopes.extend(auth.org_permissions or ())
     if auth.token_type != "session_token":
         scopes.extend(auth.scopes or ())
-    return AuthCredentials(scopes)
+    return scopes
+
+
+def credentials_for(auth: AuthObject) -> AuthCredentials:
+    """Starlette scopes: ``authenticated``, the org role and permissions, or the machine scopes."""
+    return AuthCredentials(_scopes_of(auth))
+
+
+class _LazyCredentials(AuthCredentials):
+    """:func:`credentials_for`, with the scopes listed when first read (``request.auth.scopes``,
+    ``@requires``) rather than on every request."""
+
+    def __init__(self, auth: AuthObject) -> None:
+        self._auth = auth
+        self._scopes: list[str] | None = None
+
+    @property
+    def scopes(self) -> list[str]:
+        scopes = self._scopes
+        if scopes is None:
+            scopes = self._scopes = _scopes_of(self._auth)
+        return scopes
+
+    @scopes.setter
+    def scopes(self, value: list[str]) -> None:
+        self._scopes = list(value)
 
 
 def route_path(scope: Scope) -> str:
@@ -99,21 +123,63 @@ def _routed_path(conn: HTTPConnection) -> str:
     return route_path(conn.scope)
 
 
-def request_view(scope: Scope) -> RequestView:
-    """The framework-neutral view of an ASGI scope: the URL as sent (escapes kept) and the decoded
-    path Starlette routes on, which route matchers judge."""
+_OWS = " \t"
+_HTTP_SCHEMES = {"ws": "http", "wss": "https"}
+
+
+_NAMES: dict[bytes, str] = {}
+"""ASGI header name -> its lower-cased text, so a server's usual names are decoded once."""
+_NAMES_MAX = 512
+"""Names remembered at most: a client inventing header names cannot grow the table beyond it."""
+
+
+def _name(raw_name: bytes) -> str:
+    name = raw_name.decode("latin-1").lower()
+    if len(_NAMES) < _NAMES_MAX:
+        _NAMES[raw_name] = name
+    return name
+
+
+def _joined_headers(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Repeated headers joined as one (``, ``; ``; `` for ``cookie``), for ``RequestView``."""
     headers: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", ()):
+    for raw_name, raw_value in raw_headers:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
         if name in headers:
             headers[name] += ("; " if name == "cookie" else ", ") + value
         else:
             headers[name] = value
-    scheme = {"ws": "http", "wss": "https"}.get(
-        scope.get("scheme", "http"), scope.get("scheme", "http")
-    )
-    host = headers.get("host")
+    return headers
+
+
+def _raw_host(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The ``host`` header as sent (spaces kept: such a host is not a valid one)."""
+    for raw_name, raw_value in raw_headers:  # usually the first header
+        if raw_name.lower() == b"host":
+            return raw_value.decode("latin-1")
+    return None  # pragma: no cover - only called when the header is there
+
+
+def request_view(scope: Scope) -> RequestView:
+    """The framework-neutral view of an ASGI scope: the URL as sent (escapes kept) and the decoded
+    path Starlette routes on, which route matchers judge."""
+    raw_headers = scope.get("headers", ())
+    if not isinstance(raw_headers, list):
+        raw_headers = list(raw_headers)
+    # One pass builds the view's own dict (names lower-cased, values stripped, as RequestView
+    # does); a repeated header (fewer names than lines, rare) takes the constructor's way, which
+    # joins the lines first.
+    names = _NAMES
+    headers = {names.get(n) or _name(n): v.decode("latin-1").strip(_OWS) for n, v in raw_headers}
+    repeated = len(headers) != len(raw_headers)
+    if repeated:
+        headers = _joined_headers(raw_headers)
+        host = headers.get("host")
+    else:
+        host = _raw_host(raw_headers) if "host" in headers else None
+    scheme = scope.get("scheme", "http")
+    scheme = _HTTP_SCHEMES.get(scheme, scheme)
     if not host:
         server = scope.get("server")
         host = f"{server[0]}:{server[1]}" if server else "localhost"
@@ -123,10 +189,16 @@ def request_view(scope: Scope) -> RequestView:
     path = (
         raw_path.decode("latin-1").partition("?")[0] if raw_path else quote(scope.get("path", "/"))
     )
-    query = scope.get("query_string", b"").decode("latin-1")
-    url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+    query = scope.get("query_string")
+    url = (
+        f"{scheme}://{host}{path}?{query.decode('latin-1')}"
+        if query
+        else f"{scheme}://{host}{path}"
+    )
     method = scope.get("method", "GET") if scope["type"] == "http" else "GET"
-    return RequestView(method, url, headers, route_path(scope))
+    if repeated:
+        return RequestView(method, url, headers, route_path(scope))
+    return RequestView.from_normalised(method, url, headers, route_path(scope))
 
 
 def wrapped_app(app: ASGIApp | None, keywords: dict[str, Any]) -> ASGIApp:
@@ -180,7 +252,7 @@ def store(scope: MutableMapping[str, Any], state: RequestState, clerk: Clerk) ->
     scope[STATE_KEY] = state
     scope[OPTIONS_KEY] = clerk.options
     scope[ENGINE_KEY] = clerk
-    scope["auth"] = credentials_for(auth)
+    scope["auth"] = _LazyCredentials(auth)
     scope["user"] = ClerkUser(auth)
     return auth
 

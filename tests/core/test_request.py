@@ -177,3 +177,44 @@ def test_repr_keeps_query_values_out() -> None:
         "RequestView(method='GET', url='https://app.test/x?__clerk_handshake=…&__clerk_db_jwt=…"
         "&plain=…', path='/x')"
     )
+
+
+def test_a_view_over_normalised_headers_is_the_constructors_view() -> None:
+    """``RequestView.from_normalised`` takes an adapter's dict as it is (names lower-cased, values
+    stripped) and reads it exactly as the constructor reads the same headers."""
+    headers = {
+        "host": "app.test",
+        "cookie": "__session=a; __session=b",
+        "authorization": "Bearer t",
+    }
+    fast = RequestView.from_normalised("post", "http://app.test/p?x=1", headers, "/p")
+    slow = RequestView("post", "http://app.test/p?x=1", headers, "/p")
+    assert fast.headers is headers
+    for view in (fast, slow):
+        assert view.method == "POST"
+        assert view.cookies == {"__session": "a"}  # the first cookie wins
+        assert view.cookies_within(4) == {}
+        assert view.query_param("x") == "1"
+        assert view.path == "/p"
+        assert view.header("authorization") == "Bearer t"
+    assert repr(fast) == repr(slow)
+
+
+def test_environ_headers_name_and_strip_as_the_view_does() -> None:
+    from clerk_core import request as request_module
+    from clerk_core.request import environ_headers
+
+    environ = {
+        "HTTP_X_REQUEST_ID": " 1\t",
+        "HTTP_AUTHORIZATION": "Bearer t",
+        "SERVER_NAME": "app.test",
+        "CONTENT_TYPE": "text/plain",  # the adapter's to read
+        "wsgi.url_scheme": "https",
+    }
+    expected = {"x-request-id": "1", "authorization": "Bearer t"}
+    assert environ_headers(environ) == expected
+    assert environ_headers(environ) == expected  # the second time from the remembered names
+    # A client inventing header names cannot grow the table of names without bound.
+    many = {f"HTTP_X_{i}": str(i) for i in range(2 * request_module._ENVIRON_NAMES_MAX)}
+    assert environ_headers(many) == {f"x-{i}": str(i) for i in range(len(many))}
+    assert len(request_module._ENVIRON_NAMES) <= request_module._ENVIRON_NAMES_MAX

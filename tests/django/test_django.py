@@ -470,3 +470,31 @@ def test_allowed_hosts_applies_to_async_requests(
     assert allowed.status_code == 307
     assert allowed["Location"].startswith("http://testserver/sign-in?")
     assert allowed["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"HTTP_AUTHORIZATION": "\tBearer tok ", "HTTP_X_CUSTOM_THING": " 1", "CONTENT_TYPE": "a "},
+        {"HTTP_COOKIE": "a=1; b=2", "CONTENT_LENGTH": "", "HTTP_HOST": "testserver"},
+        # No server sends HTTP_CONTENT_TYPE beside CONTENT_TYPE; META's order decides, as in Django.
+        {"CONTENT_TYPE": "text/plain", "HTTP_CONTENT_TYPE": "text/html"},
+    ],
+)
+def test_request_view_reads_the_headers_django_does(meta: dict[str, str]) -> None:
+    """The view read straight from META has the headers of ``request.headers`` (Django's own
+    reading of META), as ``RequestView``'s constructor normalises them, and the same URL."""
+    from django.test import RequestFactory
+
+    from clerk_core import RequestView
+    from clerk_django._http import request_view
+
+    for request in (RequestFactory().get("/p?q=1", **meta), RequestFactory().post("/p", **meta)):
+        view = request_view(request)
+        reference = RequestView(
+            request.method or "GET", view.url, dict(request.headers.items()), request.path_info
+        )
+        assert view.headers == reference.headers
+        assert view.method == request.method
+        assert view.url == request.build_absolute_uri()
+        assert view.path == "/p"

@@ -499,3 +499,23 @@ def test_the_host_header_never_chooses_a_redirect(
             "http://localhost/sign-in?redirect_url=http%3A%2F%2Flocalhost%2Fprivate"
         )
         assert allowed.headers["Cache-Control"] == "no-store"
+
+
+def test_request_view_reads_the_headers_werkzeug_does() -> None:
+    """The view read straight from the environ has werkzeug's headers as ``RequestView``'s
+    constructor normalises them (an empty ``Content-Type`` left out), and the host as sent."""
+    from clerk_core import RequestView
+    from clerk_flask.extension import request_view
+
+    app = Flask(__name__)
+    headers = {"Authorization": "\tBearer tok ", "X-Custom-Thing": " 1", "Cookie": "a=1; b=2"}
+    with app.test_request_context("/p?q=1", method="POST", headers=headers, content_type="a "):
+        view = request_view()
+        expected = RequestView("POST", view.url, dict(request.headers.items()), request.path)
+        assert view.headers == expected.headers
+        assert view.headers["content-type"] == "a"
+        assert view.url == "http://localhost/p?q=1"
+    with app.test_request_context("/p", headers={"Host": " app.example "}):
+        view = request_view()
+        assert view.url == "http:// app.example /p"  # not a valid host: no redirect is built on it
+        assert view.headers["host"] == "app.example"

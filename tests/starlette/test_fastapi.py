@@ -114,6 +114,22 @@ def test_openapi_declares_the_bearer_scheme(clerk_engine: Clerk) -> None:
         "description": "A Clerk session token (or an API key / machine token where accepted).",
     }
     assert schema["paths"]["/orders"]["get"]["security"] == [{"Clerk": []}]
+    assert schema["paths"]["/private"]["get"]["security"] == [{"Clerk": []}]
+
+
+def test_protect_is_one_dependency_that_is_the_bearer_scheme() -> None:
+    """``require_auth`` and ``Protect(...)`` are the security scheme themselves: FastAPI solves
+    one dependency per request (the request and its response), with nothing beneath it."""
+    from fastapi.dependencies.utils import get_dependant
+    from fastapi.security.base import SecurityBase
+
+    from clerk_starlette.fastapi import clerk_bearer
+
+    for dependency in (require_auth, Protect(permission="org:orders:read")):
+        assert isinstance(dependency, SecurityBase)
+        assert dependency.scheme_name == clerk_bearer.scheme_name
+        assert dependency.model == clerk_bearer.model
+        assert get_dependant(path="/", call=dependency).dependencies == []
 
 
 def test_dependencies_keep_refreshed_cookies(

@@ -16,7 +16,13 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from clerk_core import AuthObject, Clerk, ClerkConfigurationError, create_route_matcher
+from clerk_core import (
+    AuthObject,
+    Clerk,
+    ClerkConfigurationError,
+    RequestView,
+    create_route_matcher,
+)
 from clerk_core.testing import LocalClerkInstance
 from clerk_starlette import ClerkMiddleware, get_auth
 
@@ -444,3 +450,95 @@ def test_the_host_header_never_chooses_a_redirect(
             "http://127.0.0.1:8000/sign-in?redirect_url=http%3A%2F%2F127.0.0.1%3A8000%2F"
         )
         assert allowed.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (  # ASGI servers send lower-case names; a hand-built scope may not
+            [(b"Host", b"app.test"), (b"Authorization", b"\tBearer tok "), (b"X-A", b" 1 ")],
+            {"host": "app.test", "authorization": "Bearer tok", "x-a": "1"},
+        ),
+        (  # repeated names join as RequestView's callers join them: cookies with "; "
+            [
+                (b"host", b"app.test"),
+                (b"cookie", b"a=1 "),
+                (b"Cookie", b" b=2"),
+                (b"x-a", b"1 "),
+                (b"x-a", b" 2"),
+            ],
+            {"host": "app.test", "cookie": "a=1 ;  b=2", "x-a": "1 ,  2"},
+        ),
+    ],
+)
+def test_request_view_reads_headers_as_the_constructor_does(
+    raw: list[tuple[bytes, bytes]], expected: dict[str, str]
+) -> None:
+    """The one-pass view of the ASGI headers equals what ``RequestView``'s public constructor makes
+    of them: names in any case, values without surrounding spaces or tabs, repeated names joined."""
+    from clerk_starlette.middleware import request_view
+
+    for headers in (raw, tuple(raw)):
+        scope: dict[str, Any] = {
+            "type": "http",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/p",
+            "query_string": b"",
+            "headers": headers,
+        }
+        view = request_view(scope)
+        assert view.headers == expected
+        assert view.url == "http://app.test/p"
+        assert view.cookies == RequestView("GET", "/", expected).cookies
+
+
+def test_request_view_keeps_the_host_as_sent() -> None:
+    """A ``Host`` with spaces around it is not a valid host: the URL keeps it as sent, so it never
+    becomes a redirect's origin, while the header itself is read without them."""
+    from clerk_core.hosts import split_host
+    from clerk_starlette.middleware import request_view
+
+    scope: dict[str, Any] = {
+        "type": "http",
+        "scheme": "http",
+        "path": "/p",
+        "headers": [(b"host", b" app.test ")],
+    }
+    view = request_view(scope)
+    assert view.url == "http:// app.test /p"
+    assert view.headers["host"] == "app.test"
+    assert split_host(view.split_url.netloc) is None
+
+
+def test_scopes_are_listed_when_read_and_can_be_replaced(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    """``scope["auth"]`` is Starlette's ``AuthCredentials``, its scopes listed on first read."""
+    from starlette.authentication import AuthCredentials
+
+    from clerk_starlette.middleware import credentials_for, store
+
+    token = clerk_instance.session_token("u1", org_id="org_1", org_role="org:admin")
+    state = clerk_engine.authenticate_request(
+        RequestView("GET", "http://app.test/", {"authorization": f"Bearer {token}"})
+    )
+    scope: dict[str, Any] = {}
+    auth = store(scope, state, clerk_engine)
+    assert isinstance(scope["auth"], AuthCredentials)
+    assert scope["auth"].scopes == credentials_for(auth).scopes == ["authenticated", "org:admin"]
+    scope["auth"].scopes = ["custom"]
+    assert scope["auth"].scopes == ["custom"]
+
+
+def test_remembered_header_names_are_bounded() -> None:
+    """Header names are decoded once per process, but a client inventing names cannot grow the
+    table without bound, and every name still reads right beyond it."""
+    from clerk_starlette import middleware
+
+    raw = [(f"X-{i}".encode(), str(i).encode()) for i in range(2 * middleware._NAMES_MAX)]
+    scope: dict[str, Any] = {"type": "http", "path": "/", "headers": [(b"host", b"a.test"), *raw]}
+    for _ in range(2):
+        view = middleware.request_view(scope)
+        assert view.headers == {"host": "a.test", **{f"x-{i}": str(i) for i in range(len(raw))}}
+    assert len(middleware._NAMES) <= middleware._NAMES_MAX

@@ -10,8 +10,8 @@ A middleware (Starlette's ``ClerkMiddleware``, Django's, Flask's ``before_reques
 2. store the auth object where the framework's views find it (the adapter's own business);
 3. run the guard with :func:`run_guard` (sync) or :func:`arun_guard` (async): a ``ProtectError`` or
    ``MalformedURLError`` it raises becomes a :class:`Refusal` holding the core's
-   :class:`~clerk_core.responses.AuthResponse`; anything else it returns is handed back (a guard may
-   return a native response, which the adapter sends);
+   :class:`~clerk_core.responses.AuthResponse`, and so does a guard that returns ``False``; anything
+   else it returns is handed back (a guard may return a native response, which the adapter sends);
 4. run the app, then merge Clerk's headers onto its response exactly once with
    :func:`headers_after_app`: names in :data:`~clerk_core.responses.REPLACED` replace the response's
    own, the others are added.
@@ -37,6 +37,7 @@ from .responses import REPLACED, AuthResponse, auth_response, early_response, he
 from .state import AuthStatus, RequestState
 
 __all__ = [
+    "GUARD_RESULT_ERROR",
     "Guard",
     "Refusal",
     "answerless_state",
@@ -49,8 +50,14 @@ __all__ = [
 ]
 
 Guard = Callable[[AuthObject, Any], Any]
-"""``guard(auth, request)``, sync or async: may call ``auth.protect(...)``, or return a native
-response to send instead of running the app."""
+"""``guard(auth, request)``, sync or async: may call ``auth.protect(...)``, return ``False`` to refuse
+as ``protect()`` does, or return a native response to send instead of running the app."""
+
+GUARD_RESULT_ERROR = (
+    "A Clerk guard returned {kind}: return None (or True) to let the request through, False or "
+    "raise through auth.protect(...) to refuse it, or a {framework} response to send instead."
+)
+"""The message adapters raise ``TypeError`` with for a guard result they cannot send."""
 
 ViewSource = RequestView | Callable[[], RequestView]
 
@@ -100,14 +107,40 @@ def _refused(
 
 async def _settle(
     pending: Awaitable[Any],
+    auth: AuthObject,
     request: ViewSource,
     options: ClerkOptions,
     state: RequestState | None,
 ) -> Any:
     try:
-        return await pending
+        result = await pending
     except (ProtectError, MalformedURLError) as exc:
         return _refused(exc, request, options, state)
+    return _judged(result, auth, request, options, state)
+
+
+def _never(_has: Any) -> bool:
+    return False
+
+
+def _judged(
+    result: Any,
+    auth: AuthObject,
+    request: ViewSource,
+    options: ClerkOptions,
+    state: RequestState | None,
+) -> Any:
+    """A guard that answers ``False`` refuses, as ``auth.protect()`` refuses (401 when signed out,
+    403 when signed in); ``True`` lets the request through like ``None``. A boolean guard
+    (``return auth.is_authenticated``) must never let everyone in."""
+    if result is False:
+        try:
+            auth.protect(condition=_never)
+        except ProtectError as exc:
+            return _refused(exc, request, options, state)
+    if result is True:
+        return None
+    return result
 
 
 def run_guard(
@@ -129,8 +162,8 @@ def run_guard(
     except (ProtectError, MalformedURLError) as exc:
         return _refused(exc, request, options, state)
     if inspect.isawaitable(result):
-        return _settle(result, request, options, state)
-    return result
+        return _settle(result, auth, request, options, state)
+    return _judged(result, auth, request, options, state)
 
 
 async def arun_guard(

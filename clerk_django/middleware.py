@@ -18,7 +18,7 @@ from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefuncti
 from django.http import HttpRequest, HttpResponseBase
 
 from clerk_core import ClerkOptions, RequestState, RequestView
-from clerk_core.adapter import Refusal, arun_guard, before_app, run_guard
+from clerk_core.adapter import GUARD_RESULT_ERROR, Refusal, arun_guard, before_app, run_guard
 
 from ._http import add_headers, render, request_view, store
 from ._origin import origin_refusal
@@ -118,4 +118,8 @@ def _guard_answer(result: Any) -> HttpResponseBase | None:
         return render(result.response)
     if isinstance(result, HttpResponseBase):
         return result
+    if result is not None:  # fail closed: a guard's answer the middleware cannot send
+        raise TypeError(
+            GUARD_RESULT_ERROR.format(kind=type(result).__name__, framework="Django HttpResponse")
+        )
     return None

@@ -189,8 +189,10 @@ def _before_request() -> Response | None:
         result = run_guard(guard, auth, request, request=view, state=request_state, options=options)
         if isinstance(result, Refusal):
             return render(result.response)
-        if isinstance(result, Response):
-            return result
+        if result is not None:
+            # Flask's own rule for a before_request hook: what it returns is the response (a
+            # Response, a string, a (body, status) tuple, a dict...).
+            return app.make_response(result)
     return None
 
 

@@ -18,12 +18,13 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from fastapi import Request, Response, Security
+from fastapi import Request, Response, Security, WebSocketException
 from fastapi.exception_handlers import http_exception_handler as fastapi_http_exception_handler
 from fastapi.exceptions import HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.base import SecurityBase
 from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 
 from clerk_core import AuthObject, AuthResponse, AuthStatus, Clerk, ClerkOptions, RequestState
 from clerk_core.adapter import before_app, protect_refusal
@@ -34,7 +35,15 @@ from clerk_core.resources import User
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-from .middleware import AUTH_KEY, OPTIONS_KEY, STATE_KEY, request_view, store
+from .middleware import (
+    AUTH_KEY,
+    OPTIONS_KEY,
+    POLICY_VIOLATION,
+    STATE_KEY,
+    request_view,
+    store,
+    websocket_close_reason,
+)
 from .middleware import current_user as middleware_current_user
 
 __all__ = [
@@ -126,7 +135,7 @@ def _install_handler(scope: Mapping[str, Any]) -> None:
             return
 
 
-def _engine(request: Request) -> Clerk:
+def _engine(request: HTTPConnection) -> Clerk:
     engine = getattr(request.app.state, "clerk", None)
     if isinstance(engine, Clerk):
         return engine
@@ -137,7 +146,9 @@ def _engine(request: Request) -> Clerk:
         return _default_engine
 
 
-async def _authenticate(request: Request, response: Response) -> tuple[AuthObject, RequestState]:
+async def _authenticate(
+    request: HTTPConnection, response: Response
+) -> tuple[AuthObject, RequestState]:
     scope = request.scope
     if AUTH_KEY in scope:
         return scope[AUTH_KEY], scope[STATE_KEY]
@@ -148,7 +159,8 @@ async def _authenticate(request: Request, response: Response) -> tuple[AuthObjec
         # The development handshake's return trip (signed in or out, with a Location) is finished
         # with the 307 the middleware would send, whichever dependency asked; a handshake is left
         # to Protect / require_auth (check_protect), as before.
-        refusal = before_app(state, view, engine.options)
+        websocket = scope["type"] == "websocket"
+        refusal = before_app(state, view, engine.options, websocket=websocket)
         if refusal is not None:
             raise _exception(scope, refusal)
     else:
@@ -162,13 +174,18 @@ async def _authenticate(request: Request, response: Response) -> tuple[AuthObjec
     return auth, state
 
 
-def _exception(scope: Mapping[str, Any], rendered: AuthResponse) -> ClerkHTTPException:
+def _exception(
+    scope: Mapping[str, Any], rendered: AuthResponse
+) -> ClerkHTTPException | WebSocketException:
+    if scope["type"] == "websocket":
+        # A socket is closed before it is accepted, as the middleware closes it: 1008.
+        return WebSocketException(POLICY_VIOLATION, websocket_close_reason(rendered))
     _install_handler(scope)
     return ClerkHTTPException(rendered)
 
 
 async def get_auth(
-    request: Request,
+    request: HTTPConnection,
     response: Response,
     credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
 ) -> AuthObject:
@@ -188,7 +205,7 @@ async def current_user(
 
 
 async def get_request_state(
-    request: Request,
+    request: HTTPConnection,
     response: Response,
     credentials: HTTPAuthorizationCredentials | None = Security(clerk_bearer),
 ) -> RequestState:
@@ -213,7 +230,7 @@ class Protect(SecurityBase):
         asked = {k: v for k, v in self.kwargs.items() if v is not None}
         return f"Protect({asked})"
 
-    async def __call__(self, request: Request, response: Response) -> AuthObject:
+    async def __call__(self, request: HTTPConnection, response: Response) -> AuthObject:
         auth, state = await _authenticate(request, response)
         scope = request.scope
         refusal = protect_refusal(

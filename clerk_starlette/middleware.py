@@ -19,7 +19,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from clerk_core import AuthObject, AuthResponse, Clerk, ClerkOptions, RequestState, RequestView
-from clerk_core.adapter import Refusal, arun_guard, before_app, headers_after_app, is_replaced
+from clerk_core.adapter import (
+    GUARD_RESULT_ERROR,
+    Refusal,
+    arun_guard,
+    before_app,
+    headers_after_app,
+    is_replaced,
+)
 from clerk_core.resources import User
 from clerk_core.routes import routed_path
 from clerk_core.users import current_user_async
@@ -45,6 +52,13 @@ OPTIONS_KEY = "clerk.options"
 ENGINE_KEY = "clerk.engine"
 USER_KEY = "clerk.current_user"
 POLICY_VIOLATION = 1008
+
+
+def websocket_close_reason(response: AuthResponse) -> str:
+    """The close reason of a refused WebSocket: Clerk's reason header, short enough for a close
+    frame (123 bytes at most)."""
+    return (response.header("x-clerk-auth-reason") or "unauthorized")[:120]
+
 
 Guard = Callable[[AuthObject, HTTPConnection], Any]
 
@@ -321,6 +335,12 @@ class ClerkMiddleware:
             if isinstance(result, Response):
                 await result(scope, receive, send)
                 return
+            if result is not None:  # fail closed: a guard's answer the middleware cannot send
+                raise TypeError(
+                    GUARD_RESULT_ERROR.format(
+                        kind=type(result).__name__, framework="Starlette Response"
+                    )
+                )
         if kind == "http" and state.headers:
             send = self._with_headers(send, state)
         await self.app(scope, receive, send)
@@ -344,7 +364,7 @@ class ClerkMiddleware:
     async def _refuse(scope: Scope, receive: Receive, send: Send, response: AuthResponse) -> None:
         if scope["type"] == "websocket":
             # A WebSocket is closed, not answered: 1008 (policy violation) before accepting.
-            reason = (response.header("x-clerk-auth-reason") or "unauthorized")[:120]
+            reason = websocket_close_reason(response)
             await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": reason})
             return
         await send_auth_response(send, response)

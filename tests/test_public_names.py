@@ -61,6 +61,7 @@ EXPECTED: dict[str, list[str]] = {
         "verify_webhook",
     ],
     "clerk_core.adapter": [
+        "GUARD_RESULT_ERROR",
         "Guard",
         "Refusal",
         "answerless_state",

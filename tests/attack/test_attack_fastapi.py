@@ -114,13 +114,7 @@ def test_a_mounted_sub_application_answers_the_core_body(instance: LocalClerkIns
     assert seen == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding (low): the FastAPI dependencies take `request: Request`, which FastAPI does not "
-    "fill on a WebSocket route: `Depends(require_auth)` on @app.websocket raises TypeError on every "
-    "connection (fails closed, but with a server error instead of the origin check and 1008 the "
-    "middleware gives; a same-origin signed-in socket cannot connect either)",
-)
+# Found by the attack review (was a strict xfail until fixed).
 def test_require_auth_on_a_websocket_route_checks_the_origin(
     instance: LocalClerkInstance,
 ) -> None:

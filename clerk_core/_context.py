@@ -80,6 +80,7 @@ class Instance:
         "personal_patterns",
         "presented_nonces",
         "redemption_budget",
+        "relative_proxy",
         "warned_azp",
     )
 
@@ -96,6 +97,9 @@ class Instance:
             FAILED_REDEMPTIONS_BURST, FAILED_REDEMPTIONS_INTERVAL
         )
         self.warned_azp = False
+        proxy = options.proxy_url
+        self.relative_proxy = bool(options.issuers) and proxy is not None and proxy.startswith("/")
+        """Whether the issuers a token may carry depend on the request (``_verify.issuers``)."""
 
     def digest(self, token: str) -> bytes:
         return hashlib.sha256(token.encode()).digest()

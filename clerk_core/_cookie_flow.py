@@ -39,7 +39,6 @@ from .tokens import (
     CAT_IGNORE,
     CAT_SESSION,
     DecodedJWT,
-    decode_jwt,
     is_machine_jwt,
     is_oauth_jwt,
 )
@@ -165,10 +164,9 @@ def _session_cookie(ctx: AuthenticateContext) -> Flow:
     remembered = inst.remembered(digest)
     if remembered is not None:
         return _remembered_session(ctx, token, remembered)
-    try:
-        decoded = decode_jwt(token, ctx.options.max_token_bytes)
-    except TokenVerificationError as exc:
-        return signed_out(exc.reason, exc.full_message("cookie"))
+    decoded = ctx.decoded(token)  # decoded already when the token location peeked at it
+    if isinstance(decoded, TokenVerificationError):
+        return signed_out(decoded.reason, decoded.full_message("cookie"))
     if _not_a_session_token(decoded):
         mismatch = R.TOKEN_TYPE_MISMATCH.value
         return signed_out(

@@ -354,7 +354,7 @@ class JWKSCache(KeySource):
         if now - fetched_at >= self._ttl or now >= fetched_at + self._ttl + self._stale:
             return None
         key = self._keys.get(kid)
-        return key if isinstance(key, RSAPublicKey) else None
+        return None if key is None or isinstance(key, _Ambiguous) else key
 
     def knows(self, kid: str | None) -> bool | None:
         if self._fetched_at is None:

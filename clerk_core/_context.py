@@ -143,7 +143,10 @@ class AuthenticateContext:
         the same token, and the cookie flow decodes it again only through :meth:`decoded`)."""
         if not token:
             return None
-        entry = self.instance.memory.peek(self.digest(token))
+        digest = self._digests.get(token)
+        if digest is None:
+            digest = self._digests[token] = self.instance.digest(token)
+        entry = self.instance.memory.peek(digest)
         if entry is not None:
             return entry.claims
         decoded = self.decoded(token)

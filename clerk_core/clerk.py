@@ -252,18 +252,19 @@ class Clerk:
     ) -> RequestState | Flow:
         """The state when a fast path answers (a new Bearer token with a cached key, a
         remembered cookie), else the flow that judges the request."""
-        state, flow = self._new_bearer(request, token, digest)
-        if flow is not None:
-            return flow
-        if state is not None:
-            return state
+        if digest is not None:  # a session token the memory does not hold
+            state, flow = self._new_bearer(request, token, digest)
+            if flow is not None:
+                return flow
+            if state is not None:
+                return state
         state, ctx = self._fast_cookie(request, token, accepts)
         if state is not None:
             return state
         return self._flow(request, accepts, token, digest, ctx)
 
     def _new_bearer(
-        self, request: RequestView, token: str | None, digest: bytes | None
+        self, request: RequestView, token: str | None, digest: bytes
     ) -> tuple[RequestState | None, Flow | None]:
         """A Bearer session token seen for the first time whose signing key is cached: the
         header flow's steps for a session token, run without the flow's generators.
@@ -276,8 +277,6 @@ class Clerk:
         that fails from the signature on returns the flow that turns the failure into the
         state (``_refresh.token_error``), so no signature is checked twice.
         """
-        if digest is None:  # no token, or not one the session-token fast path may read
-            return None, None
         inst = self._instance
         if inst.relative_proxy:
             return None, None

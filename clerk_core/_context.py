@@ -34,7 +34,7 @@ from .keys import KeySource
 from .options import ClerkOptions
 from .request import RequestView
 from .routes import compile_path
-from .tokens import decode_jwt
+from .tokens import DecodedJWT, decode_jwt
 
 __all__ = ["AuthenticateContext", "Instance", "num", "parse_int", "uses_suffixed"]
 
@@ -43,6 +43,10 @@ _SCHEME = re.compile(r"https?://", re.IGNORECASE)  # Clerk: iss.replace(/https?:
 
 
 T = TypeVar("T")
+
+_PLAIN_NAMES = ("__session", "__client_uat")
+_SUFFIXED_NAMES: dict[str | None, tuple[str, str]] = {}
+"""The suffixed cookie names by suffix (one entry per Clerk instance of the process)."""
 
 
 class _once(Generic[T]):
@@ -80,6 +84,9 @@ class Instance:
         "personal_patterns",
         "presented_nonces",
         "redemption_budget",
+        "relative_proxy",
+        "suffix",
+        "suffixed_names",
         "warned_azp",
     )
 
@@ -96,6 +103,11 @@ class Instance:
             FAILED_REDEMPTIONS_BURST, FAILED_REDEMPTIONS_INTERVAL
         )
         self.warned_azp = False
+        self.suffix = f"_{options.cookie_suffix}"
+        self.suffixed_names = (f"__session{self.suffix}", f"__client_uat{self.suffix}")
+        proxy = options.proxy_url
+        self.relative_proxy = bool(options.issuers) and proxy is not None and proxy.startswith("/")
+        """Whether the issuers a token may carry depend on the request (``_verify.issuers``)."""
 
     def digest(self, token: str) -> bytes:
         return hashlib.sha256(token.encode()).digest()
@@ -117,6 +129,7 @@ class AuthenticateContext:
         """The ``Authorization`` token, or ``None``."""
         self.development = instance.development
         self._digests: dict[str, bytes] = {}
+        self._decoded: dict[str, DecodedJWT | TokenVerificationError] = {}
 
     def digest(self, token: str) -> bytes:
         digest = self._digests.get(token)
@@ -125,16 +138,30 @@ class AuthenticateContext:
         return digest
 
     def peek_payload(self, token: str | None) -> dict[str, Any] | None:
-        """A token's payload without verification (the memory's copy when it has one)."""
+        """A token's payload without verification: the memory's copy when it has one, else the
+        token decoded (once per request: ``__session`` and ``__session_<suffix>`` usually carry
+        the same token, and the cookie flow decodes it again only through :meth:`decoded`)."""
         if not token:
             return None
-        entry = self.instance.memory.peek(self.digest(token))
+        digest = self._digests.get(token)
+        if digest is None:
+            digest = self._digests[token] = self.instance.digest(token)
+        entry = self.instance.memory.peek(digest)
         if entry is not None:
             return entry.claims
-        try:
-            return decode_jwt(token, self.options.max_token_bytes).payload
-        except TokenVerificationError:
-            return None
+        decoded = self.decoded(token)
+        return None if isinstance(decoded, TokenVerificationError) else decoded.payload
+
+    def decoded(self, token: str) -> DecodedJWT | TokenVerificationError:
+        """``decode_jwt(token)``, or the error it raised, computed once per token per request."""
+        found = self._decoded.get(token)
+        if found is None:
+            try:
+                found = decode_jwt(token, self.options.max_token_bytes)
+            except TokenVerificationError as exc:
+                found = exc
+            self._decoded[token] = found
+        return found
 
     @_once
     def cookies(self) -> Mapping[str, str]:
@@ -164,16 +191,14 @@ class AuthenticateContext:
 
     def _locate(self) -> dict[str, Any]:
         cookies = self.cookies
-        opts = self.options
-        suffixed = uses_suffixed(opts, cookies, self.instance.clock(), self.peek_payload)
-        suffix = f"_{opts.cookie_suffix}" if suffixed else ""
-        facts: dict[str, Any] = {
-            "uses_suffixed": suffixed,
-            "suffix": suffix,
-            "session_cookie": cookies.get(f"__session{suffix}") or None,
-            "client_uat": parse_int(cookies.get(f"__client_uat{suffix}")),
-        }
-        self.__dict__.update(facts)
+        inst = self.instance
+        suffixed = uses_suffixed(self.options, cookies, inst.clock(), self.peek_payload)
+        session, uat = inst.suffixed_names if suffixed else _PLAIN_NAMES
+        facts = self.__dict__
+        facts["uses_suffixed"] = suffixed
+        facts["suffix"] = inst.suffix if suffixed else ""
+        facts["session_cookie"] = cookies.get(session) or None
+        facts["client_uat"] = parse_int(cookies.get(uat))
         return facts
 
     @_once
@@ -244,25 +269,35 @@ def uses_suffixed(
     publishable key's host; never the proxy. The suffix itself hashes the publishable key as
     configured, for primaries and satellites alike (Clerk's ``getCookieSuffix``).
     """
-    own_fapi = opts.satellite_frontend_api or opts.frontend_api
     suffix = opts.cookie_suffix
+    names = _SUFFIXED_NAMES.get(suffix)
+    if names is None:
+        names = _SUFFIXED_NAMES[suffix] = (f"__session_{suffix}", f"__client_uat_{suffix}")
     session = cookies.get("__session")
     uat = cookies.get("__client_uat")
-    s_session = cookies.get(f"__session_{suffix}")
-    s_uat = cookies.get(f"__client_uat_{suffix}")
+    s_session = cookies.get(names[0])
+    s_uat = cookies.get(names[1])
     payload = peek(session)
     if session:
         if payload is None or payload.get("iss") in (None, False, 0, ""):  # JS falsy
             return False
         iss = payload["iss"]
+        own_fapi = opts.satellite_frontend_api or opts.frontend_api
         if not isinstance(iss, str) or _without_scheme(iss) != own_fapi:
             return True
     if not s_uat and not s_session:
         return False
-    s_payload = peek(s_session)
-    iat = num(payload.get("iat")) if payload else 0
-    s_iat = num(s_payload.get("iat")) if s_payload else 0
-    if s_uat != "0" and uat != "0" and iat > s_iat:
+    # Browsers send both sets, usually with the same token: it is read once (and its iat is
+    # not later than its own).
+    same = s_session == session
+    s_payload = payload if same else peek(s_session)
+    if (
+        not same
+        and s_uat != "0"
+        and uat != "0"
+        and (num(payload.get("iat")) if payload else 0)
+        > (num(s_payload.get("iat")) if s_payload else 0)
+    ):
         return False
     if s_uat == "0" and uat != "0":
         return False

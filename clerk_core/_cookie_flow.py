@@ -39,7 +39,6 @@ from .tokens import (
     CAT_IGNORE,
     CAT_SESSION,
     DecodedJWT,
-    decode_jwt,
     is_machine_jwt,
     is_oauth_jwt,
 )
@@ -165,10 +164,9 @@ def _session_cookie(ctx: AuthenticateContext) -> Flow:
     remembered = inst.remembered(digest)
     if remembered is not None:
         return _remembered_session(ctx, token, remembered)
-    try:
-        decoded = decode_jwt(token, ctx.options.max_token_bytes)
-    except TokenVerificationError as exc:
-        return signed_out(exc.reason, exc.full_message("cookie"))
+    decoded = ctx.decoded(token)  # decoded already when the token location peeked at it
+    if isinstance(decoded, TokenVerificationError):
+        return signed_out(decoded.reason, decoded.full_message("cookie"))
     if _not_a_session_token(decoded):
         mismatch = R.TOKEN_TYPE_MISMATCH.value
         return signed_out(
@@ -199,14 +197,31 @@ def remembered_cookie(ctx: AuthenticateContext) -> RequestState | None:
     """The cookie flow's answer for a remembered session cookie, reached without a generator:
     the fast path of a browser's repeated request (``Clerk`` calls it before the flow).
 
-    Only where the steps skipped cannot apply: a production primary (no satellite sync, no
-    development browser) and a request without a query or a handshake cookie (no return trip).
-    ``None`` sends the request through :func:`cookie_flow`, which reaches the same answer for
-    what is answered here (``tests/core/test_token_memory.py`` compares the two)."""
-    if ctx.development or ctx.options.is_satellite or "?" in ctx.request.url:
+    Only where no step it skips could answer: not a satellite (no satellite sync); no handshake
+    nonce or token in the query or the cookies (no return trip); on a development instance, a
+    development browser token and no ``__clerk_redirect_url`` or ``__clerk_db_jwt`` in the query
+    (no sync). ``None`` sends the request through :func:`cookie_flow`, which reaches the same
+    answer for what is answered here (``tests/core/test_token_memory.py`` compares the two)."""
+    if ctx.options.is_satellite:
         return None
-    cookies = ctx.cookies
+    request, cookies = ctx.request, ctx.cookies
+    query = "?" in request.url
     if cookies.get("__clerk_handshake_nonce") or cookies.get("__clerk_handshake"):
+        return None
+    if query and (
+        request.query_param("__clerk_handshake_nonce") or request.query_param("__clerk_handshake")
+    ):
+        return None
+    development = ctx.development
+    if development and (
+        (
+            query
+            and (
+                request.query_param("__clerk_redirect_url") or request.query_param("__clerk_db_jwt")
+            )
+        )
+        or not ctx.dev_browser_token
+    ):
         return None
     token = ctx.session_cookie
     if not token or not ctx.client_uat:
@@ -214,7 +229,10 @@ def remembered_cookie(ctx: AuthenticateContext) -> RequestState | None:
     remembered = ctx.instance.remembered(ctx.digest(token))
     if remembered is None:
         return None
-    return _remembered_session(ctx, token, remembered)
+    state = _remembered_session(ctx, token, remembered)
+    if development:
+        state.dev_browser_token = ctx.dev_browser_token
+    return state
 
 
 def _not_a_session_token(decoded: DecodedJWT) -> bool:

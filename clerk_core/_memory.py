@@ -22,8 +22,8 @@ class Remembered:
     """One verified token: its frozen claims, and what a request derives from them.
 
     ``auth`` is filled by the first request that asks for the auth object
-    (:meth:`clerk_core.state.RequestState.to_auth`): a template each later request copies instead
-    of decoding the claims again."""
+    (:meth:`clerk_core.state.RequestState.to_auth`): a ``SessionAuth`` template each later
+    request copies (``SessionAuth._from_template``) instead of reading the claims again."""
 
     __slots__ = ("auth", "claims", "exp", "generation")
 

@@ -32,7 +32,7 @@ from .tokens import (
     verify_signature,
 )
 
-__all__ = ["issuers", "verify_handshake_token", "verify_session_token"]
+__all__ = ["issuers", "verified_claims", "verify_handshake_token", "verify_session_token"]
 
 logger = logging.getLogger("clerk_core")
 
@@ -67,24 +67,53 @@ def verify_session_token(
         if inst.keys.knows(kid) is False:
             raise TokenVerificationError(R.JWK_KID_MISMATCH, kid_mismatch_message(kid))
         check_algorithm(header)
-    generation = inst.keys.generation
-    key: RSAPublicKey = yield NeedKey(kid)
-    verify_signature(decoded, key)
-    payload = decoded.payload
-    check_session_claims(
-        payload,
-        now=inst.clock(),
+    keys = inst.keys
+    generation = keys.generation
+    # A cached key is taken here, without a round-trip through the runner (``cached`` answers
+    # only what ``get_key`` would answer with no effect at all).
+    key: RSAPublicKey | None = keys.cached(kid)
+    if key is None:
+        key = yield NeedKey(kid)
+    return verified_claims(
+        inst,
+        decoded,
+        key,
+        generation,
+        digest if skew is None else None,
         skew=opts.clock_skew if skew is None else skew,
+        ctx=ctx,
+    )
+
+
+def verified_claims(
+    inst: Instance,
+    decoded: DecodedJWT,
+    key: RSAPublicKey,
+    generation: int,
+    digest: bytes | None,
+    *,
+    skew: float,
+    ctx: AuthenticateContext | None,
+) -> dict[str, Any]:
+    """The last steps of session token verification, once the header passed and the key is
+    known: the signature, the claims (the issuers of ``ctx``'s request, else the instance's),
+    then the claims frozen and (with a ``digest``) remembered under the key set's
+    ``generation`` read before the key was looked up."""
+    verify_signature(decoded, key)
+    opts = inst.options
+    check_session_claims(
+        decoded.payload,
+        now=inst.clock(),
+        skew=skew,
         issuer=issuers(ctx) if ctx is not None else opts.issuers or None,
         authorized_parties=opts.authorized_parties,
         audience=cast("tuple[str, ...] | None", opts.audience),
     )
-    claims: dict[str, Any] = freeze(payload)
+    claims: dict[str, Any] = freeze(decoded.payload)
     # Remembered claims are served without the request, so only a token whose issuer holds on
     # every request is remembered: not one accepted through a relative proxy_url on this
     # request's own origin (another host must not find it already verified).
-    host_independent = not opts.issuers or claims.get("iss") in opts.issuers
-    if skew is None and digest is not None and host_independent:
+    if digest is not None and (not opts.issuers or claims.get("iss") in opts.issuers):
         inst.memory.put(digest, claims, float(claims["exp"]), generation)
     return claims
 

@@ -127,6 +127,27 @@ class SessionAuth(_AuthBase):
         fva = claims.get("fva")
         self.factor_verification_age = list(fva) if isinstance(fva, list) else None
 
+    _OWN_LISTS = ("org_permissions", "factor_verification_age")
+    """The fields that hold a list this object built (a view may change it): never shared."""
+
+    @classmethod
+    def _from_template(
+        cls, template: SessionAuth, token: str, *, clerk: Clerk | None = None
+    ) -> SessionAuth:
+        """The auth object of one request whose claims ``template`` was built from: a copy with
+        this request's token and engine and its own lists. The verified-token memory keeps a
+        template per token, so a repeated token's claims are read once, not once per request."""
+        auth = object.__new__(cls)
+        fields = auth.__dict__
+        fields.update(template.__dict__)
+        for name in cls._OWN_LISTS:
+            value = fields[name]
+            if type(value) is list:
+                fields[name] = list(value)
+        auth._token = token
+        auth._clerk = clerk
+        return auth
+
     def __repr__(self) -> str:
         return (
             f"SessionAuth(user_id={self.user_id!r}, session_id={self.session_id!r}, "

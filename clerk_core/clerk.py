@@ -32,7 +32,7 @@ from ._effects import Flow, Performer, drive_async, drive_sync
 from ._machine import MACHINE_PREFIXES, machine_flow
 from ._outcomes import signed_out, unexpected
 from ._refresh import token_error
-from ._verify import verify_session_token
+from ._verify import verified_claims, verify_session_token
 from .backend_api import AsyncBackendAPI, BackendAPI
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
@@ -40,7 +40,14 @@ from .keys import JWKSCache, KeySource, NoKeySource, PEMKeySource
 from .options import TOKEN_TYPES, ClerkOptions, normalise_accepts_token
 from .request import RequestView, parse_authorization
 from .state import AuthErrorReason, AuthStatus, RequestState
-from .tokens import CAT_IGNORE, CAT_SESSION, DecodedJWT, decode_jwt, is_oauth_jwt
+from .tokens import (
+    CAT_IGNORE,
+    CAT_SESSION,
+    DecodedJWT,
+    decode_jwt,
+    is_oauth_jwt,
+    is_plain_session_header,
+)
 from .users import MemoryUserCache, UserCache
 
 __all__ = ["AuthErrorReason", "AuthStatus", "Clerk", "RequestState"]
@@ -164,10 +171,12 @@ class Clerk:
         state, digest = self._fast_path(token, accepts)
         if state is None:
             try:
-                state, ctx = self._fast_cookie(request, token, accepts)
-                if state is None:
-                    flow = self._flow(request, accepts, token, digest, ctx)
-                    state = drive_sync(flow, self._io.perform_sync)
+                step = self._start(request, accepts, token, digest)
+                state = (
+                    step
+                    if isinstance(step, RequestState)
+                    else drive_sync(step, self._io.perform_sync)
+                )
             except Exception:
                 logger.exception("Unexpected error while authenticating a request")
                 state = unexpected()
@@ -183,10 +192,12 @@ class Clerk:
         state, digest = self._fast_path(token, accepts)
         if state is None:
             try:
-                state, ctx = self._fast_cookie(request, token, accepts)
-                if state is None:
-                    flow = self._flow(request, accepts, token, digest, ctx)
-                    state = await drive_async(flow, self._io.perform_async)
+                step = self._start(request, accepts, token, digest)
+                state = (
+                    step
+                    if isinstance(step, RequestState)
+                    else await drive_async(step, self._io.perform_async)
+                )
             except Exception:
                 logger.exception("Unexpected error while authenticating a request")
                 state = unexpected()
@@ -235,6 +246,71 @@ class Clerk:
         state.token_source = "header"
         state._remembered = remembered
         return state, digest
+
+    def _start(
+        self, request: RequestView, accepts: Mode | None, token: str | None, digest: bytes | None
+    ) -> RequestState | Flow:
+        """The state when a fast path answers (a new Bearer token with a cached key, a
+        remembered cookie), else the flow that judges the request."""
+        if digest is not None:  # a session token the memory does not hold
+            state, flow = self._new_bearer(request, token, digest)
+            if flow is not None:
+                return flow
+            if state is not None:
+                return state
+        state, ctx = self._fast_cookie(request, token, accepts)
+        if state is not None:
+            return state
+        return self._flow(request, accepts, token, digest, ctx)
+
+    def _new_bearer(
+        self, request: RequestView, token: str | None, digest: bytes
+    ) -> tuple[RequestState | None, Flow | None]:
+        """A Bearer session token seen for the first time whose signing key is cached: the
+        header flow's steps for a session token, run without the flow's generators.
+
+        Only for the usual token: a JWT whose header is a plain session token's (RS256, a
+        string ``kid``, no ``crit``, ``typ`` absent or ``JWT``, a session category or none),
+        whose subject is no machine's, on an instance whose issuers do not depend on the
+        request (no relative ``proxy_url``). Anything else returns ``(None, None)`` before the
+        signature is checked, and the full procedure judges the token from the start. A token
+        that fails from the signature on returns the flow that turns the failure into the
+        state (``_refresh.token_error``), so no signature is checked twice.
+        """
+        inst = self._instance
+        if inst.relative_proxy:
+            return None, None
+        try:
+            decoded = decode_jwt(token, self.options.max_token_bytes)  # type: ignore[arg-type]
+        except TokenVerificationError:
+            return None, None
+        header = decoded.header
+        if not is_plain_session_header(header):
+            return None, None
+        sub = decoded.payload.get("sub")
+        if isinstance(sub, str) and sub.startswith("mch_"):
+            return None, None
+        keys = self.keys
+        generation = keys.generation
+        key = keys.cached(header["kid"])
+        if key is None:
+            return None, None
+        try:
+            claims = verified_claims(
+                inst, decoded, key, generation, digest, skew=self.options.clock_skew, ctx=None
+            )
+        except TokenVerificationError as exc:
+            return None, self._header_error(request, token, exc)  # type: ignore[arg-type]
+        state = RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
+        state.token_source = "header"
+        return state, None
+
+    def _header_error(self, request: RequestView, token: str, exc: TokenVerificationError) -> Flow:
+        """What the header flow makes of a session token that failed verification."""
+        ctx = AuthenticateContext(self._instance, request, token)
+        state = yield from self._token_error(ctx, exc, token)
+        state.token_source = "header"
+        return state
 
     def _fast_cookie(
         self, request: RequestView, token: str | None, accepts: Mode | None
@@ -311,12 +387,17 @@ class Clerk:
                 self._instance, token, decoded, digest, ctx=ctx
             )
         except TokenVerificationError as exc:
-            # Clerk's handshake and refresh carry `sessionTokenInCookie || tokenInHeader`
-            # (AuthenticateContext.sessionToken), and the dev browser token on a development
-            # instance.
-            carried = ctx.session_cookie or token
-            return (yield from token_error(ctx, exc, token, "header", session_token=carried))
+            return (yield from self._token_error(ctx, exc, token))
         return RequestState(AuthStatus.SIGNED_IN, token=token, claims=claims)
+
+    def _token_error(
+        self, ctx: AuthenticateContext, exc: TokenVerificationError, token: str
+    ) -> Flow:
+        # Clerk's handshake and refresh carry `sessionTokenInCookie || tokenInHeader`
+        # (AuthenticateContext.sessionToken), and the dev browser token on a development
+        # instance.
+        carried = ctx.session_cookie or token
+        return (yield from token_error(ctx, exc, token, "header", session_token=carried))
 
 
 def _accepted(raw: Any) -> tuple[Mode, tuple[str, ...]]:

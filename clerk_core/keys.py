@@ -175,6 +175,12 @@ class KeySource:
         """Whether ``kid`` is a known key (``None``: cannot tell without a fetch). Never does I/O."""
         return True
 
+    def cached(self, kid: str | None) -> RSAPublicKey | None:
+        """The key :meth:`get_key` would return for ``kid`` right now with no I/O and no other
+        effect (no fetch started, waited for or refused), else ``None``: then ``get_key``
+        decides. Lets a request whose key is cached skip the key round-trip of the flow."""
+        return None
+
     def get_key(self, kid: str | None) -> RSAPublicKey:
         raise NotImplementedError
 
@@ -194,6 +200,9 @@ class PEMKeySource(KeySource):
         self._key = key
 
     def peek(self, kid: str | None) -> RSAPublicKey:
+        return self._key
+
+    def cached(self, kid: str | None) -> RSAPublicKey:
         return self._key
 
     def get_key(self, kid: str | None) -> RSAPublicKey:
@@ -334,6 +343,18 @@ class JWKSCache(KeySource):
     def peek(self, kid: str | None) -> RSAPublicKey | None:
         key = self._keys.get(kid) if kid is not None else None
         return key if isinstance(key, RSAPublicKey) else None
+
+    def cached(self, kid: str | None) -> RSAPublicKey | None:
+        # get_key's _USE without a background refresh (see _decide): a fetched set within its
+        # TTL that holds one RSA key for kid. Past the TTL get_key starts the refresh.
+        fetched_at = self._fetched_at
+        if fetched_at is None or kid is None:
+            return None
+        now = self._clock()
+        if now - fetched_at >= self._ttl or now >= fetched_at + self._ttl + self._stale:
+            return None
+        key = self._keys.get(kid)
+        return None if key is None or isinstance(key, _Ambiguous) else key
 
     def knows(self, kid: str | None) -> bool | None:
         if self._fetched_at is None:

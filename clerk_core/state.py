@@ -176,20 +176,11 @@ def _session_auth(
     claims: Mapping[str, Any], token: str, engine: Clerk | None, remembered: Remembered | None
 ) -> SessionAuth:
     """The view's ``SessionAuth``. For claims the token memory holds, a copy of the template it
-    keeps beside them (the claims are decoded once per token, not once per request): this
-    request's own object, with its own token, engine and lists."""
+    keeps beside them (``SessionAuth._from_template``: the claims are read once per token, not
+    once per request): this request's own object, with its own token, engine and lists."""
     if remembered is None or remembered.claims is not claims:
         return SessionAuth(claims, token, clerk=engine)
     template = remembered.auth
     if template is None:
-        fields = SessionAuth(claims, "", clerk=None).__dict__
-        lists = tuple(name for name, value in fields.items() if type(value) is list)
-        template = remembered.auth = (fields, lists)
-    auth: SessionAuth = object.__new__(SessionAuth)
-    own = auth.__dict__
-    own.update(template[0])
-    for name in template[1]:
-        own[name] = list(own[name])
-    auth._token = token
-    auth._clerk = engine
-    return auth
+        template = remembered.auth = SessionAuth(claims, "")
+    return SessionAuth._from_template(template, token, clerk=engine)

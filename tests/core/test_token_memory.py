@@ -301,7 +301,6 @@ def test_a_repeated_cookie_is_not_decoded_again(
     instance: LocalClerkInstance, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import clerk_core._context
-    import clerk_core._cookie_flow
     from clerk_core.tokens import decode_jwt
 
     engine = instance.clerk(networkless=True, clock=clock)
@@ -313,8 +312,8 @@ def test_a_repeated_cookie_is_not_decoded_again(
         decodes[0] += 1
         return decode_jwt(*args, **kwargs)
 
+    # The cookie flow decodes through its context only (AuthenticateContext.decoded).
     monkeypatch.setattr(clerk_core._context, "decode_jwt", counting)
-    monkeypatch.setattr(clerk_core._cookie_flow, "decode_jwt", counting)
     for _ in range(3):
         state = engine.authenticate_request(cookie_request(token, clock))
         assert state.is_authenticated
@@ -376,11 +375,25 @@ def _cookie_matrix(instance: LocalClerkInstance, now: int) -> list[RequestView]:
         f"__session={token}; __client_uat={now - 100}; "
         f"__session_{suffix}={early}; __client_uat_{suffix}={now - 50}",
         f"__session_{suffix}={token}; __client_uat_{suffix}={now - 100}; __clerk_db_jwt=dvb_1",
+        # As browsers send them: both sets, the same token (and the dev browser's cookies).
+        f"__session={token}; __client_uat={now - 100}; "
+        f"__session_{suffix}={token}; __client_uat_{suffix}={now - 100}",
+        f"__session={token}; __client_uat={now - 100}; __session_{suffix}={token}; "
+        f"__client_uat_{suffix}={now - 100}; __clerk_db_jwt=dvb_1; __clerk_db_jwt_{suffix}=dvb_2",
+        f"__session={token}; __client_uat={now - 100}; __session_{suffix}={token}; "
+        f"__client_uat_{suffix}=0",
+        f"__session={token}; __client_uat={now - 100}; __clerk_db_jwt=dvb_1",
+        f"__session={token}; __client_uat={now - 100}; __clerk_db_jwt_{suffix}=dvb_2",
     ]
     urls = [
         "https://app.example/",
         "https://app.example/orgs/org_2?x=1",
         f"https://app.example/?__clerk_handshake={handshake}",
+        "https://app.example/page?tab=2&q=a%20b",
+        "https://app.example/?__clerk_db_jwt=dvb_3",
+        "https://app.example/?__clerk_redirect_url=https%3A%2F%2Fapp.example%2Fback",
+        "https://app.example/?__clerk_handshake_nonce=n_1",
+        "https://app.example/?__clerk_synced=false",
     ]
     headers = [
         {},
@@ -444,8 +457,88 @@ def test_the_cookie_fast_path_answers_as_the_cookie_flow(
     fast_outcomes = [_outcome(fast.authenticate_request(r)) for r in requests]
     monkeypatch.setattr(clerk_core.clerk, "remembered_cookie", lambda ctx: None)
     assert [_outcome(full.authenticate_request(r)) for r in requests] == fast_outcomes
-    if instance_type == "production" and not satellite:
+    if not satellite:
         assert 10 <= sum(answered) < len(requests)
         assert any(o[0] is AuthStatus.HANDSHAKE for o in fast_outcomes)
     else:
         assert not any(answered)
+
+
+# ------------------------------------------------------------------ the new-Bearer fast path
+def _bearer_matrix(instance: LocalClerkInstance) -> list[str]:
+    claims = instance.session_claims()
+    return [
+        instance.session_token(),
+        instance.session_token(claims={"fea": "o:a", "o": {"id": "org_1", "rol": "admin"}}),
+        instance.expired_token(),
+        instance.not_yet_valid_token(),
+        instance.wrong_azp_token(),
+        instance.other_key_token(),
+        instance.unknown_kid_token(),
+        instance.bad_signature_token(),
+        instance.jwt_template_token(),
+        instance.m2m_jwt(),
+        instance.oauth_jwt(),
+        instance.sign(claims, headers={"typ": "at+jwt"}),
+        instance.sign(claims, headers={"crit": ["exp"]}),
+        instance.sign(claims, headers={"kid": None}),
+        instance.sign(claims, headers={"cat": None}),
+        instance.sign(claims, headers={"alg": "RS384"}, algorithm="RS384"),
+        instance.sign({**claims, "sub": "mch_1"}),
+        instance.sign({**claims, "iss": "https://elsewhere.example"}),
+        instance.sign({**claims, "exp": float(claims["exp"])}),
+        instance.sign({**claims, "iat": True}),
+        instance.sign({**claims, "nbf": None}),
+        instance.sign({**claims, "exp": 10**30}),
+        instance.sign({k: v for k, v in claims.items() if k != "sid"}),
+        instance.sign({k: v for k, v in claims.items() if k != "iat"}),
+        "not.a.jwt",
+        "e30.e30.",
+    ]
+
+
+@pytest.mark.parametrize("accepts", [None, "any", "session_token"])
+@pytest.mark.parametrize("parties", [(), ("https://app.example",)])
+def test_the_new_bearer_fast_path_answers_as_the_header_flow(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch, accepts: str | None, parties: tuple[str, ...]
+) -> None:
+    """A new Bearer token is judged by ``Clerk._new_bearer`` where it applies; the header flow
+    gives the same state for every token (the fast path off), and no signature is checked twice.
+    """
+    from clerk_core.clerk import Clerk
+
+    instance = LocalClerkInstance(
+        instance_type="production",
+        frontend_api="clerk.memory.test",
+        authorized_parties=parties,
+        clock=clock,
+    )
+    tokens = _bearer_matrix(instance)
+    calls = count_verifications(monkeypatch)
+    fast = instance.clerk(clock=clock, audience=None)
+    full = instance.clerk(clock=clock, audience=None)
+    for engine in (fast, full):  # the key set fetched, so the fast path finds the key cached
+        assert engine.authenticate_request(bearer(instance.session_token("user_warm"))).is_signed_in
+    calls[0] = 0
+    original = Clerk._new_bearer
+    answered = []
+
+    def spy(self: Clerk, *args: Any) -> Any:
+        result = original(self, *args)
+        answered.append(result != (None, None))
+        return result
+
+    monkeypatch.setattr(Clerk, "_new_bearer", spy)
+    fast_outcomes = [
+        _outcome(fast.authenticate_request(bearer(t), accepts_token=accepts)) for t in tokens
+    ]
+    fast_checks = calls[0]
+    monkeypatch.setattr(Clerk, "_new_bearer", lambda self, *args: (None, None))
+    calls[0] = 0
+    assert [
+        _outcome(full.authenticate_request(bearer(t), accepts_token=accepts)) for t in tokens
+    ] == fast_outcomes
+    assert fast_checks == calls[0]  # each signature checked as often as by the header flow
+    assert 8 <= sum(answered) < len(tokens)
+    assert fast_outcomes[0][0] is AuthStatus.SIGNED_IN
+    assert fast_outcomes[7][1] == "token-invalid-signature"

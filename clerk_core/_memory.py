@@ -2,7 +2,7 @@
 
 Read by the fast path (a Bearer token) and the cookie flow before any decoding; written by session
 token verification (``_verify``). Keyed by the SHA-256 of the token, never the token itself; an
-entry is served only before ``exp + skew`` and while the key set has not changed in a way that
+entry is served only from ``max(iat, nbf) - skew`` to ``exp + skew`` and while the key set has not changed in a way that
 could invalidate it (the key source's ``generation``). Bounded, least recently used first out, in
 O(1). The claims an entry holds are frozen (``_frozen.freeze``), so every request that repeats a
 token shares them safely. See docs/reliability.md ("The order of checks") and docs/security.md
@@ -25,12 +25,15 @@ class Remembered:
     (:meth:`clerk_core.state.RequestState.to_auth`): a ``SessionAuth`` template each later
     request copies (``SessionAuth._from_template``) instead of reading the claims again."""
 
-    __slots__ = ("auth", "claims", "exp", "generation")
+    __slots__ = ("auth", "claims", "exp", "generation", "not_before")
 
-    def __init__(self, claims: dict[str, Any], exp: float, generation: int) -> None:
+    def __init__(
+        self, claims: dict[str, Any], exp: float, generation: int, not_before: float
+    ) -> None:
         self.claims = claims
         self.exp = exp
         self.generation = generation
+        self.not_before = not_before
         self.auth: Any = None
 
 
@@ -52,7 +55,11 @@ class TokenMemory:
         entry = self._entries.get(digest)
         if entry is None:
             return None
-        if now < entry.exp + skew and entry.generation == generation:
+        if (
+            now < entry.exp + skew
+            and entry.generation == generation
+            and now + skew >= entry.not_before  # a clock stepped back: the token is not valid yet
+        ):
             # One C call on the OrderedDict, atomic on its own: no lock on the hot path. An entry
             # another thread evicted in between is simply not moved.
             try:  # noqa: SIM105 (contextlib.suppress costs more than the lookup it guards)
@@ -74,10 +81,14 @@ class TokenMemory:
         claims: dict[str, Any],
         exp: float,
         generation: int,
+        not_before: float = float("-inf"),
     ) -> None:
+        """Remember ``claims`` until ``exp`` (+ skew); ``not_before`` is the latest of the token's
+        ``iat`` and ``nbf``: the entry is not served while the clock reads earlier (- skew), as the
+        full check would not accept the token then either."""
         if self._size <= 0:
             return
-        entry = Remembered(claims, exp, generation)
+        entry = Remembered(claims, exp, generation, not_before)
         with self._lock:
             entries = self._entries
             if digest in entries:

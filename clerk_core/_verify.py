@@ -114,7 +114,9 @@ def verified_claims(
     # every request is remembered: not one accepted through a relative proxy_url on this
     # request's own origin (another host must not find it already verified).
     if digest is not None and (not opts.issuers or claims.get("iss") in opts.issuers):
-        inst.memory.put(digest, claims, float(claims["exp"]), generation)
+        times = [claims[name] for name in ("iat", "nbf") if name in claims]
+        not_before = float(max(times)) if times else float("-inf")
+        inst.memory.put(digest, claims, float(claims["exp"]), generation, not_before)
     return claims
 
 

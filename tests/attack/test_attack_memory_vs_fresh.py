@@ -289,12 +289,7 @@ def test_a_relative_proxy_issuer_is_not_served_to_another_host(clock: FakeClock)
     assert not engine.authenticate_request(other).is_authenticated
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding (low): the memory checks only exp + skew; after the clock steps back, a "
-    "remembered token whose iat/nbf is now in the future is still signed in, where a cold "
-    "engine answers session-token-iat-in-the-future / nbf (handshake or signed out)",
-)
+# Found by the attack review (was a strict xfail until fixed).
 def test_a_clock_stepping_back_does_not_serve_a_not_yet_valid_token(clock: FakeClock) -> None:
     instance = make_instance(clock)
     token = instance.session_token(lifetime=7200)

@@ -60,7 +60,7 @@ class ClerkMiddleware:
             )
             if inspect.isawaitable(result):  # an async guard on the sync path: run it, fail closed
                 result = async_to_sync(_settled)(result)
-            answered = _guard_answer(result)
+            answered = _guard_answer(result, state)
             if answered is not None:
                 return answered
         response: HttpResponseBase = self.get_response(request)
@@ -79,7 +79,7 @@ class ClerkMiddleware:
             result = await arun_guard(
                 guard, request.auth, request, request=view, state=state, options=clerk.options
             )
-            answered = _guard_answer(result)
+            answered = _guard_answer(result, state)
             if answered is not None:
                 return answered
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
@@ -112,11 +112,13 @@ async def _settled(pending: Awaitable[Any]) -> Any:
     return await pending
 
 
-def _guard_answer(result: Any) -> HttpResponseBase | None:
-    """What the middleware sends for a guard's result: its refusal, or the response it returned."""
+def _guard_answer(result: Any, state: RequestState) -> HttpResponseBase | None:
+    """What the middleware sends for a guard's result: its refusal, or the response it returned
+    (with Clerk's headers added, as to the view's: a refreshed session's cookies)."""
     if isinstance(result, Refusal):
         return render(result.response)
     if isinstance(result, HttpResponseBase):
+        add_headers(result, state.headers)
         return result
     if result is not None:  # fail closed: a guard's answer the middleware cannot send
         raise TypeError(

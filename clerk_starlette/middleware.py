@@ -333,6 +333,9 @@ class ClerkMiddleware:
                 await self._refuse(scope, receive, send, result.response)
                 return
             if isinstance(result, Response):
+                # The guard's own answer carries Clerk's headers too (a refreshed session's cookies).
+                if kind == "http" and state.headers:
+                    send = self._with_headers(send, state)
                 await result(scope, receive, send)
                 return
             if result is not None:  # fail closed: a guard's answer the middleware cannot send

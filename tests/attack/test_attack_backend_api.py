@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -133,8 +133,23 @@ def test_send_raw_params_stay_in_the_query(clerk_instance: LocalClerkInstance) -
 
 
 # Found by the attack review: the per-loop clients were kept (and left open) after their loop ended.
+@pytest.fixture
+def made_clients(monkeypatch: pytest.MonkeyPatch) -> list[httpx.AsyncClient]:
+    """Every ``httpx.AsyncClient`` the Backend API's pool makes during the test (other tests'
+    clients still alive in the process are not this test's business)."""
+    made: list[httpx.AsyncClient] = []
+
+    class Recorded(httpx.AsyncClient):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(httpx, "AsyncClient", Recorded)  # the name _pools looks up
+    return made
+
+
 def test_an_ended_event_loop_does_not_leave_its_client_open(
-    clerk_instance: LocalClerkInstance,
+    clerk_instance: LocalClerkInstance, made_clients: list[httpx.AsyncClient]
 ) -> None:
     clerk_instance.backend.add_user("user_1")
     with clerk_instance.serve() as server:
@@ -145,14 +160,14 @@ def test_an_ended_event_loop_does_not_leave_its_client_open(
 
         for _ in range(10):
             assert asyncio.run(call()) == 200
-        gc.collect()
-        open_clients = [  # type(), not isinstance(): a Django LazyObject would set itself up
-            o for o in gc.get_objects() if type(o) is httpx.AsyncClient and not o.is_closed
-        ]
-        assert len(open_clients) <= 1, f"{len(open_clients)} clients of ended loops still open"
+        assert len(made_clients) == 10  # one per loop
+        still_open = [client for client in made_clients if not client.is_closed]
+        assert still_open == [], f"{len(still_open)} clients of ended loops still open"
 
 
-def test_async_to_sync_calls_leave_no_client_open(clerk_instance: LocalClerkInstance) -> None:
+def test_async_to_sync_calls_leave_no_client_open(
+    clerk_instance: LocalClerkInstance, made_clients: list[httpx.AsyncClient]
+) -> None:
     """Django's sync middleware runs an async guard with ``async_to_sync``: a new loop per call.
     Each loop's client is closed as its loop ends, so requests do not leak sockets."""
     from asgiref.sync import async_to_sync
@@ -166,11 +181,8 @@ def test_async_to_sync_calls_leave_no_client_open(clerk_instance: LocalClerkInst
 
         for _ in range(5):
             assert async_to_sync(call)() == "user_1"
-        gc.collect()
-        open_clients = [
-            o for o in gc.get_objects() if type(o) is httpx.AsyncClient and not o.is_closed
-        ]
-        assert open_clients == []
+        assert len(made_clients) == 5
+        assert [client for client in made_clients if not client.is_closed] == []
         engine.close()
 
 

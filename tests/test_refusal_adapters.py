@@ -17,6 +17,7 @@ import pytest
 
 from clerk_core import AuthObject, Clerk
 from clerk_core.testing import LocalClerkInstance
+from tests.conftest import FakeClock
 
 # What an adapter answered: status, JSON body, and every value of each header that matters.
 Answer = tuple[int, Any, dict[str, list[str]]]
@@ -199,10 +200,13 @@ def expected(
 
 @pytest.fixture
 def prod() -> LocalClerkInstance:
+    # A stopped clock: the expired token's message quotes the current second, and the adapter's
+    # answer and the reference must not straddle a second boundary.
     return LocalClerkInstance(
         instance_type="production",
         frontend_api="clerk.prod.test",
         authorized_parties=("http://testserver",),
+        clock=FakeClock(),
     )
 
 

@@ -131,6 +131,34 @@ class ClerkAPIError(ClerkError):
         """The Clerk error codes of the response body, in order."""
         return [str(e.get("code")) for e in self.errors if isinstance(e, dict) and e.get("code")]
 
+    def _first(self, key: str) -> Any:
+        first = self.errors[0] if self.errors and isinstance(self.errors[0], dict) else {}
+        return first.get(key)
+
+    @property
+    def code(self) -> str | None:
+        """The first error's code (``"form_identifier_exists"``, ``"resource_not_found"``, ...)."""
+        value = self._first("code")
+        return value if isinstance(value, str) else None
+
+    @property
+    def message(self) -> str | None:
+        """The first error's short message, as Clerk wrote it."""
+        value = self._first("message")
+        return value if isinstance(value, str) else None
+
+    @property
+    def long_message(self) -> str | None:
+        """The first error's long message, as Clerk wrote it."""
+        value = self._first("long_message")
+        return value if isinstance(value, str) else None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The first error's ``meta`` object (``{"param_name": "email_address"}`` for a 422)."""
+        value = self._first("meta")
+        return value if isinstance(value, dict) else {}
+
 
 class WebhookVerificationError(ClerkError):
     """A webhook delivery failed verification (headers, timestamp, signature, size or payload).

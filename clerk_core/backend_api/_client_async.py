@@ -10,13 +10,14 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from .._bounded_read import BodyTooLarge, aread_capped
+from ..resources import ClerkObject
 from . import _pools
-from ._call import Call, ParamValue, raw, to_query
+from ._call import Call, ClerkList, ParamValue, raw, to_query
 from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
 from ._resources_async import (
     _AsyncInvitations,
@@ -26,9 +27,13 @@ from ._resources_async import (
 )
 from .endpoints import jwks
 
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
 __all__ = ["AsyncBackendAPI"]
 
 T = TypeVar("T")
+ObjT = TypeVar("ObjT", bound=ClerkObject)
 
 
 class AsyncBackendAPI(Core):
@@ -128,6 +133,44 @@ class AsyncBackendAPI(Core):
                 return self._raw_failure(exc)
             return self._raw_answer(response.status_code, body)
 
+    async def paginate(
+        self,
+        page: Callable[[int, int], Call[ClerkList[ObjT]]],
+        *,
+        page_size: int = 100,
+    ) -> AsyncIterator[ObjT]:
+        """Every item of a listing, page after page: ``page(limit, offset)`` builds the call of one
+        page (``lambda limit, offset: users.list_users(limit=limit, offset=offset)``). Stops at
+        a short page or at ``total_count``. Each page is one call under the policy, so a 429
+        waits and retries; an error raises between pages, after the items already yielded."""
+        if not 1 <= page_size <= 500:
+            raise ValueError("page_size must be between 1 and 500 (Clerk's largest page).")
+        offset = 0
+        while True:
+            found = await self.run(page(page_size, offset))
+            for item in found:
+                offset += 1
+                yield item
+            total = found.total_count
+            if len(found) < page_size or (total is not None and offset >= total):
+                return
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        json: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Any Backend API endpoint this client has no method for, under the same policy
+        (headers, deadline, retries of idempotent methods, ``Retry-After``, circuit, body cap):
+        ``api.request("GET", "/users/count")``. ``path`` is below the versioned base and is
+        checked like every endpoint's: build ids into it with :func:`path_segment`. Returns the
+        decoded JSON answer; an error answer raises :class:`ClerkAPIError`."""
+        query = to_query(**(params or {}))
+        return await self.run(Call(method.upper(), path, _as_is, query, body=json))
+
     async def jwks(self) -> dict[str, Any]:
         return await self.run(jwks.get_jwks())
 
@@ -145,3 +188,7 @@ class AsyncBackendAPI(Core):
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _as_is(data: Any) -> Any:
+    return data

@@ -89,12 +89,21 @@ def route(
     Callable[[FakeBackendAPI, Call], httpx.Response],
 ]:
     """Add the decorated handler to the route table for ``method`` and the path ``pattern`` (a
-    regular expression matched against the whole path; groups become ``call.args``)."""
+    regular expression matched against the whole path; groups become ``call.args``; ``{id}`` is
+    one path segment). A literal path (no group) goes before every pattern, so ``/v1/users/count``
+    is never read as the user ``count``; otherwise the first row added wins.
+
+    A handler is a function of the :class:`FakeBackendAPI` and the :class:`Call`: a method here, or
+    a function in a group's own module (``_fake_<group>.py``, imported at the end of this one)."""
 
     def register(
         handler: Callable[[FakeBackendAPI, Call], httpx.Response],
     ) -> Callable[[FakeBackendAPI, Call], httpx.Response]:
-        ROUTES.append(Route(method, re.compile(pattern.replace("{id}", _ID)), handler, faults))
+        row = Route(method, re.compile(pattern.replace("{id}", _ID)), handler, faults)
+        if row.pattern.groups == 0:
+            ROUTES.insert(sum(1 for r in ROUTES if r.pattern.groups == 0), row)
+        else:
+            ROUTES.append(row)
         return handler
 
     return register

@@ -89,9 +89,11 @@ def test_the_remembered_claims_are_read_only(instance: LocalClerkInstance, run: 
     claims = ask(run, engine, instance, key).to_auth().claims
     assert claims == {"plan": {"tier": "pro"}}
     with pytest.raises(TypeError):
-        claims["plan"]["tier"] = "free"  # type: ignore[index]
+        claims["plan"]["tier"] = "free"
     again = ask(run, engine, instance, key).to_auth()
+    assert isinstance(again, MachineAuth)
     assert again.claims == {"plan": {"tier": "pro"}}
+    assert again.scopes == []
     again.scopes.append("write")  # each auth object has its own list of scopes
     assert ask(run, engine, instance, key).to_auth().scopes == []
 

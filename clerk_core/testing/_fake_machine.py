@@ -79,36 +79,37 @@ def _store(api: FakeBackendAPI, kind: str) -> dict[str, dict[str, Any]]:
 
 
 def _shape(api: FakeBackendAPI, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
-    """A record as Clerk answers it: every field present, ``expired`` as of now, no secret."""
+    """A record as Clerk answers it: Clerk's fields (defaults for the ones a helper-made record
+    lacks), ``expired`` as of now, no secret. A field a test put in the record (``aud``, an odd
+    value) is answered as it is."""
     now = _now_ms(api)
-    out: dict[str, Any] = {
-        "object": _OBJECTS[kind],
-        "id": record.get("id"),
-        "subject": record.get("subject"),
-        "scopes": list(record.get("scopes") or []),
-        "revoked": bool(record.get("revoked")),
-        "revocation_reason": record.get("revocation_reason"),
-        "expiration": record.get("expiration"),
-        "created_at": record.get("created_at", now),
-        "updated_at": record.get("updated_at", now),
+    defaults: dict[str, Any] = {
+        "id": None,
+        "subject": None,
+        "scopes": [],
+        "claims": None,
+        "revoked": False,
+        "revocation_reason": None,
+        "expiration": None,
+        "created_at": now,
+        "updated_at": now,
     }
-    expiration = out["expiration"]
-    out["expired"] = bool(record.get("expired")) or (
-        isinstance(expiration, int) and expiration <= now
-    )
     if kind == "api_key":
-        out.update(
-            type="api_key",
-            name=record.get("name"),
-            claims=record.get("claims"),
-            description=record.get("description"),
-            created_by=record.get("created_by"),
-            last_used_at=record.get("last_used_at"),
-        )
-    elif kind == "m2m_token":
-        out["claims"] = record.get("claims")
-    else:
-        out.update(type="oauth_token", client_id=record.get("client_id"))
+        defaults |= {
+            "type": "api_key",
+            "name": None,
+            "description": None,
+            "created_by": None,
+            "last_used_at": None,
+        }
+    elif kind == "oauth_token":
+        del defaults["claims"]
+        defaults |= {"type": "oauth_token", "client_id": None}
+    out = defaults | {k: v for k, v in record.items() if not k.startswith("_")}
+    out["object"] = _OBJECTS[kind]
+    expiration, expired = out["expiration"], out.get("expired", False)
+    if isinstance(expired, bool):
+        out["expired"] = expired or (isinstance(expiration, int) and expiration <= now)
     return out
 
 

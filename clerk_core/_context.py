@@ -78,6 +78,7 @@ class Instance:
         "clock",
         "development",
         "keys",
+        "machine_memory",
         "memory",
         "options",
         "org_patterns",
@@ -96,6 +97,7 @@ class Instance:
         self.keys = keys
         self.development = not options.is_production
         self.memory = TokenMemory(options.token_cache_size)
+        self.machine_memory = TokenMemory(options.machine_token_cache_size)  # _machine.py
         self.org_patterns = [compile_path(p) for p in options.organization_patterns]
         self.personal_patterns = [compile_path(p) for p in options.personal_account_patterns]
         self.presented_nonces = PresentedNonces(PRESENTED_NONCES_SIZE, PRESENTED_NONCES_TTL)

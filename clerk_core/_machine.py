@@ -4,17 +4,27 @@ A step of the header flow. An opaque token (``ak_``, ``mt_``, ``oat_``) is verif
 API (an :class:`~clerk_core._effects.ApiCall`); a machine JWT locally, with the key it yields for.
 Returns the signed-in state carrying a :class:`~clerk_core.auth.MachineAuth`, or a signed-out one
 with Clerk's reason and message.
+
+An opaque token the Backend API verified is remembered (``Instance.machine_memory``, keyed by the
+token's SHA-256, never the token) until the earlier of its ``expiration`` and
+``machine_token_cache_ttl`` seconds, so a client that repeats its key costs one call per TTL, not
+one per request. Only a success is remembered: a refusal (404, 401, revoked, expired, an
+allow-list) and a failed call (network, 5xx, 429) are asked again on the next request, so a key
+created a moment later works at once and an outage is never remembered. A revoked token is
+therefore refused once its entry ends: the TTL is the revocation delay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from hashlib import sha256
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from ._context import Instance
 from ._effects import ApiCall, ApiResult, Flow, NeedKey, Step
+from ._frozen import freeze
 from ._outcomes import signed_out
 from .auth import MachineAuth
 from .errors import TokenVerificationError
@@ -72,6 +82,10 @@ def machine_flow(inst: Instance, token: str, kind: str, decoded: DecodedJWT | No
 
 def _opaque_flow(inst: Instance, token: str, kind: str) -> Flow:
     opts = inst.options
+    digest = sha256(token.encode()).digest()
+    remembered = inst.machine_memory.get(digest, inst.clock(), 0.0, 0)
+    if remembered is not None:
+        return _signed_in(kind, token, remembered.claims)
     path, field, not_found = _MACHINE_VERIFY[kind]
     bearer = (
         opts.machine_secret_key
@@ -102,17 +116,9 @@ def _opaque_flow(inst: Instance, token: str, kind: str) -> Flow:
             )
         except TokenVerificationError as exc:
             return signed_out(exc.reason, _machine_message(exc), token_type=kind)
-        machine = MachineAuth(
-            kind,
-            id=_str(data.get("id")),
-            subject=_str(data.get("subject")),
-            scopes=_str_list(data.get("scopes")),
-            claims=data.get("claims") if isinstance(data.get("claims"), dict) else None,
-            token=token,
-            name=_str(data.get("name")),
-            client_id=_str(data.get("client_id")),
-        )
-        return RequestState(AuthStatus.SIGNED_IN, token=token, token_type=kind, machine=machine)
+        data = freeze(data)  # shared by every request that repeats the token
+        _remember(inst, digest, data)
+        return _signed_in(kind, token, data)
     # Clerk's texts (handleClerkAPIError in tokens/verify.ts, getFullMessage).
     if result.status == 401:
         code, message = R.SECRET_KEY_INVALID.value, _api_message(data) or "Invalid secret key"
@@ -122,6 +128,36 @@ def _opaque_flow(inst: Instance, token: str, kind: str) -> Flow:
         code, message = AuthErrorReason.UNEXPECTED_ERROR.value, "Unexpected error"
     status = result.status or "n/a"
     return signed_out(code, f"{message} (code={code}, status={status})", token_type=kind)
+
+
+def _signed_in(kind: str, token: str, data: Mapping[str, Any]) -> RequestState:
+    claims = data.get("claims")
+    machine = MachineAuth(
+        kind,
+        id=_str(data.get("id")),
+        subject=_str(data.get("subject")),
+        scopes=_str_list(data.get("scopes")),
+        claims=claims if isinstance(claims, dict) else None,
+        token=token,
+        name=_str(data.get("name")),
+        client_id=_str(data.get("client_id")),
+    )
+    return RequestState(AuthStatus.SIGNED_IN, token=token, token_type=kind, machine=machine)
+
+
+def _remember(inst: Instance, digest: bytes, data: dict[str, Any]) -> None:
+    """Remember a verified answer until the earlier of the TTL and the token's ``expiration``
+    (Unix milliseconds, as Clerk gives it; ``null`` for a token that never expires)."""
+    ttl = inst.options.machine_token_cache_ttl
+    if not ttl > 0:
+        return
+    now = inst.clock()
+    until = now + ttl
+    expiration = data.get("expiration")
+    if isinstance(expiration, (int, float)) and not isinstance(expiration, bool):
+        until = min(until, expiration / 1000)
+    if until > now:
+        inst.machine_memory.put(digest, data, until, 0)
 
 
 def _verify_machine_jwt(inst: Instance, decoded: DecodedJWT, kind: str) -> Step[dict[str, Any]]:

@@ -7,6 +7,12 @@ could invalidate it (the key source's ``generation``). Bounded, least recently u
 O(1). The claims an entry holds are frozen (``_frozen.freeze``), so every request that repeats a
 token shares them safely. See docs/reliability.md ("The order of checks") and docs/security.md
 ("Claims shared between requests").
+
+The engine keeps a second, separate memory of the same kind for opaque machine tokens (API keys,
+M2M and OAuth tokens) that the Backend API verified (``_machine``): keyed by the token's SHA-256
+too, its entries hold the frozen verification answer, ``exp`` is the earlier of the token's
+expiration and the ``machine_token_cache_ttl``, and their generation is always ``0`` (no signing
+key is involved).
 """
 
 from __future__ import annotations

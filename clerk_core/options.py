@@ -221,6 +221,13 @@ class ClerkOptions:
     max_webhook_body_bytes: int = 1024 * 1024
     token_cache_size: int = 10_000
     """How many verified tokens to remember (0 turns the memory off)."""
+    machine_token_cache_ttl: float = 60.0
+    """How long an opaque machine token (API key, M2M or OAuth token) that the Backend API
+    verified is remembered, in seconds, and never past the token's own expiration: a revoked
+    token keeps working for at most this long on an engine that verified it before. ``0`` turns
+    the machine-token memory off (every request asks the Backend API, as Clerk JS does)."""
+    machine_token_cache_size: int = 10_000
+    """How many verified opaque machine tokens to remember (least recently used first out)."""
 
     # Backend API response cap and machine-token allow-lists (None: no list, every token of this
     # instance that verifies is accepted, as in Clerk JS).
@@ -476,6 +483,7 @@ _DURATION_SETTINGS = (
     "jwks_connect_timeout",
     "jwks_backoff_initial",
     "jwks_backoff_max",
+    "machine_token_cache_ttl",
 )
 _SIZE_SETTINGS = (
     "api_max_body_bytes",
@@ -485,6 +493,7 @@ _SIZE_SETTINGS = (
     "max_cookie_header_bytes",
     "max_webhook_body_bytes",
     "token_cache_size",
+    "machine_token_cache_size",
 )
 _REDIRECT_ORIGIN_RE = re.compile(r"^https?://(\*\.)?[^/\s@\\]+")
 
@@ -654,7 +663,7 @@ def _check_api_url(options: ClerkOptions) -> None:
 
 
 def _check_durations(options: ClerkOptions) -> None:
-    """The JWKS cache lifetimes, timeouts and back-off: finite numbers of seconds, >= 0."""
+    """The cache lifetimes, timeouts and back-off: finite numbers of seconds, >= 0."""
     for name in _DURATION_SETTINGS:
         value = getattr(options, name)
         if (

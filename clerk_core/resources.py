@@ -12,9 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "APIKey",
     "ClerkObject",
     "EmailData",
+    "IdPOAuthAccessToken",
     "Invitation",
+    "M2MToken",
     "Organization",
     "OrganizationData",
     "OrganizationMembership",
@@ -22,6 +25,7 @@ __all__ = [
     "Session",
     "SessionData",
     "SmsData",
+    "TestingToken",
     "Token",
     "User",
     "UserData",
@@ -220,3 +224,130 @@ User = UserData
 Organization = OrganizationData
 OrganizationMembership = OrganizationMembershipData
 Session = SessionData
+
+
+# ------------------------------------------------------------------------------ machine auth
+def _machine_int(raw: Mapping[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class _MachineRecord(ClerkObject):
+    """What API keys, M2M tokens and OAuth access tokens share. Times are Unix milliseconds."""
+
+    def __repr__(self) -> str:
+        # Never the secret or the token: only what identifies the record.
+        return f"{type(self).__name__}(id={self.id!r}, subject={self.subject!r})"
+
+    @property
+    def subject(self) -> str | None:
+        """The user or organization (API key), machine (M2M token) or user (OAuth token)."""
+        return self._str("subject")
+
+    @property
+    def scopes(self) -> list[str]:
+        value = self.raw.get("scopes")
+        return [s for s in value if isinstance(s, str)] if isinstance(value, list) else []
+
+    @property
+    def revoked(self) -> bool:
+        return self.raw.get("revoked") is True
+
+    @property
+    def revocation_reason(self) -> str | None:
+        return self._str("revocation_reason")
+
+    @property
+    def expired(self) -> bool:
+        return self.raw.get("expired") is True
+
+    @property
+    def expiration(self) -> int | None:
+        """When it expires (Unix milliseconds); ``None``: never."""
+        return _machine_int(self.raw, "expiration")
+
+    @property
+    def created_at(self) -> int | None:
+        return _machine_int(self.raw, "created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return _machine_int(self.raw, "updated_at")
+
+
+class APIKey(_MachineRecord):
+    """An API key (``api_keys``). ``secret`` is only in the answer that created it."""
+
+    @property
+    def type(self) -> str | None:
+        return self._str("type")
+
+    @property
+    def name(self) -> str | None:
+        return self._str("name")
+
+    @property
+    def claims(self) -> dict[str, Any] | None:
+        value = self.raw.get("claims")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def description(self) -> str | None:
+        return self._str("description")
+
+    @property
+    def created_by(self) -> str | None:
+        return self._str("created_by")
+
+    @property
+    def last_used_at(self) -> int | None:
+        return _machine_int(self.raw, "last_used_at")
+
+    @property
+    def secret(self) -> str | None:
+        """The key itself (``ak_...``): give it to its holder once; Clerk does not show it again."""
+        return self._str("secret")
+
+
+class M2MToken(_MachineRecord):
+    """A machine-to-machine token (``m2m_tokens``). ``token`` is only in the answer that created it."""
+
+    @property
+    def claims(self) -> dict[str, Any] | None:
+        value = self.raw.get("claims")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def token(self) -> str | None:
+        """The token itself (``mt_...`` or a JWT), for the ``Authorization`` header."""
+        return self._str("token")
+
+
+class IdPOAuthAccessToken(_MachineRecord):
+    """An OAuth access token issued by this instance as an OAuth provider (verified)."""
+
+    @property
+    def type(self) -> str | None:
+        return self._str("type")
+
+    @property
+    def client_id(self) -> str | None:
+        return self._str("client_id")
+
+
+class TestingToken(ClerkObject):
+    """A testing token (``testing_tokens``): lets automated tests through bot protection."""
+
+    __test__ = False  # not a pytest test class
+
+    def __repr__(self) -> str:
+        return f"TestingToken(expires_at={self.expires_at!r})"
+
+    @property
+    def token(self) -> str | None:
+        return self._str("token")
+
+    @property
+    def expires_at(self) -> int | None:
+        """When it expires (Unix seconds, as Clerk gives it)."""
+        return _machine_int(self.raw, "expires_at")

@@ -71,6 +71,8 @@ class Call(Generic[T]):
     body: Mapping[str, Any] | None = None
     ids: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
     retryable: bool | None = None
+    bearer: str | None = dataclasses.field(default=None, repr=False, compare=False)
+    """Replaces the client's secret key in ``Authorization`` (a machine secret key, ``ak_...``)."""
 
     def __post_init__(self) -> None:
         path = self.path

@@ -18,6 +18,7 @@ from .._bounded_read import BodyTooLarge, aread_capped
 from ..resources import ClerkObject
 from . import _pools
 from ._call import Call, ClerkList, ParamValue, raw, to_query
+from ._machine_async import _AsyncAPIKeys, _AsyncM2MTokens, _AsyncOAuthTokens, _AsyncTestingTokens
 from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
 from ._resources_async import (
     _AsyncInvitations,
@@ -60,6 +61,10 @@ class AsyncBackendAPI(Core):
         self.organizations = _AsyncOrganizations(self)
         self.sessions = _AsyncSessions(self)
         self.invitations = _AsyncInvitations(self)
+        self.api_keys = _AsyncAPIKeys(self)
+        self.m2m_tokens = _AsyncM2MTokens(self)
+        self.oauth_tokens = _AsyncOAuthTokens(self)
+        self.testing_tokens = _AsyncTestingTokens(self)
 
     async def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

@@ -18,6 +18,7 @@ from .._bounded_read import BodyTooLarge, read_capped
 from ..resources import ClerkObject
 from . import _pools
 from ._call import Call, ClerkList, ParamValue, raw, to_query
+from ._machine_sync import _APIKeys, _M2MTokens, _OAuthTokens, _TestingTokens
 from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
 from ._resources_sync import (
     _Invitations,
@@ -60,6 +61,10 @@ class BackendAPI(Core):
         self.organizations = _Organizations(self)
         self.sessions = _Sessions(self)
         self.invitations = _Invitations(self)
+        self.api_keys = _APIKeys(self)
+        self.m2m_tokens = _M2MTokens(self)
+        self.oauth_tokens = _OAuthTokens(self)
+        self.testing_tokens = _TestingTokens(self)
 
     def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

@@ -172,7 +172,7 @@ class Core:
         kwargs: dict[str, Any] = {
             "method": call.method,
             "url": self.base + call.path,
-            "headers": self.headers(bearer),
+            "headers": self.headers(bearer or call.bearer),
             "params": list(call.params),
             "timeout": httpx.Timeout(timeout),
         }

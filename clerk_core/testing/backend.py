@@ -121,6 +121,7 @@ class FakeBackendAPI:
         self.invitations: dict[str, dict[str, Any]] = {}
         self.jwt_templates: dict[str, dict[str, Any]] = {}
         self.handshake_payloads: dict[str, list[str]] = {}
+        self.testing_tokens: list[str] = []  # created by POST /testing_tokens (_fake_machine)
         self._faults: list[tuple[int, str | None]] = []
         self._lock = threading.RLock()
 
@@ -238,12 +239,12 @@ class FakeBackendAPI:
             return matched.handler(self, Call(request, args, _json_body(request)))
 
     def _authorized(self, request: httpx.Request) -> bool:
-        """The instance secret key, or a machine secret key for M2M verification (as Clerk)."""
+        """The instance secret key, or a machine secret key for the M2M endpoints (as Clerk)."""
         auth = request.headers.get("authorization", "")
         if auth == f"Bearer {self.instance.secret_key}":
             return True
         machine = f"Bearer {self.instance.machine_secret_key}"
-        return auth == machine and request.url.path.endswith("/m2m_tokens/verify")
+        return auth == machine and request.url.path.startswith("/v1/m2m_tokens")
 
     @staticmethod
     def _match(method: str, path: str) -> tuple[Route, tuple[str, ...]] | None:
@@ -418,25 +419,6 @@ class FakeBackendAPI:
         pending["status"] = "revoked"
         return httpx.Response(200, json=pending)
 
-    # ------------------------------------------------------------------ machine tokens
-    @route("POST", r"/v1/api_keys/verify")
-    def _verify_api_key(self, call: Call) -> httpx.Response:
-        return self._verify_machine(call, "api_key", "secret")
-
-    @route("POST", r"/v1/m2m_tokens/verify")
-    def _verify_m2m_token(self, call: Call) -> httpx.Response:
-        return self._verify_machine(call, "m2m_token", "token")
-
-    @route("POST", r"/v1/oauth_applications/access_tokens/verify")
-    def _verify_oauth_token(self, call: Call) -> httpx.Response:
-        return self._verify_machine(call, "oauth_token", "access_token")
-
-    def _verify_machine(self, call: Call, kind: str, field: str) -> httpx.Response:
-        record = self.instance._machine_record(kind, str(call.body.get(field, "")))
-        if record is None or record["revoked"]:
-            return _error(404, "resource_not_found")
-        return httpx.Response(200, json=record)
-
     def _mint(
         self, session: dict[str, Any], template: str | None, body: Mapping[str, Any]
     ) -> httpx.Response:
@@ -470,3 +452,6 @@ def _email(user: Mapping[str, Any]) -> str | None:
             value = item.get("email_address")
             return value if isinstance(value, str) else None
     return None
+
+
+from . import _fake_machine  # noqa: E402, F401

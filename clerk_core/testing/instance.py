@@ -77,9 +77,10 @@ class LocalClerkInstance(InstanceKeys, TokenMinter, WebhookSigner):
         self.publishable_key = publishable_key(host, production=production)
         self.secret_key = secret_key(production=production)
         self.machine_secret_key = "ak_local" + secrets.token_hex(16)
-        """A machine's secret key: the local Backend API accepts it (as Clerk's does) for
-        ``POST /m2m_tokens/verify`` only, so ``machine_secret_key=instance.machine_secret_key``
-        verifies M2M tokens without the instance secret key."""
+        """A machine's secret key (machine ``mch_local``): the local Backend API accepts it (as
+        Clerk's does) for the ``/m2m_tokens`` endpoints only, so
+        ``machine_secret_key=instance.machine_secret_key`` verifies M2M tokens without the instance
+        secret key, and ``api.m2m_tokens.create(machine_secret_key=...)`` mints them."""
         self.kid = kid
         self.private_key = shared_key(key_bits)
         self.other_private_key = shared_key(key_bits + 8)  # "another instance's" key

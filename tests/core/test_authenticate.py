@@ -480,7 +480,7 @@ def test_forwarded_headers_only_when_trusted(prod: LocalClerkInstance, run: Runn
 
 
 # ------------------------------------------------------------------ machine tokens (40-44)
-def test_40_api_key(prod: LocalClerkInstance, run: Runner) -> None:
+def test_40_api_key(prod: LocalClerkInstance, run: Runner, fake_clock: FakeClock) -> None:
     engine = prod.clerk()
     key = prod.api_key("user_42", scopes=["read"], name="ci")
     state = run(engine, doc(authorization=f"Bearer {key}"), accepts_token="api_key")
@@ -502,6 +502,7 @@ def test_40_api_key(prod: LocalClerkInstance, run: Runner) -> None:
         == "org_7"
     )
     prod.revoke(key)
+    fake_clock.advance(engine.options.machine_token_cache_ttl)  # the revocation delay
     state = run(engine, doc(authorization=f"Bearer {key}"), accepts_token="api_key")
     assert (state.status, state.reason) == (AuthStatus.SIGNED_OUT, "token-invalid")
     assert state.message == "API key not found (code=token-invalid, status=404)"

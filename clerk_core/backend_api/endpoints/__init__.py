@@ -8,9 +8,9 @@ under their policy. Adding a group: write its module here, then one namespace cl
 
 from __future__ import annotations
 
-from . import invitations, jwks, organizations, sessions, users
+from . import invitations, jwks, machine, organizations, sessions, users
 
-__all__ = ["Endpoints", "invitations", "jwks", "organizations", "sessions", "users"]
+__all__ = ["Endpoints", "invitations", "jwks", "machine", "organizations", "sessions", "users"]
 
 
 class Endpoints:

@@ -18,13 +18,20 @@ from .._bounded_read import BodyTooLarge, aread_capped
 from ..resources import ClerkObject
 from . import _pools
 from ._call import Call, ClerkList, ParamValue, raw, to_query
-from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
-from ._resources_async import (
+from ._instance_async import (
+    _AsyncAllowlistIdentifiers,
+    _AsyncBlocklistIdentifiers,
     _AsyncInvitations,
-    _AsyncOrganizations,
+    _AsyncJwtTemplates,
     _AsyncSessions,
-    _AsyncUsers,
 )
+from ._organizations_async import (
+    _AsyncOrganizationInvitations,
+    _AsyncOrganizationMemberships,
+    _AsyncOrganizations,
+)
+from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
+from ._resources_async import _AsyncUsers
 from .endpoints import jwks
 
 if TYPE_CHECKING:
@@ -60,6 +67,11 @@ class AsyncBackendAPI(Core):
         self.organizations = _AsyncOrganizations(self)
         self.sessions = _AsyncSessions(self)
         self.invitations = _AsyncInvitations(self)
+        self.organization_memberships = _AsyncOrganizationMemberships(self)
+        self.organization_invitations = _AsyncOrganizationInvitations(self)
+        self.allowlist_identifiers = self.allowlist = _AsyncAllowlistIdentifiers(self)
+        self.blocklist_identifiers = self.blocklist = _AsyncBlocklistIdentifiers(self)
+        self.jwt_templates = _AsyncJwtTemplates(self)
 
     async def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

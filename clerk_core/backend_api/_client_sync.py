@@ -18,13 +18,20 @@ from .._bounded_read import BodyTooLarge, read_capped
 from ..resources import ClerkObject
 from . import _pools
 from ._call import Call, ClerkList, ParamValue, raw, to_query
-from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
-from ._resources_sync import (
+from ._instance_sync import (
+    _AllowlistIdentifiers,
+    _BlocklistIdentifiers,
     _Invitations,
-    _Organizations,
+    _JwtTemplates,
     _Sessions,
-    _Users,
 )
+from ._organizations_sync import (
+    _OrganizationInvitations,
+    _OrganizationMemberships,
+    _Organizations,
+)
+from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
+from ._resources_sync import _Users
 from .endpoints import jwks
 
 if TYPE_CHECKING:
@@ -60,6 +67,11 @@ class BackendAPI(Core):
         self.organizations = _Organizations(self)
         self.sessions = _Sessions(self)
         self.invitations = _Invitations(self)
+        self.organization_memberships = _OrganizationMemberships(self)
+        self.organization_invitations = _OrganizationInvitations(self)
+        self.allowlist_identifiers = self.allowlist = _AllowlistIdentifiers(self)
+        self.blocklist_identifiers = self.blocklist = _BlocklistIdentifiers(self)
+        self.jwt_templates = _JwtTemplates(self)
 
     def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

@@ -173,12 +173,14 @@ def update_organization_logo(
     uploader_user_id: str | None = None,
 ) -> Call[Organization]:
     """``PUT /organizations/{organization_id}/logo``, a ``multipart/form-data`` upload of
-    ``file`` (bytes, or a binary file read here, once); the content type is guessed from
-    ``filename`` when not given."""
-    content = file if isinstance(file, bytes) else file.read()
-    if not isinstance(content, bytes):
+    ``file`` (bytes, or a binary file read here, once, so a retry sends the same bytes). The
+    content type, when not given, is guessed from ``filename``, then from the image's first
+    bytes (PNG, JPEG, GIF, WebP)."""
+    content = file if isinstance(file, (bytes, bytearray)) else file.read()
+    if not isinstance(content, (bytes, bytearray)):
         raise TypeError("file must be bytes or a file opened in binary mode")
-    kind = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    content = bytes(content)
+    kind = content_type or mimetypes.guess_type(filename)[0] or _sniff_image(content)
     return Call(
         "PUT",
         "/organizations/{organization_id}/logo",
@@ -187,6 +189,23 @@ def update_organization_logo(
         files={"file": (filename, content, kind)},
         ids={"organization_id": organization_id},
     )
+
+
+_IMAGE_SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+]
+
+
+def _sniff_image(content: bytes) -> str:
+    for signature, kind in _IMAGE_SIGNATURES:
+        if content.startswith(signature):
+            return kind
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
 
 
 def delete_organization_logo(organization_id: str) -> Call[Organization]:

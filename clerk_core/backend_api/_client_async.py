@@ -44,8 +44,9 @@ ObjT = TypeVar("ObjT", bound=ClerkObject)
 
 
 class AsyncBackendAPI(Core):
-    """The async client. Resources: ``users``, ``organizations``, ``sessions``, ``invitations``;
-    and ``jwks()``. ``http_client`` is used as given (and left open); without one, a pooled client
+    """The async client. Resources: ``users``, ``organizations``, ``organization_memberships``,
+    ``organization_invitations``, ``sessions``, ``invitations``, ``allowlist_identifiers``
+    (``allowlist``), ``blocklist_identifiers`` (``blocklist``), ``jwt_templates``; and ``jwks()``. ``http_client`` is used as given (and left open); without one, a pooled client
     is made on first use and closed by ``aclose()`` (or by leaving ``async with``)."""
 
     def __init__(

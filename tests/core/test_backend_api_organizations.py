@@ -4,16 +4,19 @@ shapes, pages, merge semantics, and its 404, 422, 403 and 429 answers."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from clerk_core.backend_api import ApiPolicy, BackendAPI
+from clerk_core.backend_api import ApiPolicy, AsyncBackendAPI, BackendAPI
 from clerk_core.backend_api.endpoints import organization_invitations, organizations
 from clerk_core.resources import Organization, OrganizationInvitation, OrganizationMembership
 from clerk_core.testing import LocalClerkInstance
@@ -608,3 +611,25 @@ def test_bulk_invitations_are_sent_as_a_json_array() -> None:
         "org_1", invitations=[{"email_address": "a@x.test", "role": "org:member"}]
     )
     assert json.loads(sent[0]) == [{"email_address": "a@x.test", "role": "org:member"}]
+
+
+# ------------------------------------------------------------------------------ the docs page
+def test_the_organizations_page_examples_run() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "organizations.md").read_text("utf-8")
+    example, async_example = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
+    namespace: dict[str, Any] = {}
+    exec(compile(example, "docs/organizations.md", "exec"), namespace)  # noqa: S102
+    instance: LocalClerkInstance = namespace["instance"]
+    assert {o["slug"] for o in instance.backend.organizations.values()} == {"acme"}
+    assert len(instance.backend.blocklist_identifiers) == 1
+
+    namespace["AsyncBackendAPI"] = AsyncBackendAPI
+    exec(compile(async_example, "docs/organizations.md", "exec"), namespace)  # noqa: S102
+    acme_id = namespace["acme"].id
+
+    async def run() -> Any:
+        async with httpx.AsyncClient(transport=instance.transport()) as http:
+            api = AsyncBackendAPI(instance.secret_key, api_url=instance.api_url, http_client=http)
+            return await namespace["sync_members"](api, acme_id)
+
+    assert sorted(asyncio.run(run())) == ["user_ada", "user_alan"]

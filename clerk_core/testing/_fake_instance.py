@@ -97,7 +97,9 @@ def _invitation_error(api: FakeBackendAPI, item: Any) -> httpx.Response | None:
             "public_metadata",
         )
     days = item.get("expires_in_days")
-    if days is not None and (not isinstance(days, int) or not 1 <= days <= 365):
+    if days is not None and (
+        not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365
+    ):
         return form_error(
             422,
             "form_param_value_invalid",

@@ -271,6 +271,10 @@ def create_organization(api: FakeBackendAPI, call: Call) -> httpx.Response:
     if error is not None:
         return error
     creator = body.get("created_by")
+    if creator is not None and not isinstance(creator, str):
+        return form_error(
+            422, "form_param_format_invalid", "created_by must be a user id.", "created_by"
+        )
     if creator is not None and creator not in api.users:
         return _not_found("user")
     org = api.add_organization(
@@ -303,6 +307,13 @@ def update_organization(api: FakeBackendAPI, call: Call) -> httpx.Response:
         error = _limit_error(body["max_allowed_memberships"])
         if error is not None:
             return error
+    if "admin_delete_enabled" in body and not isinstance(body["admin_delete_enabled"], bool):
+        return form_error(
+            422,
+            "form_param_format_invalid",
+            "admin_delete_enabled must be a boolean.",
+            "admin_delete_enabled",
+        )
     error = _metadata_error(body, "public_metadata", "private_metadata")
     if error is not None:
         return error
@@ -382,7 +393,7 @@ def update_organization_logo(api: FakeBackendAPI, call: Call) -> httpx.Response:
     if not kind.startswith("image/"):
         return form_error(422, "form_param_value_invalid", "The logo must be an image.", "file")
     uploader = parts.get("uploader_user_id")
-    if uploader is not None and uploader[1].decode() not in api.users:
+    if uploader is not None and uploader[1].decode(errors="replace") not in api.users:
         return _not_found("user")
     digest = hashlib.sha256(content).hexdigest()[:16]
     org["image_url"] = f"https://img.clerk.com/local/{org['id']}/{digest}.{kind.split('/')[1]}"
@@ -561,10 +572,18 @@ def _invitation_error(
     if not isinstance(role, str) or not role:
         return missing("role")
     inviter = item.get("inviter_user_id")
+    if inviter is not None and not isinstance(inviter, str):
+        return form_error(
+            422,
+            "form_param_format_invalid",
+            "inviter_user_id must be a user id.",
+            "inviter_user_id",
+        )
     if inviter is not None and inviter not in api.users:
         return _not_found("user")
-    if "expires_in_days" in item and (
-        not isinstance(item["expires_in_days"], int) or not 1 <= item["expires_in_days"] <= 365
+    days = item.get("expires_in_days")
+    if days is not None and (
+        not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365
     ):
         return form_error(
             422,

@@ -348,3 +348,54 @@ def test_jwt_template_errors(api2: Runner, instance: LocalClerkInstance) -> None
     assert error.status == 404
     instance.backend.fail_next(429, retry_after=0)
     assert len(api2(lambda c: c.jwt_templates.list())) == 2
+
+
+# ------------------------------------------------------------------------------ robustness, shapes
+def test_malformed_bodies_are_refused_with_a_422_never_a_crash(api2: Runner) -> None:
+    for method, where, body in [
+        ("POST", "/sessions", {"user_id": ["user_1"]}),
+        ("POST", "/invitations", {"email_address": 5}),
+        ("POST", "/invitations", {"email_address": "a@x.test", "public_metadata": "x"}),
+        ("POST", "/invitations", {"email_address": "a@x.test", "expires_in_days": "7"}),
+        ("POST", "/invitations/bulk", {"email_address": "a@x.test"}),
+        ("POST", "/invitations/bulk", [["a@x.test"]]),
+        ("POST", "/allowlist_identifiers", {"identifier": ["a@x.test"]}),
+        ("POST", "/blocklist_identifiers", {}),
+    ]:
+
+        def send(c: Any, m: str = method, w: str = where, b: Any = body) -> Any:
+            return c.request(m, w, json=b)
+
+        error = api2.error(send)
+        assert error.status == 422, (method, where, body, error)
+
+
+def properties(kind: type) -> set[str]:
+    return {name for name, value in vars(kind).items() if isinstance(value, property)}
+
+
+def test_the_fake_answers_every_field_the_typed_views_read(instance: LocalClerkInstance) -> None:
+    """The fake and the client agree on shapes: each property of a typed result reads a field
+    the fake's answer has (the names are Clerk's, from its JSON resources)."""
+    api = BackendAPI(
+        instance.secret_key,
+        api_url=instance.api_url,
+        http_client=httpx.Client(transport=instance.transport()),
+    )
+    session = api.sessions.create("user_1")
+    invitation = api.invitations.create("n@x.test", notify=False)
+    allowed = api.allowlist_identifiers.create(identifier="m@x.test", notify=True)
+    blocked = api.blocklist_identifiers.create(identifier="spam.example")
+    template = api.jwt_templates.list()[0]
+    for result, kind in [
+        (session, Session),
+        (invitation, Invitation),
+        (allowed, AllowlistIdentifier),
+        (blocked, BlocklistIdentifier),
+        (template, JwtTemplate),
+    ]:
+        assert isinstance(result, kind)
+        missing = properties(kind) - set(result.raw)
+        assert not missing, (kind.__name__, missing)
+        for name in properties(kind):
+            getattr(result, name)

@@ -633,3 +633,73 @@ def test_the_organizations_page_examples_run() -> None:
             return await namespace["sync_members"](api, acme_id)
 
     assert sorted(asyncio.run(run())) == ["user_ada", "user_alan"]
+
+
+# ------------------------------------------------------------------------------ robustness, shapes
+def test_malformed_bodies_are_refused_with_a_422_never_a_crash(api2: Runner) -> None:
+    org = new_org(api2, created_by="user_1")
+    path = f"/organizations/{org.id}"
+    for method, where, body in [
+        ("POST", "/organizations", {"name": "X", "created_by": ["user_1"]}),
+        ("POST", "/organizations", {"name": ["X"]}),
+        ("POST", "/organizations", {"name": "X", "public_metadata": ["not", "an", "object"]}),
+        ("POST", "/organizations", {"name": "X", "max_allowed_memberships": "ten"}),
+        ("PATCH", path, {"admin_delete_enabled": "yes"}),
+        ("PATCH", path, {"slug": 7}),
+        ("PATCH", f"{path}/metadata", {"public_metadata": "text"}),
+        ("POST", f"{path}/memberships", {"user_id": {"id": "user_2"}, "role": "org:member"}),
+        ("PATCH", f"{path}/memberships/user_1", {"role": 1}),
+        (
+            "POST",
+            f"{path}/invitations",
+            {"email_address": "a@x.test", "role": "org:member", "inviter_user_id": [1]},
+        ),
+        (
+            "POST",
+            f"{path}/invitations",
+            {"email_address": "a@x.test", "role": "r", "expires_in_days": True},
+        ),
+        ("POST", f"{path}/invitations/bulk", {"email_address": "a@x.test"}),
+        ("POST", f"{path}/invitations/bulk", ["not an object"]),
+    ]:
+
+        def send(c: Any, m: str = method, w: str = where, b: Any = body) -> Any:
+            return c.request(m, w, json=b)
+
+        error = api2.error(send)
+        assert error.status == 422, (method, where, body, error)
+    assert api2(lambda c: c.organizations.get(org.id)).admin_delete_enabled is True
+
+
+def properties(kind: type) -> set[str]:
+    return {name for name, value in vars(kind).items() if isinstance(value, property)}
+
+
+def test_the_fake_answers_every_field_the_typed_views_read(instance: LocalClerkInstance) -> None:
+    """The fake and the client agree on shapes: each property of a typed result reads a field
+    the fake's answer has (the names are Clerk's, from its JSON resources)."""
+    api = BackendAPI(
+        instance.secret_key,
+        api_url=instance.api_url,
+        http_client=httpx.Client(transport=instance.transport()),
+    )
+    org_id = api.organizations.create(name="Shapes", created_by="user_1").id
+    assert org_id
+    counted = api.organizations.get(org_id, include_members_count=True)
+    (membership,) = api.organizations.memberships(org_id)
+    invitation = api.organization_invitations.create(
+        org_id, email_address="n@x.test", role="org:member"
+    )
+    for result, kind, derived in [
+        (counted, Organization, set()),
+        (membership, OrganizationMembership, {"user_id"}),  # read from public_user_data
+        (invitation, OrganizationInvitation, set()),
+    ]:
+        assert isinstance(result, kind)
+        missing = properties(kind) - derived - set(result.raw)
+        assert not missing, (kind.__name__, missing)
+        for name in properties(kind):
+            getattr(result, name)  # every property reads the fake's value without raising
+    assert membership.user_id == "user_1"
+    assert isinstance(counted.members_count, int)
+    assert counted.created_at == counted.raw["created_at"]

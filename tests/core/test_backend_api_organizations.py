@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import io
 import json
 import re
@@ -703,3 +704,80 @@ def test_the_fake_answers_every_field_the_typed_views_read(instance: LocalClerkI
     assert membership.user_id == "user_1"
     assert isinstance(counted.members_count, int)
     assert counted.created_at == counted.raw["created_at"]
+
+
+# ------------------------------------------------------------------------------ ids are segments
+MY_NAMESPACES = [
+    "organizations",
+    "organization_memberships",
+    "organization_invitations",
+    "sessions",
+    "invitations",
+    "allowlist_identifiers",
+    "blocklist_identifiers",
+    "jwt_templates",
+]
+FILLERS: dict[str, Any] = {
+    "name": "Acme",
+    "user_id": "user_1",
+    "role": "org:member",
+    "email_address": "a@x.test",
+    "file": PNG,
+    "invitations": [{"email_address": "a@x.test", "role": "org:member"}],
+    "identifier": "a@x.test",
+}
+
+
+BODY_FIELDS = {("invitations", "create"): "email_address", ("sessions", "create"): "user_id"}
+"""Positional parameters that are body fields, not path ids."""
+
+
+def invoke(method: Any, values: list[str], required: dict[str, Any]) -> None:
+    result = method(*values, **required)
+    if inspect.isasyncgen(result):
+        asyncio.run(result.__anext__())
+    elif inspect.isgenerator(result):
+        next(result)
+    elif inspect.iscoroutine(result):
+        asyncio.run(result)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("hostile", ["..", "a/b", "x?y=1", "", "id\r\nx: 1"])
+def test_every_id_of_these_namespaces_is_one_path_segment(mode: str, hostile: str) -> None:
+    """Each positional parameter (an id) is checked before any request exists."""
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    transport = httpx.MockTransport(record)
+    client: Any = (
+        BackendAPI("sk_test_" + "a" * 40, http_client=httpx.Client(transport=transport))
+        if mode == "sync"
+        else AsyncBackendAPI(
+            "sk_test_" + "a" * 40, http_client=httpx.AsyncClient(transport=transport)
+        )
+    )
+    checked = 0
+    for namespace in MY_NAMESPACES:
+        for name in [n for n in dir(getattr(client, namespace)) if not n.startswith("_")]:
+            method = getattr(getattr(client, namespace), name)
+            parameters = inspect.signature(method).parameters.values()
+            ids = [p.name for p in parameters if p.kind is not p.KEYWORD_ONLY]
+            required = {
+                p.name: FILLERS[p.name]
+                for p in parameters
+                if p.kind is p.KEYWORD_ONLY and p.default is p.empty
+            }
+            for position, id_name in enumerate(ids):
+                if BODY_FIELDS.get((namespace, name)) == id_name:
+                    continue
+                values = ["id_ok"] * len(ids)
+                values[position] = hostile
+                with pytest.raises(ValueError, match=id_name):
+                    invoke(method, values, required)
+                checked += 1
+    assert checked >= 30
+    assert sent == []

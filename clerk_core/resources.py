@@ -13,13 +13,17 @@ from typing import Any
 
 __all__ = [
     "APIKey",
+    "AllowlistIdentifier",
+    "BlocklistIdentifier",
     "ClerkObject",
     "EmailData",
     "IdPOAuthAccessToken",
     "Invitation",
+    "JwtTemplate",
     "M2MToken",
     "Organization",
     "OrganizationData",
+    "OrganizationInvitation",
     "OrganizationMembership",
     "OrganizationMembershipData",
     "Session",
@@ -116,7 +120,7 @@ class UserData(ClerkObject):
 
 
 class OrganizationData(ClerkObject):
-    """``organization.*``."""
+    """``organization.*``; the Backend API's ``Organization``."""
 
     @property
     def name(self) -> str | None:
@@ -134,9 +138,48 @@ class OrganizationData(ClerkObject):
     def public_metadata(self) -> dict[str, Any]:
         return self._dict("public_metadata")
 
+    @property
+    def private_metadata(self) -> dict[str, Any]:
+        return self._dict("private_metadata")
+
+    @property
+    def image_url(self) -> str | None:
+        return self._str("image_url")
+
+    @property
+    def has_image(self) -> bool:
+        return self.raw.get("has_image") is True
+
+    @property
+    def members_count(self) -> int | None:
+        """Present when asked for (``include_members_count=True``)."""
+        return _int_field(self.raw, "members_count")
+
+    @property
+    def pending_invitations_count(self) -> int | None:
+        return _int_field(self.raw, "pending_invitations_count")
+
+    @property
+    def max_allowed_memberships(self) -> int | None:
+        """``0``: no limit."""
+        return _int_field(self.raw, "max_allowed_memberships")
+
+    @property
+    def admin_delete_enabled(self) -> bool:
+        return self.raw.get("admin_delete_enabled") is True
+
+    @property
+    def created_at(self) -> int | None:
+        """Milliseconds since the epoch (as every Clerk timestamp)."""
+        return _int_field(self.raw, "created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return _int_field(self.raw, "updated_at")
+
 
 class OrganizationMembershipData(ClerkObject):
-    """``organizationMembership.*``."""
+    """``organizationMembership.*``; the Backend API's ``OrganizationMembership``."""
 
     @property
     def role(self) -> str | None:
@@ -152,13 +195,34 @@ class OrganizationMembershipData(ClerkObject):
         return value if isinstance(value, str) else None
 
     @property
+    def public_user_data(self) -> dict[str, Any]:
+        """The member's ``user_id``, ``first_name``, ``last_name``, ``identifier``, ``image_url``."""
+        return self._dict("public_user_data")
+
+    @property
     def permissions(self) -> list[str]:
         value = self.raw.get("permissions")
         return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
 
+    @property
+    def public_metadata(self) -> dict[str, Any]:
+        return self._dict("public_metadata")
+
+    @property
+    def private_metadata(self) -> dict[str, Any]:
+        return self._dict("private_metadata")
+
+    @property
+    def created_at(self) -> int | None:
+        return _int_field(self.raw, "created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return _int_field(self.raw, "updated_at")
+
 
 class SessionData(ClerkObject):
-    """``session.*``."""
+    """``session.*``; the Backend API's ``Session``."""
 
     @property
     def user_id(self) -> str | None:
@@ -170,7 +234,38 @@ class SessionData(ClerkObject):
 
     @property
     def status(self) -> str | None:
+        """``active``, ``revoked``, ``ended``, ``expired``, ``removed``, ``abandoned``, ..."""
         return self._str("status")
+
+    @property
+    def last_active_organization_id(self) -> str | None:
+        return self._str("last_active_organization_id")
+
+    @property
+    def actor(self) -> dict[str, Any] | None:
+        """The impersonator, for an impersonation session."""
+        value = self.raw.get("actor")
+        return value if isinstance(value, dict) else None
+
+    @property
+    def last_active_at(self) -> int | None:
+        return _int_field(self.raw, "last_active_at")
+
+    @property
+    def expire_at(self) -> int | None:
+        return _int_field(self.raw, "expire_at")
+
+    @property
+    def abandon_at(self) -> int | None:
+        return _int_field(self.raw, "abandon_at")
+
+    @property
+    def created_at(self) -> int | None:
+        return _int_field(self.raw, "created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return _int_field(self.raw, "updated_at")
 
 
 class EmailData(ClerkObject):
@@ -210,13 +305,41 @@ class Token(ClerkObject):
 
 
 class Invitation(ClerkObject):
+    """An invitation to the instance (``/invitations``)."""
+
     @property
     def email_address(self) -> str | None:
         return self._str("email_address")
 
     @property
     def status(self) -> str | None:
+        """``pending``, ``accepted``, ``revoked`` or ``expired``."""
         return self._str("status")
+
+    @property
+    def public_metadata(self) -> dict[str, Any]:
+        return self._dict("public_metadata")
+
+    @property
+    def revoked(self) -> bool:
+        return self.raw.get("revoked") is True
+
+    @property
+    def url(self) -> str | None:
+        """The link the invitee follows (absent when Clerk sent the e-mail itself)."""
+        return self._str("url")
+
+    @property
+    def expires_at(self) -> int | None:
+        return _int_field(self.raw, "expires_at")
+
+    @property
+    def created_at(self) -> int | None:
+        return _int_field(self.raw, "created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return _int_field(self.raw, "updated_at")
 
 
 # Backend API names for the same shapes.
@@ -224,6 +347,144 @@ User = UserData
 Organization = OrganizationData
 OrganizationMembership = OrganizationMembershipData
 Session = SessionData
+
+
+# ---------------------------------------------------------------------- organizations and instance
+class OrganizationInvitation(ClerkObject):
+    """An invitation to join an organization (``/organizations/{id}/invitations``)."""
+
+    @property
+    def email_address(self) -> str | None:
+        return self._str("email_address")
+
+    @property
+    def role(self) -> str | None:
+        return self._str("role")
+
+    @property
+    def role_name(self) -> str | None:
+        return self._str("role_name")
+
+    @property
+    def organization_id(self) -> str | None:
+        return self._str("organization_id")
+
+    @property
+    def status(self) -> str | None:
+        """``pending``, ``accepted``, ``revoked`` or ``expired``."""
+        return self._str("status")
+
+    @property
+    def public_metadata(self) -> dict[str, Any]:
+        return self._dict("public_metadata")
+
+    @property
+    def private_metadata(self) -> dict[str, Any]:
+        return self._dict("private_metadata")
+
+    @property
+    def url(self) -> str | None:
+        return self._str("url")
+
+    @property
+    def expires_at(self) -> int | None:
+        return _int_field(self.raw, "expires_at")
+
+    @property
+    def created_at(self) -> int | None:
+        return _int_field(self.raw, "created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return _int_field(self.raw, "updated_at")
+
+
+class AllowlistIdentifier(ClerkObject):
+    """An e-mail address, phone number, domain or web3 wallet allowed to sign up."""
+
+    @property
+    def identifier(self) -> str | None:
+        return self._str("identifier")
+
+    @property
+    def identifier_type(self) -> str | None:
+        """``email_address``, ``phone_number``, ``domain`` or ``web3_wallet``."""
+        return self._str("identifier_type")
+
+    @property
+    def invitation_id(self) -> str | None:
+        return self._str("invitation_id")
+
+    @property
+    def created_at(self) -> int | None:
+        return _int_field(self.raw, "created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return _int_field(self.raw, "updated_at")
+
+
+class BlocklistIdentifier(ClerkObject):
+    """An e-mail address, phone number, domain or web3 wallet refused at sign-up and sign-in."""
+
+    @property
+    def identifier(self) -> str | None:
+        return self._str("identifier")
+
+    @property
+    def identifier_type(self) -> str | None:
+        return self._str("identifier_type")
+
+    @property
+    def created_at(self) -> int | None:
+        return _int_field(self.raw, "created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return _int_field(self.raw, "updated_at")
+
+
+class JwtTemplate(ClerkObject):
+    """A JWT template: the claims of the tokens ``sessions.create_token(template=name)`` mints."""
+
+    @property
+    def name(self) -> str | None:
+        return self._str("name")
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        return self._dict("claims")
+
+    @property
+    def lifetime(self) -> int | None:
+        """Seconds."""
+        return _int_field(self.raw, "lifetime")
+
+    @property
+    def allowed_clock_skew(self) -> int | None:
+        return _int_field(self.raw, "allowed_clock_skew")
+
+    @property
+    def custom_signing_key(self) -> bool:
+        return self.raw.get("custom_signing_key") is True
+
+    @property
+    def signing_algorithm(self) -> str | None:
+        return self._str("signing_algorithm")
+
+    @property
+    def created_at(self) -> int | None:
+        return _int_field(self.raw, "created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return _int_field(self.raw, "updated_at")
+
+
+def _int_field(raw: Mapping[str, Any], key: str) -> int | None:
+    """An integer field (not a boolean, which is an ``int`` to Python)."""
+    value = raw.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 # ------------------------------------------------------------------------------ machine auth

@@ -12,7 +12,8 @@ The package has three layers:
 
 * **endpoints** (``endpoints/``, sans-I/O): each endpoint is a function returning a :class:`Call`
   (method, path template and ids, query, body, whether it may be repeated, how to read the answer),
-  one module per group (``users``, ``organizations``, ``sessions``, ``invitations``, ``jwks``);
+  one module per group (``users``, ``organizations``, ``organization_invitations``, ``sessions``,
+  ``invitations``, ``allowlist_identifiers``, ``blocklist_identifiers``, ``jwt_templates``, ...);
 * **policy and transport** (``_policy.py``, ``_pools.py``): one header builder, the deadline, the
   retries, ``Retry-After``, the circuit, the body cap, and the mapping of answers to results or
   :class:`ClerkAPIError`; the clients only send and sleep;
@@ -43,17 +44,17 @@ pooled client, the headers, the deadline, the body cap and the circuit; they ret
 after a network error, and only when the request may be repeated (see ``send_raw``).
 
 **One source for two clients.** The async client and its namespaces (``_client_async.py``,
-``_resources_async.py``) are the source; the sync ones (``_client_sync.py``,
-``_resources_sync.py``) are generated from them by ``python clerk_core/backend_api/_gen.py``, an
-``unasync``-style token rewrite (``async def`` -> ``def``, ``await`` dropped, ``AsyncBackendAPI``
+``_resources_async.py``, ``_organizations_async.py``, ``_instance_async.py``: every
+``*_async.py`` module) are the source; their sync twins (``*_sync.py``) are generated from them
+by ``python clerk_core/backend_api/_gen.py``, an ``unasync``-style token rewrite (``async def`` -> ``def``, ``await`` dropped, ``AsyncBackendAPI``
 -> ``BackendAPI``, ...), and checked in; a test fails when a checked-in twin differs from a fresh
 generation. This was chosen over a typed binder because each method stays a plain, fully typed
 function in both clients (strict mypy, IDE help and tracebacks see ordinary code), at the price of a
 generation step.
 
 **Adding a group of endpoints**: write ``endpoints/<group>.py`` (one function per endpoint), add its
-namespace class to ``_resources_async.py`` and attach it in ``AsyncBackendAPI.__init__``, then run
-the generator.
+namespace class to an ``*_async.py`` module (a new one is twinned too) and attach it in
+``AsyncBackendAPI.__init__``, then run the generator.
 """
 
 from __future__ import annotations

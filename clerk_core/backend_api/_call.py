@@ -13,6 +13,7 @@ from ..resources import ClerkObject
 __all__ = [
     "Call",
     "ClerkList",
+    "FileField",
     "ParamValue",
     "body",
     "many",
@@ -24,6 +25,9 @@ __all__ = [
 
 T = TypeVar("T")
 ObjT = TypeVar("ObjT", bound=ClerkObject)
+
+FileField = tuple[str, bytes, str]
+"""A file of a multipart request: ``(file name, content, content type)``."""
 
 ParamValue = str | int | bool | Sequence[str] | None
 """A query parameter's value: a sequence repeats the key (``?user_id=a&user_id=b``); ``None`` is left out."""
@@ -62,19 +66,27 @@ class Call(Generic[T]):
     ``idempotent`` says whether the request may be repeated after a failure that may have reached
     the server (a 5xx answer, a timeout); by default it follows the method (``GET``, ``HEAD``,
     ``PUT`` and ``DELETE``).
+
+    ``body`` is sent as JSON (an object, or an array for Clerk's bulk endpoints), unless ``files``
+    is given: the request is then ``multipart/form-data``, with each file a part and each ``body``
+    entry a text field (a logo upload). A file is its name, its bytes and its content type; the
+    bytes are held, so a retried request sends them again.
     """
 
     method: str
     path: str
     parse: Callable[[Any], T]
     params: Sequence[tuple[str, str]] = ()
-    body: Mapping[str, Any] | None = None
+    body: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
     ids: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
     retryable: bool | None = None
     bearer: str | None = dataclasses.field(default=None, repr=False, compare=False)
     """Replaces the client's secret key in ``Authorization`` (a machine secret key, ``ak_...``)."""
+    files: Mapping[str, FileField] | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.files is not None and not isinstance(self.body, (Mapping, type(None))):
+            raise ValueError("a multipart request's fields must be a mapping")
         path = self.path
         if self.ids:
             path = path.format_map({name: path_segment(name, v) for name, v in self.ids.items()})

@@ -18,14 +18,21 @@ from .._bounded_read import BodyTooLarge, aread_capped
 from ..resources import ClerkObject
 from . import _pools
 from ._call import Call, ClerkList, ParamValue, raw, to_query
-from ._machine_async import _AsyncAPIKeys, _AsyncM2MTokens, _AsyncOAuthTokens, _AsyncTestingTokens
-from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
-from ._resources_async import (
+from ._instance_async import (
+    _AsyncAllowlistIdentifiers,
+    _AsyncBlocklistIdentifiers,
     _AsyncInvitations,
-    _AsyncOrganizations,
+    _AsyncJwtTemplates,
     _AsyncSessions,
-    _AsyncUsers,
 )
+from ._machine_async import _AsyncAPIKeys, _AsyncM2MTokens, _AsyncOAuthTokens, _AsyncTestingTokens
+from ._organizations_async import (
+    _AsyncOrganizationInvitations,
+    _AsyncOrganizationMemberships,
+    _AsyncOrganizations,
+)
+from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
+from ._resources_async import _AsyncUsers
 from .endpoints import jwks
 
 if TYPE_CHECKING:
@@ -38,8 +45,9 @@ ObjT = TypeVar("ObjT", bound=ClerkObject)
 
 
 class AsyncBackendAPI(Core):
-    """The async client. Resources: ``users``, ``organizations``, ``sessions``, ``invitations``;
-    and ``jwks()``. ``http_client`` is used as given (and left open); without one, a pooled client
+    """The async client. Resources: ``users``, ``organizations``, ``organization_memberships``,
+    ``organization_invitations``, ``sessions``, ``invitations``, ``allowlist_identifiers``
+    (``allowlist``), ``blocklist_identifiers`` (``blocklist``), ``jwt_templates``; and ``jwks()``. ``http_client`` is used as given (and left open); without one, a pooled client
     is made on first use and closed by ``aclose()`` (or by leaving ``async with``)."""
 
     def __init__(
@@ -65,6 +73,11 @@ class AsyncBackendAPI(Core):
         self.m2m_tokens = _AsyncM2MTokens(self)
         self.oauth_tokens = _AsyncOAuthTokens(self)
         self.testing_tokens = _AsyncTestingTokens(self)
+        self.organization_memberships = _AsyncOrganizationMemberships(self)
+        self.organization_invitations = _AsyncOrganizationInvitations(self)
+        self.allowlist_identifiers = self.allowlist = _AsyncAllowlistIdentifiers(self)
+        self.blocklist_identifiers = self.blocklist = _AsyncBlocklistIdentifiers(self)
+        self.jwt_templates = _AsyncJwtTemplates(self)
 
     async def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

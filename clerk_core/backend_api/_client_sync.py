@@ -18,14 +18,21 @@ from .._bounded_read import BodyTooLarge, read_capped
 from ..resources import ClerkObject
 from . import _pools
 from ._call import Call, ClerkList, ParamValue, raw, to_query
-from ._machine_sync import _APIKeys, _M2MTokens, _OAuthTokens, _TestingTokens
-from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
-from ._resources_sync import (
+from ._instance_sync import (
+    _AllowlistIdentifiers,
+    _BlocklistIdentifiers,
     _Invitations,
-    _Organizations,
+    _JwtTemplates,
     _Sessions,
-    _Users,
 )
+from ._machine_sync import _APIKeys, _M2MTokens, _OAuthTokens, _TestingTokens
+from ._organizations_sync import (
+    _OrganizationInvitations,
+    _OrganizationMemberships,
+    _Organizations,
+)
+from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
+from ._resources_sync import _Users
 from .endpoints import jwks
 
 if TYPE_CHECKING:
@@ -38,8 +45,9 @@ ObjT = TypeVar("ObjT", bound=ClerkObject)
 
 
 class BackendAPI(Core):
-    """The sync client. Resources: ``users``, ``organizations``, ``sessions``, ``invitations``;
-    and ``jwks()``. ``http_client`` is used as given (and left open); without one, a pooled client
+    """The sync client. Resources: ``users``, ``organizations``, ``organization_memberships``,
+    ``organization_invitations``, ``sessions``, ``invitations``, ``allowlist_identifiers``
+    (``allowlist``), ``blocklist_identifiers`` (``blocklist``), ``jwt_templates``; and ``jwks()``. ``http_client`` is used as given (and left open); without one, a pooled client
     is made on first use and closed by ``close()`` (or by leaving ``with``)."""
 
     def __init__(
@@ -65,6 +73,11 @@ class BackendAPI(Core):
         self.m2m_tokens = _M2MTokens(self)
         self.oauth_tokens = _OAuthTokens(self)
         self.testing_tokens = _TestingTokens(self)
+        self.organization_memberships = _OrganizationMemberships(self)
+        self.organization_invitations = _OrganizationInvitations(self)
+        self.allowlist_identifiers = self.allowlist = _AllowlistIdentifiers(self)
+        self.blocklist_identifiers = self.blocklist = _BlocklistIdentifiers(self)
+        self.jwt_templates = _JwtTemplates(self)
 
     def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

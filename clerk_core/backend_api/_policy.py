@@ -176,7 +176,11 @@ class Core:
             "params": list(call.params),
             "timeout": httpx.Timeout(timeout),
         }
-        if call.body is not None:
+        if call.files is not None:  # multipart: httpx writes the boundary and Content-Type
+            kwargs["files"] = dict(call.files)
+            fields = call.body if isinstance(call.body, Mapping) else {}
+            kwargs["data"] = {name: _form_value(value) for name, value in fields.items()}
+        elif call.body is not None:
             kwargs["content"] = json.dumps(call.body).encode()
             kwargs["headers"]["Content-Type"] = "application/json"
         return kwargs
@@ -288,6 +292,13 @@ class Core:
             self.policy.max_body_bytes,
         )
         return RawResult(None, None, "response_too_large")
+
+
+def _form_value(value: Any) -> str:
+    """A multipart text field as Clerk reads it (booleans as ``true`` / ``false``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 NETWORK_ERRORS = (httpx.HTTPError,)

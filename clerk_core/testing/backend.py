@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeBackendAPI", "LocalBackendServer"]
 
+DEFAULT_ORGANIZATION_IMAGE = "https://img.clerk.com/local/default-organization.png"
+"""The ``image_url`` of an organization without a logo (Clerk shows a generated one)."""
+
 
 def _error(status: int, code: str, message: str | None = None) -> httpx.Response:
     error = {"code": code} if message is None else {"code": code, "message": message}
@@ -119,7 +122,12 @@ class FakeBackendAPI:
         self.memberships: list[dict[str, Any]] = []
         self.sessions: dict[str, dict[str, Any]] = {}
         self.invitations: dict[str, dict[str, Any]] = {}
+        self.organization_invitations: dict[str, dict[str, Any]] = {}
+        self.allowlist_identifiers: dict[str, dict[str, Any]] = {}
+        self.blocklist_identifiers: dict[str, dict[str, Any]] = {}
         self.jwt_templates: dict[str, dict[str, Any]] = {}
+        """JWT templates by name: the claims each adds to the session's (``jwt_templates.get``
+        and ``list`` show them with an id made from the name)."""
         self.handshake_payloads: dict[str, list[str]] = {}
         self.testing_tokens: list[str] = []  # created by POST /testing_tokens (_fake_machine)
         self._faults: list[tuple[int, str | None]] = []
@@ -146,14 +154,24 @@ class FakeBackendAPI:
     def add_organization(
         self, org_id: str, *, name: str, slug: str, **fields: Any
     ) -> dict[str, Any]:
+        """An organization as Clerk stores it (``fields`` override any of its fields)."""
+        now = int(self.instance.clock() * 1000)
         org = {
             "object": "organization",
             "id": org_id,
             "name": name,
             "slug": slug,
+            "image_url": DEFAULT_ORGANIZATION_IMAGE,
+            "has_image": False,
             "members_count": 0,
+            "pending_invitations_count": 0,
+            "max_allowed_memberships": 0,
+            "admin_delete_enabled": True,
             "public_metadata": {},
             "private_metadata": {},
+            "created_by": "",
+            "created_at": now,
+            "updated_at": now,
             **fields,
         }
         with self._lock:
@@ -168,6 +186,9 @@ class FakeBackendAPI:
         role: str = "org:member",
         permissions: Sequence[str] = (),
     ) -> dict[str, Any]:
+        """``user_id`` joins ``org_id`` with ``role`` (a membership the user already has is
+        replaced)."""
+        now = int(self.instance.clock() * 1000)
         with self._lock:
             org = self.organizations[org_id]
             user = self.users.get(user_id, {})
@@ -175,15 +196,31 @@ class FakeBackendAPI:
                 "object": "organization_membership",
                 "id": "orgmem_" + secrets.token_hex(8),
                 "role": role,
+                "role_name": role.removeprefix("org:").replace("_", " ").title(),
                 "permissions": list(permissions),
+                "public_metadata": {},
+                "private_metadata": {},
                 "organization": org,
                 "public_user_data": {
                     "user_id": user_id,
                     "first_name": user.get("first_name"),
                     "last_name": user.get("last_name"),
-                    "identifier": _email(user),
+                    "username": user.get("username"),
+                    "identifier": _email(user) or user.get("username") or "",
+                    "image_url": user.get("image_url") or "",
+                    "has_image": bool(user.get("has_image")),
                 },
+                "created_at": now,
+                "updated_at": now,
             }
+            self.memberships[:] = [
+                m
+                for m in self.memberships
+                if not (
+                    m["organization"]["id"] == org_id
+                    and m["public_user_data"]["user_id"] == user_id
+                )
+            ]
             self.memberships.append(membership)
             org["members_count"] = sum(
                 1 for m in self.memberships if m["organization"]["id"] == org_id
@@ -193,12 +230,20 @@ class FakeBackendAPI:
     def add_session(self, session_id: str, user_id: str, **claims: Any) -> dict[str, Any]:
         """A session whose tokens ``POST /sessions/{id}/tokens`` mints (``claims`` as in
         ``LocalClerkInstance.session_claims``)."""
+        now = int(self.instance.clock() * 1000)
         session = {
             "object": "session",
             "id": session_id,
             "user_id": user_id,
             "status": "active",
             "client_id": "client_" + secrets.token_hex(6),
+            "last_active_organization_id": claims.get("org_id"),
+            "actor": claims.get("actor"),
+            "last_active_at": now,
+            "expire_at": now + 7 * 86_400_000,
+            "abandon_at": now + 30 * 86_400_000,
+            "created_at": now,
+            "updated_at": now,
             "_claims": claims,
         }
         with self._lock:
@@ -341,46 +386,9 @@ class FakeBackendAPI:
         found = [m for m in self.memberships if m["public_user_data"]["user_id"] == user_id]
         return httpx.Response(200, json={"data": found, "total_count": len(found)})
 
-    # ------------------------------------------------------------------ organizations
-    @route("GET", r"/v1/organizations")
-    def _list_organizations(self, call: Call) -> httpx.Response:
-        orgs = list(self.organizations.values())
-        return httpx.Response(200, json={"data": orgs, "total_count": len(orgs)})
-
-    def _organization(self, id_or_slug: str) -> dict[str, Any] | None:
-        return self.organizations.get(id_or_slug) or next(
-            (o for o in self.organizations.values() if o["slug"] == id_or_slug), None
-        )
-
-    @route("GET", r"/v1/organizations/{id}")
-    def _get_organization(self, call: Call) -> httpx.Response:
-        org = self._organization(call.args[0])
-        return _not_found("organization") if org is None else httpx.Response(200, json=org)
-
-    @route("GET", r"/v1/organizations/{id}/memberships")
-    def _organization_memberships(self, call: Call) -> httpx.Response:
-        org = self._organization(call.args[0])
-        if org is None:
-            return _not_found("organization")
-        found = [m for m in self.memberships if m["organization"]["id"] == org["id"]]
-        return httpx.Response(200, json={"data": found, "total_count": len(found)})
-
-    # ------------------------------------------------------------------ sessions and clients
-    @route("GET", r"/v1/sessions/{id}")
-    def _get_session(self, call: Call) -> httpx.Response:
-        session = self.sessions.get(call.args[0])
-        return (
-            _not_found("session") if session is None else httpx.Response(200, json=_public(session))
-        )
-
-    @route("POST", r"/v1/sessions/{id}/revoke")
-    def _revoke_session(self, call: Call) -> httpx.Response:
-        session = self.sessions.get(call.args[0])
-        if session is None:
-            return _not_found("session")
-        session["status"] = "revoked"
-        return httpx.Response(200, json={**_public(session), "status": "revoked"})
-
+    # ------------------------------------------------------------------ session tokens
+    # (organizations, memberships, invitations and the other session endpoints are in
+    # _fake_organizations.py and _fake_instance.py)
     @route("POST", r"/v1/sessions/{id}/tokens(?:/([^/]+))?")
     def _session_token(self, call: Call) -> httpx.Response:
         session_id, template = call.args
@@ -397,27 +405,6 @@ class FakeBackendAPI:
         if directives is None:
             return _not_found("handshake payload")
         return httpx.Response(200, json={"object": "handshake_payload", "directives": directives})
-
-    # ------------------------------------------------------------------ invitations
-    @route("POST", r"/v1/invitations")
-    def _create_invitation(self, call: Call) -> httpx.Response:
-        invitation: dict[str, Any] = {
-            "object": "invitation",
-            "id": "inv_" + secrets.token_hex(8),
-            "email_address": call.body.get("email_address"),
-            "status": "pending",
-            "public_metadata": call.body.get("public_metadata") or {},
-        }
-        self.invitations[str(invitation["id"])] = invitation
-        return httpx.Response(200, json=invitation)
-
-    @route("POST", r"/v1/invitations/{id}/revoke")
-    def _revoke_invitation(self, call: Call) -> httpx.Response:
-        pending = self.invitations.get(call.args[0])
-        if pending is None:
-            return _not_found("invitation")
-        pending["status"] = "revoked"
-        return httpx.Response(200, json=pending)
 
     def _mint(
         self, session: dict[str, Any], template: str | None, body: Mapping[str, Any]
@@ -454,4 +441,4 @@ def _email(user: Mapping[str, Any]) -> str | None:
     return None
 
 
-from . import _fake_machine  # noqa: E402, F401
+from . import _fake_instance, _fake_machine, _fake_organizations  # noqa: E402, F401

@@ -17,10 +17,29 @@ import pytest
 
 import clerk_core.backend_api as backend_api
 from clerk_core.backend_api import AsyncBackendAPI, BackendAPI, Endpoints, _gen
-from clerk_core.backend_api.endpoints import invitations, organizations, sessions, users
+from clerk_core.backend_api.endpoints import (
+    allowlist_identifiers,
+    blocklist_identifiers,
+    invitations,
+    jwt_templates,
+    organization_invitations,
+    organizations,
+    sessions,
+    users,
+)
 
 SECRET = "sk_test_" + "a" * 40
-NAMESPACES = ("users", "organizations", "sessions", "invitations")
+NAMESPACES = (
+    "users",
+    "organizations",
+    "organization_memberships",
+    "organization_invitations",
+    "sessions",
+    "invitations",
+    "allowlist_identifiers",
+    "blocklist_identifiers",
+    "jwt_templates",
+)
 
 
 # ------------------------------------------------------------------------------ the generated twin
@@ -33,8 +52,13 @@ def test_the_checked_in_sync_twin_is_what_the_generator_makes(source: Path, twin
 
 
 def test_there_are_twins_to_check() -> None:
-    wanted = {"_client_sync.py", "_resources_sync.py", "_machine_sync.py"}
-    assert wanted <= {twin.name for _, twin in _gen.twins()}
+    assert {twin.name for _, twin in _gen.twins()} >= {
+        "_client_sync.py",
+        "_instance_sync.py",
+        "_machine_sync.py",
+        "_organizations_sync.py",
+        "_resources_sync.py",
+    }
 
 
 def test_the_check_command_finds_a_stale_twin(tmp_path: Path) -> None:
@@ -175,6 +199,68 @@ PASSES_TO = [
     ("sessions", "create_token", sessions.create_session_token),
     ("invitations", "create", invitations.create_invitation),
     ("invitations", "revoke", invitations.revoke_invitation),
+    ("organizations", "create", organizations.create_organization),
+    ("organizations", "update", organizations.update_organization),
+    ("organizations", "update_metadata", organizations.update_organization_metadata),
+    ("organizations", "delete", organizations.delete_organization),
+    ("organizations", "update_logo", organizations.update_organization_logo),
+    ("organizations", "delete_logo", organizations.delete_organization_logo),
+    ("organizations", "create_membership", organizations.create_organization_membership),
+    ("organizations", "update_membership", organizations.update_organization_membership),
+    (
+        "organizations",
+        "update_membership_metadata",
+        organizations.update_organization_membership_metadata,
+    ),
+    ("organizations", "delete_membership", organizations.delete_organization_membership),
+    ("organization_memberships", "list", organizations.organization_memberships),
+    ("organization_memberships", "create", organizations.create_organization_membership),
+    ("organization_memberships", "update", organizations.update_organization_membership),
+    (
+        "organization_memberships",
+        "update_metadata",
+        organizations.update_organization_membership_metadata,
+    ),
+    ("organization_memberships", "delete", organizations.delete_organization_membership),
+    (
+        "organization_invitations",
+        "list",
+        organization_invitations.list_organization_invitations,
+    ),
+    ("organization_invitations", "get", organization_invitations.get_organization_invitation),
+    (
+        "organization_invitations",
+        "create",
+        organization_invitations.create_organization_invitation,
+    ),
+    (
+        "organization_invitations",
+        "bulk_create",
+        organization_invitations.create_organization_invitations,
+    ),
+    (
+        "organization_invitations",
+        "revoke",
+        organization_invitations.revoke_organization_invitation,
+    ),
+    ("sessions", "list", sessions.list_sessions),
+    ("sessions", "create", sessions.create_session),
+    ("invitations", "list", invitations.list_invitations),
+    ("invitations", "bulk_create", invitations.create_invitations),
+    ("allowlist_identifiers", "list", allowlist_identifiers.list_allowlist_identifiers),
+    ("allowlist_identifiers", "create", allowlist_identifiers.create_allowlist_identifier),
+    ("allowlist_identifiers", "delete", allowlist_identifiers.delete_allowlist_identifier),
+    ("blocklist_identifiers", "list", blocklist_identifiers.list_blocklist_identifiers),
+    ("blocklist_identifiers", "create", blocklist_identifiers.create_blocklist_identifier),
+    ("blocklist_identifiers", "delete", blocklist_identifiers.delete_blocklist_identifier),
+    ("jwt_templates", "list", jwt_templates.list_jwt_templates),
+    ("jwt_templates", "get", jwt_templates.get_jwt_template),
+]
+
+# Each iterator over pages and the listing it pages: its filters, with page_size for limit/offset.
+PAGES = [
+    ("organizations", "iterate", organizations.list_organizations),
+    ("organizations", "iter", organizations.list_organizations),
 ]
 
 
@@ -189,8 +275,18 @@ def test_each_method_offers_every_parameter_of_its_endpoint(
     assert [p.kind for p in offered.values()] == [p.kind for p in wanted.values()]
 
 
+@pytest.mark.parametrize(("namespace", "name", "endpoint"), PAGES)
+def test_each_iterator_offers_every_filter_of_its_listing(
+    namespace: str, name: str, endpoint: Callable[..., Any]
+) -> None:
+    method = getattr(getattr(AsyncBackendAPI(SECRET), namespace), name)
+    offered = list(inspect.signature(method).parameters)
+    wanted = [p for p in inspect.signature(endpoint).parameters if p not in ("limit", "offset")]
+    assert offered == [*wanted, "page_size"]
+
+
 def test_every_namespace_method_is_covered_above() -> None:
-    covered = {(namespace, name) for namespace, name, _ in PASSES_TO}
+    covered = {(namespace, name) for namespace, name, _ in PASSES_TO + PAGES}
     api = BackendAPI(SECRET)
     assert covered == {(n, m) for n in NAMESPACES for m in public_methods(getattr(api, n))}
 

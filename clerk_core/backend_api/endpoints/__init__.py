@@ -8,9 +8,32 @@ under their policy. Adding a group: write its module here, then one namespace cl
 
 from __future__ import annotations
 
-from . import invitations, jwks, machine, organizations, sessions, users
+from . import (
+    allowlist_identifiers,
+    blocklist_identifiers,
+    invitations,
+    jwks,
+    jwt_templates,
+    machine,
+    organization_invitations,
+    organizations,
+    sessions,
+    users,
+)
 
-__all__ = ["Endpoints", "invitations", "jwks", "machine", "organizations", "sessions", "users"]
+__all__ = [
+    "Endpoints",
+    "allowlist_identifiers",
+    "blocklist_identifiers",
+    "invitations",
+    "jwks",
+    "jwt_templates",
+    "machine",
+    "organization_invitations",
+    "organizations",
+    "sessions",
+    "users",
+]
 
 
 class Endpoints:

@@ -2,13 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
 
 from ...resources import Invitation
-from .._call import Call, body, one
+from .._call import Call, ClerkList, body, many, one, to_query
 
-__all__ = ["create_invitation", "revoke_invitation"]
+__all__ = [
+    "InvitationParams",
+    "create_invitation",
+    "create_invitations",
+    "list_invitations",
+    "revoke_invitation",
+]
+
+
+class _Required(TypedDict):
+    email_address: str
+
+
+class InvitationParams(_Required, total=False):
+    """One invitation of a bulk create: ``email_address`` is required."""
+
+    redirect_url: str
+    public_metadata: Mapping[str, Any]
+    notify: bool
+    ignore_existing: bool
+    expires_in_days: int
+    template_slug: str
+
+
+def list_invitations(
+    *,
+    status: str | None = None,
+    query: str | None = None,
+    order_by: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> Call[ClerkList[Invitation]]:
+    """``GET /invitations?paginated=true``; ``status`` is ``pending``, ``accepted``,
+    ``revoked`` or ``expired``; ``order_by`` is ``created_at``, ``email_address`` or
+    ``expires_at``, ``-`` first for descending."""
+    return Call(
+        "GET",
+        "/invitations",
+        many(Invitation),
+        to_query(
+            status=status,
+            query=query,
+            order_by=order_by,
+            limit=limit,
+            offset=offset,
+            paginated=True,
+        ),
+    )
 
 
 def create_invitation(
@@ -35,6 +82,18 @@ def create_invitation(
             expires_in_days=expires_in_days,
             template_slug=template_slug,
         ),
+    )
+
+
+def create_invitations(*, invitations: Sequence[InvitationParams]) -> Call[ClerkList[Invitation]]:
+    """``POST /invitations/bulk``: several at once (all or none); Clerk answers a bare list."""
+    if isinstance(invitations, (str, Mapping)):
+        raise TypeError("invitations must be a sequence of invitation dicts")
+    return Call(
+        "POST",
+        "/invitations/bulk",
+        many(Invitation),
+        body=[body(**item) for item in invitations],
     )
 
 

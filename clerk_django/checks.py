@@ -132,14 +132,21 @@ def check_clerk_users(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
         config = clerk_settings()
     except ImproperlyConfigured:
         return []  # reported as clerk.E001
+    from django.apps import apps
     from django.contrib.auth import get_user_model
+
+    if not apps.is_installed("django.contrib.auth"):
+        return []  # Django reports the models' relation to the user model itself
 
     from .dashboard import dashboard_url_problem
     from .fieldmap import field_map_problems
     from .sync import DELETE_POLICIES
 
     messages: list[CheckMessage] = []
-    model = get_user_model()
+    try:
+        model = get_user_model()
+    except ImproperlyConfigured:
+        return []  # AUTH_USER_MODEL is wrong: Django's own check says so
     for message, hint in field_map_problems(model):
         messages.append(
             Error(

@@ -151,10 +151,11 @@ def sync_user(
         user = change.instance
         values = mapped_values(model, clerk_user)
         if user is None:
-            user = model(**{id_field(model): clerk_id}, **values)
-            user.set_unusable_password()
-            user.save()
-        elif change.changed:
+            user = _create_user(model, clerk_id, values)
+            if user.pk is None:  # a concurrent first request created it: update that one
+                user = _find_user(model, clerk_id, None)
+                change = Change("updated", clerk_id, _differs(user, values), instance=user)
+        if change.action == "updated" and change.changed:
             for name in change.changed:
                 setattr(user, name, values[name])
             user.save(update_fields=change.changed)
@@ -188,8 +189,28 @@ def _plan_user(
     values = mapped_values(model, clerk_user)
     if user is None:
         return Change("created", clerk_id, sorted(values), instance=None)
-    changed = [name for name, value in values.items() if getattr(user, name) != value]
-    return Change("updated", clerk_id, changed, instance=user)
+    return Change("updated", clerk_id, _differs(user, values), instance=user)
+
+
+def _differs(user: Any, values: Mapping[str, Any]) -> list[str]:
+    return [name for name, value in values.items() if getattr(user, name) != value]
+
+
+def _create_user(model: Any, clerk_id: str, values: Mapping[str, Any]) -> Any:
+    """A new Django user; unsaved (``pk`` is ``None``) when a concurrent request made it first.
+    Any other conflict (a unique field of the map taken by another user) raises, so the delivery
+    fails and is retried, and the log says which user."""
+    user = model(**{id_field(model): clerk_id}, **values)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        if _find_user(model, clerk_id, None) is None:
+            logger.error("Clerk user %s conflicts with a Django user on a unique field", clerk_id)
+            raise
+        user.pk = None
+    return user
 
 
 def delete_user(

@@ -710,3 +710,69 @@ def test_progress_is_one_counter_line_on_a_terminal(clerk_instance: LocalClerkIn
     text = out.getvalue()
     assert text.count("\r") == 3  # one line, rewritten per page
     assert text.splitlines()[-1] == "4 Clerk users read: 4 created, 0 updated, 0 unchanged."
+
+
+def test_a_known_user_costs_one_query_and_no_backend_call(
+    clerk_instance: LocalClerkInstance, hooks: Deliveries, django_assert_num_queries: Any
+) -> None:
+    hooks.send("user.created", hooks.user("user_ada", 1_000))
+    token = clerk_instance.session_token("user_ada")
+    client = Client()
+    client.get("/whoami-user", HTTP_AUTHORIZATION=f"Bearer {token}")  # keys fetched once
+    before = len(clerk_instance.requests)
+    with django_assert_num_queries(1):
+        body = client.get("/whoami-user", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert body == {"username": "user_ada", "authenticated": True}
+    assert len(clerk_instance.requests) == before
+
+
+@pytest.mark.django_db(transaction=True)  # the handler runs in a worker thread's connection
+def test_the_async_webhook_view_serves_the_sync_router(hooks: Deliveries) -> None:
+    from asgiref.sync import async_to_sync
+    from django.test import RequestFactory
+
+    from clerk_core import WebhookRouter, WebhookVerifier
+    from clerk_django.sync import sync_router
+    from clerk_django.webhooks import webhook_view_async
+
+    view = webhook_view_async(
+        sync_router(WebhookRouter()), verifier=WebhookVerifier(TEST_WEBHOOK_SECRET)
+    )
+    body, headers = hooks.sign("user.created", hooks.user("user_async", 1_000))
+    meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+    request = RequestFactory().post("/", body, content_type="application/json", **meta)
+    response = async_to_sync(view)(request)
+    assert response.status_code == 200
+    assert User.objects.get(username="user_async").email == "ada@example.test"
+
+
+def test_a_user_created_meanwhile_by_a_request_is_updated_not_duplicated(
+    monkeypatch: pytest.MonkeyPatch, received: Received
+) -> None:
+    from clerk_django import sync
+
+    User.objects.create(username="user_race")  # the first request won the race
+    real = sync._find_user
+    calls: list[Any] = []
+
+    def racing(*args: Any) -> Any:
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)  # ... after the webhook found nobody
+
+    monkeypatch.setattr(sync, "_find_user", racing)
+    change = sync.sync_user({"id": "user_race", "first_name": "Rae", "updated_at": 5})
+    assert (change.action, change.changed) == ("updated", ["first_name"])
+    assert list(User.objects.values_list("username", "first_name")) == [("user_race", "Rae")]
+    assert received.names() == ["clerk_user_updated"]
+    assert len(calls) >= 2  # the race did happen: the insert failed and the user was found
+
+
+def test_a_unique_conflict_fails_the_delivery_so_clerk_retries(
+    hooks: Deliveries, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.CLERK = {**settings.CLERK, "user_id_field": "email"}
+    hooks.send("user.created", hooks.user("user_a", 1_000, username="same"))
+    status, _ = hooks.send("user.created", hooks.user("user_b", 1_000, username="same"))
+    assert status == 500
+    assert "user_b conflicts with a Django user on a unique field" in caplog.text
+    assert not User.objects.filter(email="user_b").exists()

@@ -24,7 +24,7 @@ from clerk_core import AuthObject
 
 from .conf import clerk_settings
 
-__all__ = ["ClerkUserBackend", "attach_django_user", "user_for"]
+__all__ = ["ClerkUserBackend", "attach_django_user", "user_for", "user_or_anonymous"]
 
 
 def user_for(clerk_user_id: str, claims: Mapping[str, Any] | None = None) -> Any:
@@ -39,7 +39,9 @@ def _usable(user: Any) -> bool:
     return user is not None and getattr(user, "is_active", True) is not False
 
 
-def _user_or_anonymous(clerk_user_id: str, claims: Mapping[str, Any] | None) -> Any:
+def user_or_anonymous(clerk_user_id: str, claims: Mapping[str, Any] | None = None) -> Any:
+    """:func:`user_for`, or ``AnonymousUser`` when Clerk deleted the user or its Django user is
+    inactive (what ``request.user`` is)."""
     from django.contrib.auth.models import AnonymousUser
 
     user = user_for(clerk_user_id, claims)
@@ -65,10 +67,10 @@ def attach_django_user(request: HttpRequest, auth: AuthObject) -> None:
         request.auser = auser_anonymous
         return
     claims = getattr(auth, "session_claims", None)
-    request.user = SimpleLazyObject(lambda: _user_or_anonymous(user_id, claims))
+    request.user = SimpleLazyObject(lambda: user_or_anonymous(user_id, claims))
 
     async def auser() -> Any:
-        return await sync_to_async(_user_or_anonymous)(user_id, claims)
+        return await sync_to_async(user_or_anonymous)(user_id, claims)
 
     request.auser = auser
 

@@ -776,3 +776,38 @@ def test_a_unique_conflict_fails_the_delivery_so_clerk_retries(
     assert status == 500
     assert "user_b conflicts with a Django user on a unique field" in caplog.text
     assert not User.objects.filter(email="user_b").exists()
+
+
+def test_drf_sees_a_deactivated_user_as_anonymous(
+    clerk_instance: LocalClerkInstance, hooks: Deliveries
+) -> None:
+    token = clerk_instance.session_token("user_ada")
+    client = Client()
+    me = client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert me == {"user_id": "user_ada", "drf_user": "user_ada"}
+    hooks.send("user.deleted", {"id": "user_ada", "deleted": True})
+    me = client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert me == {"user_id": "user_ada", "drf_user": "AnonymousUser"}
+
+
+@pytest.mark.django_db(transaction=True)  # auser() queries from a worker thread
+def test_request_user_and_auser_agree_for_active_and_deleted_users(
+    clerk_instance: LocalClerkInstance, hooks: Deliveries
+) -> None:
+    from asgiref.sync import async_to_sync
+    from django.test import RequestFactory
+
+    from clerk_django import get_auth
+    from clerk_django.users import attach_django_user
+
+    def both(user_id: str) -> tuple[Any, Any]:
+        token = clerk_instance.session_token(user_id)
+        request = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+        attach_django_user(request, get_auth(request))
+        return request.user, async_to_sync(request.auser)()
+
+    user, auser = both("user_ada")
+    assert (user.username, auser.username) == ("user_ada", "user_ada")
+    hooks.send("user.deleted", {"id": "user_ada", "deleted": True})
+    user, auser = both("user_ada")
+    assert (user.is_authenticated, auser.is_authenticated) == (False, False)

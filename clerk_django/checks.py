@@ -123,3 +123,65 @@ def check_clerk(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     return messages
+
+
+@register()
+def check_clerk_users(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The settings of Django users mirrored from Clerk (``docs/django-users.md``)."""
+    try:
+        config = clerk_settings()
+    except ImproperlyConfigured:
+        return []  # reported as clerk.E001
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    if not apps.is_installed("django.contrib.auth"):
+        return []  # Django reports the models' relation to the user model itself
+
+    from .dashboard import dashboard_url_problem
+    from .fieldmap import field_map_problems
+    from .sync import DELETE_POLICIES
+
+    messages: list[CheckMessage] = []
+    try:
+        model = get_user_model()
+    except ImproperlyConfigured:
+        return []  # AUTH_USER_MODEL is wrong: Django's own check says so
+    for message, hint in field_map_problems(model):
+        messages.append(
+            Error(
+                message, hint=hint or "See docs/django-users.md, 'The field map'.", id="clerk.E020"
+            )
+        )
+    policy = config.get("user_delete_policy", "deactivate")
+    if policy not in DELETE_POLICIES:
+        messages.append(
+            Error(
+                f"settings.CLERK['user_delete_policy'] is {policy!r}.",
+                hint="Use 'deactivate' (the default: is_active=False, the row and its foreign keys "
+                "stay), 'delete' (the Django user is deleted, with its cascades) or 'keep'.",
+                id="clerk.E021",
+            )
+        )
+    elif policy == "deactivate" and not any(
+        f.name == "is_active" for f in model._meta.concrete_fields
+    ):
+        messages.append(
+            Warning(
+                f"{model.__name__} has no is_active field, so a user deleted in Clerk cannot be "
+                "deactivated.",
+                hint="Set settings.CLERK['user_delete_policy'] to 'delete' or 'keep'.",
+                id="clerk.W020",
+            )
+        )
+    problem = dashboard_url_problem(config.get("dashboard_url"))
+    if problem is not None:
+        messages.append(
+            Error(
+                problem,
+                hint="For example 'https://dashboard.clerk.com/apps/app_.../instances/ins_.../{path}' "
+                "(the ids are in the address bar of your instance in the dashboard).",
+                id="clerk.E022",
+            )
+        )
+    return messages

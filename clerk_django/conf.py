@@ -7,7 +7,10 @@ Keys are the ``ClerkOptions`` field names (``"secret_key"``, ``"authorized_parti
 * ``"clerk"``: a ready ``Clerk`` engine (tests use it to inject HTTP transports);
 * ``"django_users"``: map Clerk users to Django users (``request.user``); off by default;
 * ``"local_frontend"``: a ``clerk_core.testing.LocalFrontendAPI`` served by
-  ``clerk_django.local.LocalFrontendMiddleware`` (demos without a Clerk account).
+  ``clerk_django.local.LocalFrontendMiddleware`` (demos without a Clerk account);
+* ``"user_fields"``, ``"user_claims"``, ``"user_delete_policy"``, ``"fetch_user_on_create"``,
+  ``"mirror_organizations"``, ``"dashboard_url"``: Django users and organizations mirrored from
+  Clerk (``docs/django-users.md``).
 
 Settings are read lazily and re-read when ``override_settings`` changes ``CLERK``.
 """
@@ -29,7 +32,22 @@ from clerk_core import Clerk, ClerkConfigurationError, ClerkOptions
 __all__ = ["clerk_settings", "get_clerk", "get_guard", "reset"]
 
 EXTRA_KEYS = frozenset(
-    {"guard", "options", "clerk", "django_users", "local_frontend", "user_cache", "user_id_field"}
+    {
+        "guard",
+        "options",
+        "clerk",
+        "django_users",
+        "local_frontend",
+        "user_cache",
+        "user_id_field",
+        # Django users mirrored from Clerk (docs/django-users.md)
+        "user_fields",
+        "user_claims",
+        "user_delete_policy",
+        "fetch_user_on_create",
+        "mirror_organizations",
+        "dashboard_url",
+    }
 )
 
 _lock = threading.Lock()

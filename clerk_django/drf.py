@@ -194,9 +194,11 @@ class ClerkAuthentication(BaseAuthentication):
         if auth.is_authenticated:
             self.enforce_csrf(django_request)
             if clerk_settings().get("django_users") and auth.token_type == "session_token":
-                from .users import user_for
+                from .users import user_or_anonymous
 
-                return user_for(auth.user_id or ""), auth
+                # Deleted in Clerk or deactivated: an anonymous Django user, as the middleware.
+                claims = getattr(auth, "session_claims", None)
+                return user_or_anonymous(auth.user_id or "", claims), auth
             return ClerkDRFUser(auth), auth
         token_sent = parse_authorization(django_request.headers.get("authorization"))
         if (

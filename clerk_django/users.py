@@ -4,41 +4,48 @@ Off by default; turn it on with ``CLERK = {"django_users": True, ...}`` and put 
 after ``AuthenticationMiddleware``. A Django user is created the first time a Clerk user is seen,
 keyed by the Clerk user id (``CLERK["user_id_field"]``, default the user model's ``USERNAME_FIELD``),
 never matched by email. Its password is unusable: Clerk is the only way in.
+
+Each request costs one database query (the user, by that field) and never a Backend API call. On
+first sight the user gets the fields ``CLERK["user_claims"]`` takes from the session token (or, with
+``CLERK["fetch_user_on_create"]``, from one Backend API call); email, names and the field map are
+kept current by the webhooks of :mod:`clerk_django.sync` and ``manage.py clerk_sync_users``. A user
+Clerk deleted, or whose Django user is inactive, is anonymous (``request.user.is_authenticated`` is
+``False``), as Django's own ``ModelBackend`` treats inactive users.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from clerk_core import AuthObject
 
 from .conf import clerk_settings
 
-__all__ = ["ClerkUserBackend", "attach_django_user", "user_for"]
+__all__ = ["ClerkUserBackend", "attach_django_user", "user_for", "user_or_anonymous"]
 
 
-def user_for(clerk_user_id: str) -> Any:
-    """The Django user for a Clerk user id, created on first sight."""
-    from django.contrib.auth import get_user_model
+def user_for(clerk_user_id: str, claims: Mapping[str, Any] | None = None) -> Any:
+    """The Django user for a Clerk user id, created on first sight; ``None`` when Clerk deleted
+    the user (and the delete policy removed its Django user)."""
+    from .sync import user_for_request
 
-    model = get_user_model()
-    field = clerk_settings().get("user_id_field") or model.USERNAME_FIELD
-    lookup = {field: clerk_user_id}
-    try:
-        return model._default_manager.get(**lookup)
-    except model.DoesNotExist:
-        pass
-    try:
-        with transaction.atomic():
-            user = model(**lookup)
-            user.set_unusable_password()
-            user.save()
-            return user
-    except IntegrityError:  # created by a concurrent request
-        return model._default_manager.get(**lookup)
+    return user_for_request(clerk_user_id, claims)
+
+
+def _usable(user: Any) -> bool:
+    return user is not None and getattr(user, "is_active", True) is not False
+
+
+def user_or_anonymous(clerk_user_id: str, claims: Mapping[str, Any] | None = None) -> Any:
+    """:func:`user_for`, or ``AnonymousUser`` when Clerk deleted the user or its Django user is
+    inactive (what ``request.user`` is)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    user = user_for(clerk_user_id, claims)
+    return user if _usable(user) else AnonymousUser()
 
 
 def attach_django_user(request: HttpRequest, auth: AuthObject) -> None:
@@ -59,10 +66,11 @@ def attach_django_user(request: HttpRequest, auth: AuthObject) -> None:
 
         request.auser = auser_anonymous
         return
-    request.user = SimpleLazyObject(lambda: user_for(user_id))
+    claims = getattr(auth, "session_claims", None)
+    request.user = SimpleLazyObject(lambda: user_or_anonymous(user_id, claims))
 
     async def auser() -> Any:
-        return await sync_to_async(user_for)(user_id)
+        return await sync_to_async(user_or_anonymous)(user_id, claims)
 
     request.auser = auser
 
@@ -73,13 +81,17 @@ class ClerkUserBackend:
     def authenticate(
         self, request: HttpRequest | None, clerk_user_id: str | None = None, **kwargs: Any
     ) -> Any:
-        return user_for(clerk_user_id) if clerk_user_id else None
+        if not clerk_user_id:
+            return None
+        user = user_for(clerk_user_id)
+        return user if _usable(user) else None
 
     def get_user(self, user_id: Any) -> Any:
         from django.contrib.auth import get_user_model
 
         model = get_user_model()
         try:
-            return model._default_manager.get(pk=user_id)
+            user = model._default_manager.get(pk=user_id)
         except model.DoesNotExist:
             return None
+        return user if _usable(user) else None

@@ -25,6 +25,8 @@ def production_modules() -> list[str]:
             parts = info.name.split(".")
             if "testing" in parts or parts[-1] in ("local", "__main__"):
                 continue
+            if "migrations" in parts[:-1]:  # Django loads them by path: 0001_initial is no name
+                continue
             names.append(info.name)
     return names
 
@@ -37,7 +39,15 @@ import sys
 sys.modules["jwt"] = None
 import django
 from django.conf import settings
-settings.configure(INSTALLED_APPS=["clerk_django"])
+settings.configure(
+    INSTALLED_APPS=[
+        "django.contrib.auth",  # clerk_django's models link to the user model
+        "django.contrib.contenttypes",
+        "django.contrib.admin",  # for clerk_django.admin
+        "django.contrib.messages",
+        "clerk_django",
+    ]
+)
 django.setup()
 """
 

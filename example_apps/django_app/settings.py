@@ -61,6 +61,9 @@ REST_FRAMEWORK = {
 CLERK: dict[str, Any] = {
     "guard": "example_apps.django_app.shop.guards.guard",
     "django_users": True,  # request.user is a Django user, created on first sight by Clerk user id
+    # Webhooks (clerk_django.sync) keep email and names current; a user deleted in Clerk is
+    # deactivated (is_active=False), so orders and other foreign keys keep their rows.
+    "user_delete_policy": "deactivate",
 }
 if not (os.environ.get("CLERK_PUBLISHABLE_KEY") and os.environ.get("CLERK_SECRET_KEY")):
     from clerk_core.testing import LocalFrontendAPI

@@ -18,6 +18,7 @@ class ShopConfig(AppConfig):
         from clerk_core.users import invalidate_on_user_events
         from clerk_django.conf import get_clerk
 
+        from . import receivers  # noqa: F401  (connects the clerk_django signal receivers)
         from .webhooks import router
 
         # With broken Clerk settings, `manage.py check` reports the problem with a hint.

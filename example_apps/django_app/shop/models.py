@@ -1,16 +1,15 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
-class SyncedUser(models.Model):
-    """A local copy of a Clerk user, kept in step by webhooks (see webhooks.py)."""
+class Profile(models.Model):
+    """The shop's own data about a customer, created when Clerk's user gets a Django user (see
+    receivers.py: the clerk_user_created signal)."""
 
-    clerk_id = models.CharField(max_length=64, unique=True)
-    email = models.CharField(max_length=320, blank=True)
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
-    updated_at = models.BigIntegerField(default=0)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    welcome_source = models.CharField(max_length=16)
 
     def __str__(self) -> str:
-        return f"{self.clerk_id} <{self.email}>"
+        return f"Profile of {self.user}"

@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 from django.contrib.auth import get_user_model
 from django.test import Client, TestCase
 
-from .models import SyncedUser
+from .models import Profile
 
 PAGE = {"HTTP_SEC_FETCH_DEST": "document", "HTTP_ACCEPT": "text/html"}
 
@@ -66,7 +66,10 @@ class LocalInstanceJourney(TestCase):
         self.sign_in("user_admin")
         body = self.visit("/dashboard")[2]
         self.assertIn("Synced from Clerk webhooks: ada@acme.test (Ada Admin)", body)
-        self.assertTrue(SyncedUser.objects.filter(clerk_id="user_admin").exists())
+        self.assertIn("shop profile made by the clerk_user_created signal (from a webhook)", body)
+        user = get_user_model().objects.get(username="user_admin")
+        self.assertEqual((user.email, user.first_name), ("ada@acme.test", "Ada"))
+        self.assertEqual(user.clerk_link.clerk_id, "user_admin")
 
     def test_webhook_endpoint(self) -> None:
         from django.conf import settings
@@ -79,7 +82,9 @@ class LocalInstanceJourney(TestCase):
             "/api/webhooks/clerk", body, content_type="application/json", **meta
         )
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(SyncedUser.objects.get(clerk_id="user_hook").email, "hook@example.test")
+        user = get_user_model().objects.get(username="user_hook")  # made by clerk_django.sync
+        self.assertEqual(user.email, "hook@example.test")
+        self.assertTrue(Profile.objects.filter(user=user).exists())  # by the signal receiver
         replay = self.client.post(
             "/api/webhooks/clerk", body, content_type="application/json", **meta
         )
@@ -91,7 +96,15 @@ class LocalInstanceJourney(TestCase):
         body, headers = instance.sign_webhook("user.deleted", {"id": "user_hook", "deleted": True})
         meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
         self.client.post("/api/webhooks/clerk", body, content_type="application/json", **meta)
-        self.assertFalse(SyncedUser.objects.filter(clerk_id="user_hook").exists())
+        user.refresh_from_db()
+        self.assertFalse(user.is_active)  # deactivated: the profile and orders keep their rows
+        late = instance.user_payload("user_hook", first_name="Late", email="late@example.test")
+        late["updated_at"] += 60_000
+        body, headers = instance.sign_webhook("user.updated", late)
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+        self.client.post("/api/webhooks/clerk", body, content_type="application/json", **meta)
+        user.refresh_from_db()
+        self.assertEqual((user.is_active, user.email), (False, "hook@example.test"))
 
     def test_admin_sees_the_admin_area(self) -> None:
         self.visit("/")

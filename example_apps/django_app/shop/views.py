@@ -11,7 +11,7 @@ from clerk_django import current_user, get_auth
 from clerk_django.conf import get_clerk
 from clerk_django.decorators import auth_required
 
-from .models import SyncedUser
+from .models import Profile
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -27,7 +27,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "name": claims.get("name") or request.auth.user_id,
             "django_user": request.user,
-            "synced": SyncedUser.objects.filter(clerk_id=request.auth.user_id).first(),
+            "profile": Profile.objects.filter(user_id=request.user.pk).first(),
             "user": current_user(request),
             "memberships": get_clerk().backend_api.users.organization_memberships(
                 request.auth.user_id or ""

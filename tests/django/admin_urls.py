@@ -1,0 +1,8 @@
+"""The Django admin, for the user-sync tests (``django.contrib.admin`` installed by the test)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+urlpatterns = [path("admin/", admin.site.urls)]

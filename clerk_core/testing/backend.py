@@ -338,7 +338,9 @@ class FakeBackendAPI:
         if user_id not in self.users:
             return _not_found("user")
         found = [m for m in self.memberships if m["public_user_data"]["user_id"] == user_id]
-        return httpx.Response(200, json={"data": found, "total_count": len(found)})
+        offset = int(call.params.get("offset", "0"))
+        page = found[offset : offset + int(call.params.get("limit", "10"))]
+        return httpx.Response(200, json={"data": page, "total_count": len(found)})
 
     # ------------------------------------------------------------------ organizations
     @route("GET", r"/v1/organizations")
@@ -470,3 +472,6 @@ def _email(user: Mapping[str, Any]) -> str | None:
             value = item.get("email_address")
             return value if isinstance(value, str) else None
     return None
+
+
+from . import _fake_privacy  # noqa: E402, F401

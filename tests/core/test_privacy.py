@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import re
 import stat
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -483,3 +484,10 @@ def test_no_confirmation_off_a_terminal() -> None:
     out = io.StringIO()
     assert ask_confirmation(USER, stdin=io.StringIO("yes\n"), stdout=out) is False
     assert out.getvalue() == ""  # a pipe is never asked: a script must say --yes
+
+
+def test_the_docs_example_runs() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "data-export.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], str(page), "exec"), {"__name__": "docs_example"})  # noqa: S102

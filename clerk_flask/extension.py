@@ -266,6 +266,10 @@ class Clerk:
         app.extensions["clerk"] = ClerkState(engine=engine, guard=guard, local_frontend=local)
         app.before_request(_before_request)
         app.after_request(_after_request)
+        from .cli import clerk_cli  # ``flask clerk ...``
+
+        if clerk_cli.name not in app.cli.commands:
+            app.cli.add_command(clerk_cli)
 
         @app.context_processor
         def _clerk_context() -> dict[str, Any]:

@@ -384,7 +384,9 @@ class FakeBackendAPI:
         if user_id not in self.users:
             return _not_found("user")
         found = [m for m in self.memberships if m["public_user_data"]["user_id"] == user_id]
-        return httpx.Response(200, json={"data": found, "total_count": len(found)})
+        offset = int(call.params.get("offset", "0"))
+        page = found[offset : offset + int(call.params.get("limit", "10"))]
+        return httpx.Response(200, json={"data": page, "total_count": len(found)})
 
     # ------------------------------------------------------------------ session tokens
     # (organizations, memberships, invitations and the other session endpoints are in

@@ -1,0 +1,102 @@
+"""``flask clerk ...``: the extension's commands, registered by ``Clerk.init_app``.
+
+* ``flask clerk export-user USER_ID [--output FILE]``: everything Clerk holds about one user, as
+  JSON (to stdout, or to a file readable by its owner only); never log it.
+* ``flask clerk delete-user USER_ID [--yes]``: delete the user in Clerk, then run the app's local
+  clean-up, ``app.config["CLERK_ON_USER_DELETED"]`` (a callable or a dotted path, called with a
+  ``clerk_core.privacy.Deletion``). Exit status 0 done, 1 Clerk did not delete (nothing local was
+  touched), 2 a usage error, 3 Clerk deleted but the clean-up failed (run the same command again).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from werkzeug.utils import import_string
+
+from clerk_core.errors import ClerkAPIError
+from clerk_core.privacy import (
+    Deletion,
+    LocalCleanupError,
+    ask_confirmation,
+    delete_user,
+    deletion_summary,
+    dump_export,
+    export_summary,
+    export_user,
+    failure_summary,
+    write_private_file,
+)
+
+from .extension import _state
+
+__all__ = ["clerk_cli", "on_user_deleted"]
+
+clerk_cli = AppGroup("clerk", help="Clerk: export or delete a user's data.")
+
+
+def on_user_deleted() -> Callable[[Deletion], Any] | None:
+    """The app's local clean-up: ``CLERK_ON_USER_DELETED`` (a callable or a dotted path; plain or
+    ``async def``), or ``None``."""
+    hook = current_app.config.get("CLERK_ON_USER_DELETED")
+    if isinstance(hook, str):
+        hook = import_string(hook)
+    if hook is None:
+        return None
+    if not callable(hook):
+        raise click.ClickException(
+            "CLERK_ON_USER_DELETED must be a callable or a dotted path to one."
+        )
+    # An ``async def`` clean-up runs to completion too (Flask's ensure_sync, flask[async]).
+    run: Callable[[Deletion], Any] = current_app.ensure_sync(hook)
+    return run
+
+
+def _stdin() -> Any:
+    return sys.stdin
+
+
+@clerk_cli.command("export-user")
+@click.argument("user_id")
+@click.option("--output", "-o", help="Write the JSON to this file (mode 0600) instead of stdout.")
+def export_user_command(user_id: str, output: str | None) -> None:
+    """Export everything Clerk holds about USER_ID as JSON."""
+    try:
+        export = export_user(_state().engine.backend_api, user_id)
+    except (ClerkAPIError, ValueError) as exc:
+        raise click.ClickException(failure_summary(exc, user_id)) from exc
+    text = dump_export(export)
+    if output:
+        write_private_file(output, text)
+        click.echo(export_summary(export, output), err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@clerk_cli.command("delete-user")
+@click.argument("user_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed off a terminal).")
+def delete_user_command(user_id: str, yes: bool) -> None:
+    """Delete USER_ID in Clerk, then run CLERK_ON_USER_DELETED."""
+    hook = on_user_deleted()
+    if not yes and not ask_confirmation(user_id, stdin=_stdin(), stdout=sys.stdout):
+        raise click.ClickException(
+            f"Not deleted: {user_id} was left alone (confirm on a terminal, or pass --yes)."
+        )
+    engine = _state().engine
+    try:
+        deletion = delete_user(
+            engine.backend_api, user_id, on_deleted=hook, user_cache=engine.user_cache
+        )
+    except LocalCleanupError as exc:
+        message = failure_summary(exc, user_id, deleting=True)
+        click.echo(f"Error: {message} Re-run: flask clerk delete-user {user_id} --yes", err=True)
+        raise click.exceptions.Exit(3) from exc
+    except (ClerkAPIError, ValueError) as exc:
+        raise click.ClickException(failure_summary(exc, user_id, deleting=True)) from exc
+    click.echo(deletion_summary(deletion, cascade=hook is not None))

@@ -120,8 +120,15 @@ def _index(api: FakeBackendAPI) -> _Index:
     return index
 
 
-def _reindex(api: FakeBackendAPI, user: Mapping[str, Any], old: Iterable[tuple[str, str]]) -> None:
-    index = _index(api)
+def _reindex(
+    api: FakeBackendAPI, user: Mapping[str, Any], old: Iterable[tuple[str, str]], added: int = 0
+) -> None:
+    """After a change of one user (``added``: +1 created, -1 deleted): its old keys out, its new
+    keys in; the whole index is rebuilt instead when other users came or went meanwhile."""
+    index = _INDEXES.get(api)
+    if index is None or index.size + added != len(api.users):
+        _index(api)
+        return
     for key in old:
         if index.keys.get(key) == user["id"]:
             del index.keys[key]
@@ -489,7 +496,7 @@ def _create_user(api: FakeBackendAPI, call: Call) -> httpx.Response:
     if password is not None:
         user["_password"] = password
     api.users[user_id] = user
-    _reindex(api, user, ())
+    _reindex(api, user, (), added=1)
     return _answer(user)
 
 
@@ -841,7 +848,7 @@ def _delete_user(api: FakeBackendAPI, call: Call) -> httpx.Response:
         m for m in api.memberships if m["public_user_data"]["user_id"] != user["id"]
     ]
     _revoke_sessions(api, user["id"])
-    _reindex(api, {"id": user["id"]}, old)
+    _reindex(api, {"id": user["id"]}, old, added=-1)
     return httpx.Response(
         200,
         json={

@@ -45,25 +45,26 @@ def test_the_complete_example_async() -> None:
                 password_hasher="pbkdf2_sha256_django",
                 public_metadata={"plan": "pro", "limits": {"seats": 5}},
             )
-            assert await api.users.verify_password(ada.id, password="hunter2hunter2")
-            assert not await api.users.verify_password(ada.id, password="wrong password")
+            uid = str(ada.id)
+            assert await api.users.verify_password(uid, password="hunter2hunter2")
+            assert not await api.users.verify_password(uid, password="wrong password")
             (found,) = await api.users.list(external_id=["42"])
-            assert found.id == ada.id
+            assert found.id == uid
             assert await api.users.count(email_address_query="example.test") == 1
-            assert [u.id async for u in api.users.iterate(order_by="created_at")] == [ada.id]
+            assert [u.id async for u in api.users.iterate(order_by="created_at")] == [uid]
             merged = await api.users.update_metadata(
-                ada.id, public_metadata={"limits": {"seats": 10}, "plan": None}
+                uid, public_metadata={"limits": {"seats": 10}, "plan": None}
             )
             assert merged.public_metadata == {"limits": {"seats": 10}}
-            await api.phone_numbers.create(ada.id, phone_number="+15555550100", verified=True)
-            assert (await api.users.get(ada.id)).primary_phone_number == "+15555550100"
+            await api.phone_numbers.create(uid, phone_number="+15555550100", verified=True)
+            assert (await api.users.get(uid)).primary_phone_number == "+15555550100"
             with pytest.raises(ClerkAPIError) as caught:
                 await api.users.create(
                     email_address=["ADA@example.test"], skip_password_requirement=True
                 )
             assert (caught.value.status, caught.value.code) == (422, "form_identifier_exists")
-            assert (await api.users.ban(ada.id)).banned
-            assert not (await api.users.unban(ada.id)).banned
-            assert (await api.users.delete(ada.id))["deleted"] is True
+            assert (await api.users.ban(uid)).banned
+            assert not (await api.users.unban(uid)).banned
+            assert (await api.users.delete(uid))["deleted"] is True
 
     asyncio.run(main())

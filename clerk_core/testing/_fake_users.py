@@ -844,9 +844,12 @@ def _delete_user(api: FakeBackendAPI, call: Call) -> httpx.Response:
     user = _user(api, call)
     old = list(_keys(user))
     del api.users[user["id"]]
-    api.memberships[:] = [
-        m for m in api.memberships if m["public_user_data"]["user_id"] != user["id"]
-    ]
+    gone = [m for m in api.memberships if m["public_user_data"]["user_id"] == user["id"]]
+    api.memberships[:] = [m for m in api.memberships if m not in gone]
+    for membership in gone:  # Clerk removes the memberships, and the counts follow
+        org = api.organizations.get(str(membership["organization"]["id"]))
+        if org is not None:
+            org["members_count"] = max(0, int(org.get("members_count") or 0) - 1)
     _revoke_sessions(api, user["id"])
     _reindex(api, {"id": user["id"]}, old, added=-1)
     return httpx.Response(

@@ -596,3 +596,28 @@ def test_a_digest_the_local_instance_cannot_check_is_a_clear_422(fast_driver: Dr
         assert "bcrypt" in str(caught.value.message)
     else:
         assert not fast_driver(lambda api: api.users.verify_password(user.id, password="anything"))
+
+
+def test_a_create_that_fails_with_a_5xx_is_not_sent_again(
+    fast_driver: Driver, instance: LocalClerkInstance
+) -> None:
+    instance.backend.fail_next(503)
+    with pytest.raises(ClerkAPIError) as caught:
+        make(fast_driver, external_id="once")
+    assert caught.value.status == 503
+    assert [r.method for r in instance.requests] == ["POST"]
+    assert fast_driver.slept == []
+    assert fast_driver(lambda api: api.users.count(external_id="once")) == 0
+
+
+def test_deleting_a_user_removes_their_memberships(
+    fast_driver: Driver, instance: LocalClerkInstance
+) -> None:
+    user = make(fast_driver)
+    org = instance.backend.add_organization("org_d", name="D", slug="d")
+    instance.backend.add_membership(str(user.id), "org_d")
+    assert org["members_count"] == 1
+    fast_driver(lambda api: api.users.delete(user.id))
+    assert instance.backend.memberships == []
+    assert org["members_count"] == 0
+    assert fast_driver(lambda api: api.organizations.memberships("org_d")).data == []

@@ -44,7 +44,7 @@ pooled client, the headers, the deadline, the body cap and the circuit; they ret
 after a network error, and only when the request may be repeated (see ``send_raw``).
 
 **One source for two clients.** The async client and its namespaces (``_client_async.py``,
-``_resources_async.py``, ``_organizations_async.py``, ``_instance_async.py``: every
+``_users_async.py``, ``_organizations_async.py``, ``_instance_async.py``, ``_machine_async.py``: every
 ``*_async.py`` module) are the source; their sync twins (``*_sync.py``) are generated from them
 by ``python clerk_core/backend_api/_gen.py``, an ``unasync``-style token rewrite (``async def`` -> ``def``, ``await`` dropped, ``AsyncBackendAPI``
 -> ``BackendAPI``, ...), and checked in; a test fails when a checked-in twin differs from a fresh

@@ -32,7 +32,7 @@ from ._organizations_async import (
     _AsyncOrganizations,
 )
 from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
-from ._resources_async import _AsyncUsers
+from ._users_async import _AsyncEmailAddresses, _AsyncPhoneNumbers, _AsyncUsers
 from .endpoints import jwks
 
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ class AsyncBackendAPI(Core):
         self.allowlist_identifiers = self.allowlist = _AsyncAllowlistIdentifiers(self)
         self.blocklist_identifiers = self.blocklist = _AsyncBlocklistIdentifiers(self)
         self.jwt_templates = _AsyncJwtTemplates(self)
+        self.email_addresses = _AsyncEmailAddresses(self)
+        self.phone_numbers = _AsyncPhoneNumbers(self)
 
     async def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

@@ -32,7 +32,7 @@ from ._organizations_sync import (
     _Organizations,
 )
 from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
-from ._resources_sync import _Users
+from ._users_sync import _EmailAddresses, _PhoneNumbers, _Users
 from .endpoints import jwks
 
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ class BackendAPI(Core):
         self.allowlist_identifiers = self.allowlist = _AllowlistIdentifiers(self)
         self.blocklist_identifiers = self.blocklist = _BlocklistIdentifiers(self)
         self.jwt_templates = _JwtTemplates(self)
+        self.email_addresses = _EmailAddresses(self)
+        self.phone_numbers = _PhoneNumbers(self)
 
     def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

@@ -20,10 +20,12 @@ from clerk_core.backend_api import AsyncBackendAPI, BackendAPI, Endpoints, _gen
 from clerk_core.backend_api.endpoints import (
     allowlist_identifiers,
     blocklist_identifiers,
+    email_addresses,
     invitations,
     jwt_templates,
     organization_invitations,
     organizations,
+    phone_numbers,
     sessions,
     users,
 )
@@ -39,6 +41,8 @@ NAMESPACES = (
     "allowlist_identifiers",
     "blocklist_identifiers",
     "jwt_templates",
+    "email_addresses",
+    "phone_numbers",
 )
 
 
@@ -57,7 +61,7 @@ def test_there_are_twins_to_check() -> None:
         "_instance_sync.py",
         "_machine_sync.py",
         "_organizations_sync.py",
-        "_resources_sync.py",
+        "_users_sync.py",
     }
 
 
@@ -66,7 +70,7 @@ def test_the_check_command_finds_a_stale_twin(tmp_path: Path) -> None:
         shutil.copy(source, tmp_path / source.name)
         shutil.copy(twin, tmp_path / twin.name)
     assert _gen.stale(tmp_path) == []
-    edited = tmp_path / "_resources_sync.py"
+    edited = tmp_path / "_users_sync.py"
     edited.write_text(edited.read_text(encoding="utf-8") + "# hand edit\n", encoding="utf-8")
     assert _gen.stale(tmp_path) == [edited]
     (tmp_path / "_client_sync.py").unlink()
@@ -191,6 +195,23 @@ PASSES_TO = [
     ("users", "update_metadata", users.update_user_metadata),
     ("users", "delete", users.delete_user),
     ("users", "organization_memberships", users.user_memberships),
+    ("users", "count", users.count_users),
+    ("users", "create", users.create_user),
+    ("users", "update", users.update_user),
+    ("users", "replace_metadata", users.replace_user_metadata),
+    ("users", "ban", users.ban_user),
+    ("users", "unban", users.unban_user),
+    ("users", "lock", users.lock_user),
+    ("users", "unlock", users.unlock_user),
+    ("users", "verify_password", users.verify_password),
+    ("email_addresses", "get", email_addresses.get_email_address),
+    ("email_addresses", "create", email_addresses.create_email_address),
+    ("email_addresses", "update", email_addresses.update_email_address),
+    ("email_addresses", "delete", email_addresses.delete_email_address),
+    ("phone_numbers", "get", phone_numbers.get_phone_number),
+    ("phone_numbers", "create", phone_numbers.create_phone_number),
+    ("phone_numbers", "update", phone_numbers.update_phone_number),
+    ("phone_numbers", "delete", phone_numbers.delete_phone_number),
     ("organizations", "get", organizations.get_organization),
     ("organizations", "list", organizations.list_organizations),
     ("organizations", "memberships", organizations.organization_memberships),
@@ -259,6 +280,7 @@ PASSES_TO = [
 
 # Each iterator over pages and the listing it pages: its filters, with page_size for limit/offset.
 PAGES = [
+    ("users", "iterate", users.list_users),
     ("organizations", "iterate", organizations.list_organizations),
     ("organizations", "iter", organizations.list_organizations),
 ]
@@ -283,6 +305,8 @@ def test_each_iterator_offers_every_filter_of_its_listing(
     offered = list(inspect.signature(method).parameters)
     wanted = [p for p in inspect.signature(endpoint).parameters if p not in ("limit", "offset")]
     assert offered == [*wanted, "page_size"]
+    params = inspect.signature(method).parameters
+    assert all(p.kind is p.KEYWORD_ONLY for p in params.values())
 
 
 def test_every_namespace_method_is_covered_above() -> None:

@@ -9,16 +9,20 @@ raising.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "ClerkObject",
+    "DeletedObject",
+    "EmailAddress",
     "EmailData",
+    "ExternalAccount",
     "Invitation",
     "Organization",
     "OrganizationData",
     "OrganizationMembership",
     "OrganizationMembershipData",
+    "PhoneNumber",
     "Session",
     "SessionData",
     "SmsData",
@@ -109,6 +113,96 @@ class UserData(ClerkObject):
     @property
     def unsafe_metadata(self) -> dict[str, Any]:
         return self._dict("unsafe_metadata")
+
+    # -------------------------------------------------------------- users: the Backend API's fields
+    @property
+    def external_id(self) -> str | None:
+        """The id of this user in your own system (set at creation or by an update)."""
+        return self._str("external_id")
+
+    @property
+    def primary_email_address_id(self) -> str | None:
+        return self._str("primary_email_address_id")
+
+    @property
+    def primary_phone_number_id(self) -> str | None:
+        return self._str("primary_phone_number_id")
+
+    @property
+    def email_address_objects(self) -> list[EmailAddress]:
+        """The email addresses with their ids and verification (``email_addresses`` lists only
+        the addresses)."""
+        return _objects(self.raw.get("email_addresses"), EmailAddress)
+
+    @property
+    def phone_numbers(self) -> list[str]:
+        return [p.phone_number for p in self.phone_number_objects if p.phone_number is not None]
+
+    @property
+    def phone_number_objects(self) -> list[PhoneNumber]:
+        return _objects(self.raw.get("phone_numbers"), PhoneNumber)
+
+    @property
+    def primary_phone_number(self) -> str | None:
+        primary = self.primary_phone_number_id
+        return next((p.phone_number for p in self.phone_number_objects if p.id == primary), None)
+
+    @property
+    def external_accounts(self) -> list[ExternalAccount]:
+        return _objects(self.raw.get("external_accounts"), ExternalAccount)
+
+    @property
+    def password_enabled(self) -> bool:
+        return self.raw.get("password_enabled") is True
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.raw.get("two_factor_enabled") is True
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.raw.get("totp_enabled") is True
+
+    @property
+    def backup_code_enabled(self) -> bool:
+        return self.raw.get("backup_code_enabled") is True
+
+    @property
+    def banned(self) -> bool:
+        return self.raw.get("banned") is True
+
+    @property
+    def locked(self) -> bool:
+        return self.raw.get("locked") is True
+
+    @property
+    def locale(self) -> str | None:
+        return self._str("locale")
+
+    @property
+    def created_at(self) -> int | None:
+        """Milliseconds since the epoch, as every Clerk timestamp."""
+        return self._int("created_at")
+
+    @property
+    def updated_at(self) -> int | None:
+        return self._int("updated_at")
+
+    @property
+    def last_sign_in_at(self) -> int | None:
+        return self._int("last_sign_in_at")
+
+    @property
+    def last_active_at(self) -> int | None:
+        return self._int("last_active_at")
+
+    @property
+    def legal_accepted_at(self) -> int | None:
+        return self._int("legal_accepted_at")
+
+    def _int(self, key: str) -> int | None:
+        value = self.raw.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class OrganizationData(ClerkObject):
@@ -220,3 +314,89 @@ User = UserData
 Organization = OrganizationData
 OrganizationMembership = OrganizationMembershipData
 Session = SessionData
+
+
+# ------------------------------------------------------------------ users: identifiers and deletions
+class _Identification(ClerkObject):
+    @property
+    def verification_status(self) -> str | None:
+        """``"verified"``, ``"unverified"``, ... (``None`` when Clerk gives no verification)."""
+        value = self._dict("verification").get("status")
+        return value if isinstance(value, str) else None
+
+    @property
+    def verified(self) -> bool:
+        return self.verification_status == "verified"
+
+    @property
+    def reserved(self) -> bool:
+        return self.raw.get("reserved") is True
+
+    @property
+    def linked_to(self) -> list[dict[str, Any]]:
+        """The identifications this one belongs to (``{"type": "oauth_google", "id": ...}``)."""
+        value = self.raw.get("linked_to")
+        return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+
+
+class EmailAddress(_Identification):
+    """An email address of a user (``idn_...``): ``api.email_addresses`` and ``user.email_address_objects``."""
+
+    @property
+    def email_address(self) -> str | None:
+        return self._str("email_address")
+
+
+class PhoneNumber(_Identification):
+    """A phone number of a user (``idn_...``), in E.164 form."""
+
+    @property
+    def phone_number(self) -> str | None:
+        return self._str("phone_number")
+
+    @property
+    def reserved_for_second_factor(self) -> bool:
+        return self.raw.get("reserved_for_second_factor") is True
+
+    @property
+    def default_second_factor(self) -> bool:
+        return self.raw.get("default_second_factor") is True
+
+
+class ExternalAccount(ClerkObject):
+    """An account at an OAuth provider linked to a user (``provider`` such as ``"oauth_google"``)."""
+
+    @property
+    def provider(self) -> str | None:
+        return self._str("provider")
+
+    @property
+    def provider_user_id(self) -> str | None:
+        return self._str("provider_user_id")
+
+    @property
+    def email_address(self) -> str | None:
+        return self._str("email_address")
+
+    @property
+    def username(self) -> str | None:
+        return self._str("username")
+
+
+class DeletedObject(ClerkObject):
+    """What a deletion answers: ``{"object": "email_address", "id": ..., "deleted": true}``."""
+
+    @property
+    def object(self) -> str | None:
+        return self._str("object")
+
+    @property
+    def deleted(self) -> bool:
+        return self.raw.get("deleted") is True
+
+
+_ObjT = TypeVar("_ObjT", bound=ClerkObject)
+
+
+def _objects(items: Any, kind: type[_ObjT]) -> list[_ObjT]:
+    return [kind(i) for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []

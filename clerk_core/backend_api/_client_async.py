@@ -23,8 +23,8 @@ from ._resources_async import (
     _AsyncInvitations,
     _AsyncOrganizations,
     _AsyncSessions,
-    _AsyncUsers,
 )
+from ._users_async import _AsyncEmailAddresses, _AsyncPhoneNumbers, _AsyncUsers
 from .endpoints import jwks
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ class AsyncBackendAPI(Core):
         self.organizations = _AsyncOrganizations(self)
         self.sessions = _AsyncSessions(self)
         self.invitations = _AsyncInvitations(self)
+        self.email_addresses = _AsyncEmailAddresses(self)
+        self.phone_numbers = _AsyncPhoneNumbers(self)
 
     async def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

@@ -23,8 +23,8 @@ from ._resources_sync import (
     _Invitations,
     _Organizations,
     _Sessions,
-    _Users,
 )
+from ._users_sync import _EmailAddresses, _PhoneNumbers, _Users
 from .endpoints import jwks
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ class BackendAPI(Core):
         self.organizations = _Organizations(self)
         self.sessions = _Sessions(self)
         self.invitations = _Invitations(self)
+        self.email_addresses = _EmailAddresses(self)
+        self.phone_numbers = _PhoneNumbers(self)
 
     def run(self, call: Call[T]) -> T:
         """Send ``call`` under the policy: its parsed answer, or ``ClerkAPIError``."""

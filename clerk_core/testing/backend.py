@@ -293,53 +293,6 @@ class FakeBackendAPI:
         ]
         return httpx.Response(200, json={"object": "cookies", "cookies": cookies})
 
-    # ------------------------------------------------------------------ users
-    @route("GET", r"/v1/users")
-    def _list_users(self, call: Call) -> httpx.Response:
-        params = call.params
-        users = list(self.users.values())
-        if params.get_list("email_address"):
-            wanted = set(params.get_list("email_address"))
-            users = [u for u in users if _email(u) in wanted]
-        if params.get_list("user_id"):
-            users = [u for u in users if u["id"] in set(params.get_list("user_id"))]
-        if params.get("query"):
-            q = params["query"].lower()
-            users = [u for u in users if q in json.dumps(u).lower()]
-        offset = int(params.get("offset", "0"))
-        limit = int(params.get("limit", "10"))
-        return httpx.Response(200, json=users[offset : offset + limit])
-
-    @route("GET", r"/v1/users/{id}")
-    def _get_user(self, call: Call) -> httpx.Response:
-        user = self.users.get(call.args[0])
-        return _not_found("user") if user is None else httpx.Response(200, json=user)
-
-    @route("DELETE", r"/v1/users/{id}")
-    def _delete_user(self, call: Call) -> httpx.Response:
-        user_id = call.args[0]
-        if self.users.pop(user_id, None) is None:
-            return _not_found("user")
-        return httpx.Response(200, json={"object": "user", "id": user_id, "deleted": True})
-
-    @route("PATCH", r"/v1/users/{id}/metadata")
-    def _merge_user_metadata(self, call: Call) -> httpx.Response:
-        user = self.users.get(call.args[0])
-        if user is None:
-            return _not_found("user")
-        for key in ("public_metadata", "private_metadata", "unsafe_metadata"):
-            if isinstance(call.body.get(key), dict):
-                user[key] = {**user.get(key, {}), **call.body[key]}
-        return httpx.Response(200, json=user)
-
-    @route("GET", r"/v1/users/{id}/organization_memberships")
-    def _user_memberships(self, call: Call) -> httpx.Response:
-        user_id = call.args[0]
-        if user_id not in self.users:
-            return _not_found("user")
-        found = [m for m in self.memberships if m["public_user_data"]["user_id"] == user_id]
-        return httpx.Response(200, json={"data": found, "total_count": len(found)})
-
     # ------------------------------------------------------------------ organizations
     @route("GET", r"/v1/organizations")
     def _list_organizations(self, call: Call) -> httpx.Response:
@@ -470,3 +423,6 @@ def _email(user: Mapping[str, Any]) -> str | None:
             value = item.get("email_address")
             return value if isinstance(value, str) else None
     return None
+
+
+from . import _fake_users  # noqa: E402, F401

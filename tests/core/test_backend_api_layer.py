@@ -17,10 +17,24 @@ import pytest
 
 import clerk_core.backend_api as backend_api
 from clerk_core.backend_api import AsyncBackendAPI, BackendAPI, Endpoints, _gen
-from clerk_core.backend_api.endpoints import invitations, organizations, sessions, users
+from clerk_core.backend_api.endpoints import (
+    email_addresses,
+    invitations,
+    organizations,
+    phone_numbers,
+    sessions,
+    users,
+)
 
 SECRET = "sk_test_" + "a" * 40
-NAMESPACES = ("users", "organizations", "sessions", "invitations")
+NAMESPACES = (
+    "users",
+    "organizations",
+    "sessions",
+    "invitations",
+    "email_addresses",
+    "phone_numbers",
+)
 
 
 # ------------------------------------------------------------------------------ the generated twin
@@ -33,7 +47,11 @@ def test_the_checked_in_sync_twin_is_what_the_generator_makes(source: Path, twin
 
 
 def test_there_are_twins_to_check() -> None:
-    assert {twin.name for _, twin in _gen.twins()} == {"_client_sync.py", "_resources_sync.py"}
+    assert {twin.name for _, twin in _gen.twins()} >= {
+        "_client_sync.py",
+        "_resources_sync.py",
+        "_users_sync.py",
+    }
 
 
 def test_the_check_command_finds_a_stale_twin(tmp_path: Path) -> None:
@@ -166,6 +184,23 @@ PASSES_TO = [
     ("users", "update_metadata", users.update_user_metadata),
     ("users", "delete", users.delete_user),
     ("users", "organization_memberships", users.user_memberships),
+    ("users", "count", users.count_users),
+    ("users", "create", users.create_user),
+    ("users", "update", users.update_user),
+    ("users", "replace_metadata", users.replace_user_metadata),
+    ("users", "ban", users.ban_user),
+    ("users", "unban", users.unban_user),
+    ("users", "lock", users.lock_user),
+    ("users", "unlock", users.unlock_user),
+    ("users", "verify_password", users.verify_password),
+    ("email_addresses", "get", email_addresses.get_email_address),
+    ("email_addresses", "create", email_addresses.create_email_address),
+    ("email_addresses", "update", email_addresses.update_email_address),
+    ("email_addresses", "delete", email_addresses.delete_email_address),
+    ("phone_numbers", "get", phone_numbers.get_phone_number),
+    ("phone_numbers", "create", phone_numbers.create_phone_number),
+    ("phone_numbers", "update", phone_numbers.update_phone_number),
+    ("phone_numbers", "delete", phone_numbers.delete_phone_number),
     ("organizations", "get", organizations.get_organization),
     ("organizations", "list", organizations.list_organizations),
     ("organizations", "memberships", organizations.organization_memberships),
@@ -188,8 +223,24 @@ def test_each_method_offers_every_parameter_of_its_endpoint(
     assert [p.kind for p in offered.values()] == [p.kind for p in wanted.values()]
 
 
+# Each iterator over pages and the listing it pages: its filters, without limit and offset, and
+# a page_size.
+ITERATES = [("users", "iterate", users.list_users)]
+
+
+@pytest.mark.parametrize(("namespace", "name", "endpoint"), ITERATES)
+def test_each_iterator_offers_the_filters_of_its_listing(
+    namespace: str, name: str, endpoint: Callable[..., Any]
+) -> None:
+    method = getattr(getattr(AsyncBackendAPI(SECRET), namespace), name)
+    offered = inspect.signature(method).parameters
+    wanted = inspect.signature(endpoint).parameters
+    assert [n for n in wanted if n not in ("limit", "offset")] + ["page_size"] == list(offered)
+    assert all(p.kind is p.KEYWORD_ONLY for p in offered.values())
+
+
 def test_every_namespace_method_is_covered_above() -> None:
-    covered = {(namespace, name) for namespace, name, _ in PASSES_TO}
+    covered = {(namespace, name) for namespace, name, _ in PASSES_TO + ITERATES}
     api = BackendAPI(SECRET)
     assert covered == {(n, m) for n in NAMESPACES for m in public_methods(getattr(api, n))}
 

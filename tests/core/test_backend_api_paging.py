@@ -26,7 +26,7 @@ def instance() -> LocalClerkInstance:
 
 
 def every_user(limit: int, offset: int) -> Call[ClerkList[User]]:
-    return users.list_users(limit=limit, offset=offset)
+    return users.list_users(order_by="created_at", limit=limit, offset=offset)  # oldest first
 
 
 def user_pages(instance: LocalClerkInstance) -> list[tuple[str, str]]:
@@ -95,7 +95,9 @@ def test_request_reaches_any_endpoint_under_the_policy(instance: LocalClerkInsta
         sleep=waits.sleep,
     )
     instance.backend.fail_next(503)
-    found = api.request("GET", "/users", params={"user_id": ["user_03", "user_04"]})
+    found = api.request(
+        "GET", "/users", params={"user_id": ["user_03", "user_04"], "order_by": "created_at"}
+    )
     assert [u["id"] for u in found] == ["user_03", "user_04"]
     assert len(waits.waits) == 1  # a GET is retried after a 5xx, as every method's call is
     merged = api.request("PATCH", "/users/user_03/metadata", json={"public_metadata": {"a": 1}})

@@ -488,7 +488,9 @@ def _create_user(api: FakeBackendAPI, call: Call) -> httpx.Response:
     }
     if password is not None:
         user["_password"] = password
+    index = _index(api)
     api.users[user_id] = user
+    index.size += 1  # indexed just below, not by rebuilding the index for every new user
     _reindex(api, user, ())
     return _answer(user)
 

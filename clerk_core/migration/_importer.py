@@ -221,9 +221,16 @@ class _Run:
         for start in range(0, len(external_ids), LOOKUP_BATCH):
             chunk = list(external_ids[start : start + LOOKUP_BATCH])
             self.pacer.acquire()
-            for user in self.api.users.list(external_id=chunk, limit=len(chunk)):
-                external = user.get("external_id")
-                if isinstance(external, str) and user.id:
+            try:
+                page = self.api.users.list(external_id=chunk, limit=len(chunk))
+            except ClerkAPIError as exc:
+                # Without the lookup the import cannot tell new users from imported ones.
+                raise ImportAborted(
+                    f"Clerk did not answer the lookup by external_id: {exc}", exc
+                ) from exc
+            for user in page:
+                external = user.external_id
+                if external is not None and user.id:
                     found[external] = user.id
         return found
 

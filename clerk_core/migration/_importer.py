@@ -63,12 +63,14 @@ class Outcome:
     message: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {name: getattr(self, name) for name in _OUTCOME_FIELDS}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Outcome:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in fields})
+        return cls(**{k: v for k, v in data.items() if k in _OUTCOME_FIELDS})
+
+
+_OUTCOME_FIELDS = tuple(f.name for f in dataclasses.fields(Outcome))
 
 
 @dataclasses.dataclass
@@ -84,12 +86,19 @@ class ImportResult:
     retry_seconds: float = 0.0
     api_calls: int = 0
     resumed_at: int = 0
+    _tally: dict[str, int] = dataclasses.field(default_factory=dict, repr=False)
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        self._tally[outcome.status] = self._tally.get(outcome.status, 0) + 1
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
-        for outcome in self.outcomes:
-            counts[outcome.status] += 1
+        if sum(self._tally.values()) != len(self.outcomes):  # outcomes added directly
+            self._tally = {}
+            for outcome in self.outcomes:
+                self._tally[outcome.status] = self._tally.get(outcome.status, 0) + 1
+        counts = {name: self._tally.get(name, 0) for name in STATUSES}
         names = ("valid", "invalid", "skipped") if self.dry_run else STATUSES[:4]
         return {name: counts[name] for name in names}
 
@@ -397,7 +406,7 @@ def import_users(
     calls, paced, retried = pacer.calls, pacer.paced_seconds, pacer.retry_seconds
     if dry_run or checkpoint is None:
         try:
-            run.run(0, result.outcomes.append, lambda _position: None)
+            run.run(0, result.add, lambda _position: None)
         finally:
             _finish(result, pacer, progress, clock() - started, calls, paced, retried)
         return result
@@ -426,11 +435,12 @@ def import_users(
             )
         start, keep = saved.position, saved.journal_bytes
     journal = _Journal(path.with_name(path.name + ".journal"), keep)
-    result.outcomes.extend(journal.previous)
+    for previous in journal.previous:
+        result.add(previous)
     result.resumed_at = start
 
     def record(outcome: Outcome) -> None:
-        result.outcomes.append(outcome)
+        result.add(outcome)
         journal.append(outcome)
 
     def save(position: int) -> None:

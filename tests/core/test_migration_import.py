@@ -4,8 +4,8 @@ reasons in the report, dry runs, rate limits, crashes and resumption."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import httpx
@@ -25,7 +25,7 @@ from clerk_core.migration import (
 )
 from clerk_core.testing import LocalClerkInstance
 
-from .migration_kit import Faults, FakeClock, django_pbkdf2
+from .migration_kit import FakeClock, Faults, django_pbkdf2
 
 PASSWORD = "correct horse battery staple"
 HASHED = django_pbkdf2(PASSWORD)
@@ -77,7 +77,8 @@ class TestPasswordsSignIn:
             "django-pbkdf2_sha256": django_pbkdf2(PASSWORD),
             "werkzeug-pbkdf2": generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
             "werkzeug-scrypt": generate_password_hash(PASSWORD, method="scrypt:1024:8:1"),
-            "django-md5-legacy": "md5$$" + __import__("hashlib").md5(PASSWORD.encode()).hexdigest(),  # noqa: S324
+            "django-md5-legacy": "md5$$"
+            + hashlib.md5(PASSWORD.encode(), usedforsecurity=False).hexdigest(),
         }
         users = [
             SourceUser(name, email=f"{name}@example.test", password_hash=digest)

@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from clerk_core import ClerkConfigurationError
 from clerk_core.backend_api import BackendAPI
 from clerk_core.migration import Source, SourceUser, import_users
 from clerk_core.migration._cli import (
@@ -91,8 +92,9 @@ class Command(BaseCommand):
         "with --dry-run first. Exit status: 0 done, 1 some users failed, 3 Clerk stopped "
         "taking users (resume later)."
     )
-    stealth_options = ("api", "clock", "sleep")
-    """Tests pass a ready ``BackendAPI`` and a simulated clock through ``call_command``."""
+    stealth_options = ("http_client", "clock", "sleep")
+    """Tests pass an ``httpx.Client`` on the local instance and a simulated clock through
+    ``call_command``."""
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         add_import_arguments(parser)
@@ -114,21 +116,25 @@ class Command(BaseCommand):
         clock: Callable[[], float] = options.get("clock") or time.monotonic
         sleep: Callable[[float], None] = options.get("sleep") or time.sleep
         namespace = argparse.Namespace(**options)
-        api: BackendAPI | None = options.get("api")
-        clerk_options = get_clerk().options if api is None and not options["dry_run"] else None
+        api: BackendAPI | None = None
+        clerk_options = None if options["dry_run"] else get_clerk().options
         secret = clerk_options.secret_key if clerk_options is not None else None
         try:
             pacer = pacer_for(namespace, secret, clock, sleep)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         if clerk_options is not None:
-            api = BackendAPI(
-                secret,
-                api_url=clerk_options.api_url,
-                api_version=clerk_options.api_version,
-                clock=clock,
-                sleep=pacer.retry_sleep,
-            )
+            try:
+                api = BackendAPI(
+                    secret,
+                    api_url=clerk_options.api_url,
+                    api_version=clerk_options.api_version,
+                    http_client=options.get("http_client"),
+                    clock=clock,
+                    sleep=pacer.retry_sleep,
+                )
+            except ClerkConfigurationError as exc:
+                raise CommandError(f"settings.CLERK: {exc}") from None
         fields = [f.strip() for f in options["private_metadata_fields"].split(",") if f.strip()]
         source = django_users(
             include_inactive=options["include_inactive"], private_metadata_fields=fields

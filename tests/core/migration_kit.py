@@ -38,7 +38,7 @@ class Faults:
         *,
         every: int | None = None,
         crash_at: int | None = None,
-        crash: Callable[[], Exception] = lambda: RuntimeError("injected crash"),
+        crash: Callable[[], BaseException] = lambda: RuntimeError("injected crash"),
     ) -> None:
         self.instance = instance
         self.every = every

@@ -16,33 +16,11 @@ import dataclasses
 import re
 from typing import Literal
 
+from ..backend_api.endpoints.users import PASSWORD_HASHERS
+
 __all__ = ["CLERK_PASSWORD_HASHERS", "PasswordPlan", "plan_password"]
 
-CLERK_PASSWORD_HASHERS = frozenset(
-    {
-        "argon2i",
-        "argon2id",
-        "awscognito",
-        "bcrypt",
-        "bcrypt_peppered",
-        "bcrypt_sha256_django",
-        "ldap_ssha",
-        "md5",
-        "md5_phpass",
-        "md5_salted",
-        "pbkdf2_sha1",
-        "pbkdf2_sha256",
-        "pbkdf2_sha256_django",
-        "pbkdf2_sha512",
-        "pbkdf2_sha512_hex",
-        "phpass",
-        "scrypt_firebase",
-        "scrypt_werkzeug",
-        "sha256",
-        "sha256_salted",
-        "sha512_symfony",
-    }
-)
+CLERK_PASSWORD_HASHERS = PASSWORD_HASHERS
 """The ``password_hasher`` values Clerk's Backend API documents for ``POST /v1/users``."""
 
 PlanKind = Literal["digest", "none", "unusable", "unsupported"]

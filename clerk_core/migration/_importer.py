@@ -275,6 +275,10 @@ class _Run:
                 unsafe_metadata=user.unsafe_metadata,
                 created_at=user.created_at,
             )
+        except ValueError as exc:  # refused by the client before any request
+            return self._outcome(
+                index, "failed", password=password, code="invalid_row", message=str(exc)
+            )
         except ClerkAPIError as exc:
             if exc.status is None or exc.status >= 500:
                 # The request may have reached Clerk: look before calling it failed.

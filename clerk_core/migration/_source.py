@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import json
@@ -172,6 +173,16 @@ def read_export(path: str | Path, *, format: str | None = None) -> Source:
     raise SourceError(f"Unknown export format {kind!r}: use a .csv or .json file, or --format.")
 
 
+def _is_rfc3339(value: str) -> bool:
+    if not _RFC3339.fullmatch(value):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def validate(
     users: Sequence[SourceUser], *, unsupported_hasher: str = "skip"
 ) -> dict[int, list[str]]:
@@ -209,7 +220,7 @@ def validate(
                 seen_names[name] = index
         if user.email is None and user.username is None:
             found.append("no email or username to sign in with.")
-        if user.created_at is not None and not _RFC3339.fullmatch(user.created_at):
+        if user.created_at is not None and not _is_rfc3339(user.created_at):
             found.append("created_at is not an RFC 3339 timestamp.")
         plan = user.password_plan()
         if plan.kind == "unsupported" and unsupported_hasher != "no-password":

@@ -240,6 +240,8 @@ class TestValidation:
             SourceUser("7", email="g@example.test", password_hash="sha1$s$" + "a" * 40),
             SourceUser("8", email="h@example.test", created_at="yesterday"),
             SourceUser("9", email="i@example.test", password_hash=django_pbkdf2(PASSWORD)),
+            SourceUser("10", email="j@example.test", created_at="2021-13-45T10:00:00Z"),
+            SourceUser("11", email="k@example.test", created_at="2021-03-04T05:06:07.5+02:00"),
         ]
         problems = validate(users)
         assert problems[1] == ["external_id repeats row 1."]
@@ -249,8 +251,10 @@ class TestValidation:
         assert problems[5] == ["external_id is missing.", "no email or username to sign in with."]
         assert problems[6][0].startswith("password: Clerk has no hasher for Django's 'sha1'")
         assert problems[7] == ["created_at is not an RFC 3339 timestamp."]
+        assert problems[9] == ["created_at is not an RFC 3339 timestamp."]
         assert 0 not in problems
         assert 8 not in problems
+        assert 10 not in problems
 
     def test_unsupported_hashers_pass_when_imported_without_password(self) -> None:
         users = [SourceUser("1", email="a@example.test", password_hash="sha1$s$" + "a" * 40)]

@@ -538,11 +538,12 @@ def _filtered(api: FakeBackendAPI, params: httpx.QueryParams) -> list[dict[str, 
     """The users matching every filter of the query (each list filter: any of its values)."""
     candidates: Iterable[dict[str, Any]] = api.users.values()
     for key in _IDENTIFIER_FILTERS:  # narrow through the index first
-        wanted = [v for v in params.get_list(key) if not v.startswith("-")]
+        signed = key == "user_id"
+        wanted = [v for v in params.get_list(key) if not (signed and v.startswith("-"))]
         if wanted:
             ids = (
-                {v.lstrip("+") for v in wanted}
-                if key == "user_id"
+                {v.removeprefix("+") for v in wanted}
+                if signed
                 else {uid for v in wanted if (uid := _owner(api, key, v)) is not None}
             )
             if len(ids) > 1:  # in the order the users were added, as without the filter
@@ -577,13 +578,19 @@ def _identifiers(user: Mapping[str, Any], key: str) -> set[str]:
 
 
 def _any_of(key: str, given: list[str]) -> Check:
-    """A list filter: any of the values (``-value`` excludes, as Clerk's ``+`` / ``-``)."""
+    """A list filter: any of the values (for ``user_id``, ``-id`` excludes and ``+id`` includes,
+    as Clerk reads them)."""
 
     def norm(value: str) -> str:
         return value.lower() if key in _LOWERED else value
 
-    include = {norm(v.lstrip("+")) for v in given if not v.startswith("-")}
-    exclude = {norm(v[1:]) for v in given if v.startswith("-")}
+    signed = key == "user_id"
+    include = {
+        norm(v.removeprefix("+") if signed else v)
+        for v in given
+        if not (signed and v.startswith("-"))
+    }
+    exclude = {norm(v[1:]) for v in given if signed and v.startswith("-")}
 
     def check(user: Mapping[str, Any]) -> bool:
         mine = _identifiers(user, key)

@@ -204,6 +204,24 @@ class Clerk:
         state._engine = self
         return state
 
+    def remembered_state(self, authorization: str | None) -> RequestState | None:
+        """The state of a request whose ``Authorization`` header (its one value, as sent) carries
+        a session token this engine verified and still remembers, found without a view of the
+        request; ``None`` for anything else, which :meth:`authenticate_request` then judges.
+
+        It is what :meth:`authenticate_request` answers for such a request (same token, claims,
+        source), and it is signed in from the header with no response headers and no redirect, so
+        nothing is answered before the app (:func:`clerk_core.adapter.before_app` is ``None`` for
+        it): an adapter asks this first and builds its request view only when it needs one.
+        Pass ``None`` when the request has several ``Authorization`` lines (the full procedure
+        joins them)."""
+        if not authorization:
+            return None
+        state, _ = self._fast_path(parse_authorization(authorization), None)
+        if state is not None:
+            state._engine = self
+        return state
+
     def verify_token(self, token: str) -> dict[str, Any]:
         """Verify a session token and return its claims; raises :class:`TokenVerificationError`.
 

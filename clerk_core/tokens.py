@@ -53,10 +53,19 @@ _B64URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 _PADDING = PKCS1v15()
 _SHA256 = SHA256()
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
-_json_loads = json.loads
-_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _not_json(constant: str) -> Any:
+    # Python's json accepts NaN, Infinity and -Infinity; JSON (RFC 8259) and Clerk's JSON.parse
+    # do not, so a token carrying one does not decode.
+    raise ValueError(f"{constant} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json)
+_json_loads: Callable[[str], Any] = _DECODER.decode
+_scan_json: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 """The JSON scanner ``json.loads`` runs (the C one): called directly on text that starts with
-``{``, it skips the Python layers around it; anything else goes through ``json.loads``."""
+``{``, it skips the Python layers around it; anything else goes through the decoder."""
 
 
 def _b64decode(segment: str) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
@@ -47,12 +48,20 @@ class ClerkMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        view = request_view(request)
         clerk = get_clerk()
-        state = clerk.authenticate_request(view)
-        early = self._before(request, view, state, clerk.options)
-        if early is not None:
-            return early
+        # A repeated Bearer token is answered from the engine's memory before any view is built.
+        state = clerk.remembered_state(request.META.get("HTTP_AUTHORIZATION"))
+        view: RequestView | Callable[[], RequestView]
+        if state is None:
+            view = request_view(request)
+            state = clerk.authenticate_request(view)
+            early = self._before(request, view, state, clerk.options)
+            if early is not None:
+                return early
+        else:
+            request.get_host()  # ALLOWED_HOSTS still applies: a foreign Host is Django's 400
+            view = partial(request_view, request)  # built only if the guard refuses
+        attach_django_user(request, store(request, state))
         guard = get_guard()
         if guard is not None:
             result = run_guard(
@@ -68,12 +77,19 @@ class ClerkMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        view = request_view(request)
         clerk = get_clerk()
-        state = await clerk.authenticate_request_async(view)
-        early = self._before(request, view, state, clerk.options)
-        if early is not None:
-            return early
+        state = clerk.remembered_state(request.META.get("HTTP_AUTHORIZATION"))
+        view: RequestView | Callable[[], RequestView]
+        if state is None:
+            view = request_view(request)
+            state = await clerk.authenticate_request_async(view)
+            early = self._before(request, view, state, clerk.options)
+            if early is not None:
+                return early
+        else:
+            request.get_host()
+            view = partial(request_view, request)
+        attach_django_user(request, store(request, state))
         guard = get_guard()
         if guard is not None:
             result = await arun_guard(
@@ -101,11 +117,7 @@ class ClerkMiddleware:
         # The cross-origin rule is applied in process_view, where the view (csrf_exempt, DRF) and
         # Django's own CsrfViewMiddleware are known (clerk_django._origin).
         early = before_app(state, view, options, check_origin=False)
-        if early is not None:
-            return render(early)
-        auth = store(request, state)
-        attach_django_user(request, auth)
-        return None
+        return None if early is None else render(early)
 
 
 async def _settled(pending: Awaitable[Any]) -> Any:

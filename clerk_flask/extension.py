@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -176,12 +177,21 @@ def _before_request() -> Response | None:
         local = frontend.handle(_view_of(req), req.get_data())
         if local is not None:
             return render(local)
-    view = _view_of(req)
-    options = state.engine.options
-    request_state = state.engine.authenticate_request(view)
-    refusal = before_app(request_state, view, options)
-    if refusal is not None:
-        return render(refusal)
+    engine = state.engine
+    options = engine.options
+    # A repeated Bearer token is answered from the engine's memory before any view is built.
+    request_state = engine.remembered_state(req.environ.get("HTTP_AUTHORIZATION"))
+    view: RequestView | Callable[[], RequestView]
+    if request_state is None:
+        view = _view_of(req)
+        request_state = engine.authenticate_request(view)
+        refusal = before_app(request_state, view, options)
+        if refusal is not None:
+            return render(refusal)
+    else:
+        if req.trusted_hosts:
+            req.host  # noqa: B018 (TRUSTED_HOSTS still applies: werkzeug answers 400)
+        view = partial(_view_of, req)  # built only if the guard refuses
     auth = _store(request_state, g._get_current_object())
     if state.guard is not None:
         # ensure_sync runs an async guard to completion (flask[async]), so the result is settled.

@@ -9,6 +9,7 @@ auth object is stored where :func:`get_auth` finds it, and, following Starlette'
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, MutableMapping
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -167,6 +168,18 @@ def _joined_headers(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str
     return headers
 
 
+def authorization(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The value of the request's one ``Authorization`` header line; ``None`` when there is none
+    or several (see ``Clerk.remembered_state``)."""
+    found: bytes | None = None
+    for raw_name, raw_value in raw_headers:
+        if len(raw_name) == 13 and raw_name.lower() == b"authorization":
+            if found is not None:
+                return None
+            found = raw_value
+    return None if found is None else found.decode("latin-1")
+
+
 def _raw_host(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     """The ``host`` header as sent (spaces kept: such a host is not a valid one)."""
     for raw_name, raw_value in raw_headers:  # usually the first header
@@ -314,13 +327,19 @@ class ClerkMiddleware:
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        view = request_view(scope)
         options = self.clerk.options
-        state = await self.clerk.authenticate_request_async(view)
-        refusal = before_app(state, view, options, websocket=kind == "websocket")
-        if refusal is not None:
-            await self._refuse(scope, receive, send, refusal)
-            return
+        view: RequestView | Callable[[], RequestView]
+        # A repeated Bearer token is answered from the engine's memory before any view is built.
+        state = self.clerk.remembered_state(authorization(scope.get("headers", ())))
+        if state is None:
+            view = request_view(scope)
+            state = await self.clerk.authenticate_request_async(view)
+            refusal = before_app(state, view, options, websocket=kind == "websocket")
+            if refusal is not None:
+                await self._refuse(scope, receive, send, refusal)
+                return
+        else:
+            view = partial(request_view, scope)  # built only if the guard refuses
         auth = store(scope, state, self.clerk)
         if self.guard is not None:
             conn: HTTPConnection = (

@@ -402,3 +402,21 @@ def test_a_guard_refuses_the_same_way_everywhere(
         {"error": "bad_request", "reason": "malformed-url"},
     )
     assert get("/page", bearer(member))[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/signed-in", "/admin"])
+def test_a_repeated_token_gets_the_answer_of_its_first_request(
+    prod: LocalClerkInstance, adapter: Build, path: str
+) -> None:
+    """The middlewares answer a remembered Bearer token before building a view of the request;
+    a guard that refuses it, or a view that reads it, sees what the first request saw."""
+    engine = prod.clerk()
+    get = adapter(engine)
+    member = bearer(prod.session_token("user_m", org_id="org_1", org_role="org:member"))
+    first = get(path, member)
+    assert get(path, member) == first == get(path, member)
+    if path == "/admin":
+        assert first == expected(prod, engine, path, member)
+        assert first[0] == 403
+    else:
+        assert (first[0], first[1]) == (200, {"user_id": "user_m"})

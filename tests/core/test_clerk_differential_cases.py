@@ -241,3 +241,38 @@ def test_header_values_are_trimmed_as_fetch_headers_do(
     assert state.status is AuthStatus.HANDSHAKE
     assert state.reason == "session-token-but-no-client-uat"
     assert any(name.lower() == "location" for name, _ in state.headers)
+
+
+@pytest.mark.parametrize(
+    ("part", "constant"),
+    [("header", "NaN"), ("header", "Infinity"), ("payload", "-Infinity"), ("payload", "NaN")],
+)
+def test_a_json_constant_outside_json_does_not_decode(
+    instance: LocalClerkInstance, run: Runner, part: str, constant: str
+) -> None:
+    """Python's json reads NaN and Infinity; JSON and Clerk's JSON.parse do not, so a token whose
+    header or payload carries one (validly signed) is a token that does not decode."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.hashes import SHA256
+
+    def segment(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+    claims = instance.session_claims("user_1")
+    header = json.dumps({"alg": "RS256", "kid": instance.kid, "typ": "JWT"})
+    payload = json.dumps(claims)
+    if part == "header":
+        header = header[:-1] + f', "x": {constant}}}'
+    else:
+        payload = payload[:-1] + f', "extra": {constant}}}'
+    signing_input = f"{segment(header)}.{segment(payload)}"
+    signature = instance.private_key.sign(signing_input.encode(), PKCS1v15(), SHA256())
+    token = f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+    state = run(
+        _engine(instance), RequestView("GET", APP + "/", {"authorization": f"Bearer {token}"})
+    )
+    assert (state.status, state.reason) == (AuthStatus.SIGNED_OUT, "token-invalid")
+    assert state.message == f"{DECODE_MESSAGE} (reason=token-invalid, token-carrier=header)"

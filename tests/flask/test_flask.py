@@ -519,3 +519,15 @@ def test_request_view_reads_the_headers_werkzeug_does() -> None:
         view = request_view()
         assert view.url == "http:// app.example /p"  # not a valid host: no redirect is built on it
         assert view.headers["host"] == "app.example"
+
+
+def test_trusted_hosts_apply_to_a_remembered_token(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    """Flask's ``TRUSTED_HOSTS`` answers a foreign Host with 400 whether or not the request's
+    Bearer token is one the engine remembers (the middleware skips building its view for those)."""
+    app = create_app(clerk_engine, TRUSTED_HOSTS=["app.test"])
+    client = app.test_client()
+    headers = {"authorization": f"Bearer {clerk_instance.session_token('user_1')}"}
+    assert client.get("/", headers=headers, base_url="http://app.test").status_code == 200
+    assert client.get("/", headers=headers, base_url="http://evil.test").status_code == 400

@@ -542,3 +542,25 @@ def test_remembered_header_names_are_bounded() -> None:
         view = middleware.request_view(scope)
         assert view.headers == {"host": "a.test", **{f"x-{i}": str(i) for i in range(len(raw))}}
     assert len(middleware._NAMES) <= middleware._NAMES_MAX
+
+
+def test_two_authorization_lines_are_judged_joined_even_for_a_remembered_token(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk
+) -> None:
+    """The middleware answers a repeated token from memory only when the request has one
+    ``Authorization`` line; two lines are joined (``a, b``) and judged as the engine judges the
+    joined value, whether or not the first token is remembered."""
+    token = clerk_instance.session_token("user_1")
+    app = make_app(clerk_engine)
+    assert client(app).get("/private/page", headers=bearer(token)).status_code == 200
+    twice = [("authorization", f"Bearer {token}"), ("authorization", "Bearer other")]
+    response = client(app).get("/private/page", headers=twice)
+    joined = clerk_engine.authenticate_request(
+        RequestView(
+            "GET",
+            "http://127.0.0.1:8000/private/page",
+            {"authorization": ", ".join(v for _, v in twice)},
+        )
+    )
+    assert response.status_code == 401
+    assert response.headers["x-clerk-auth-reason"] == joined.reason

@@ -151,11 +151,19 @@ class _Journal:
     def __init__(self, path: Path, keep_bytes: int) -> None:
         self.path = path
         with path.open("ab") as file:
+            if file.tell() < keep_bytes:
+                raise CheckpointError(
+                    f"The journal {path} is shorter than its checkpoint says; delete the "
+                    "checkpoint to start again (users already in Clerk are skipped)."
+                )
             file.truncate(keep_bytes)
         with path.open("rb") as file:
-            self.previous = [
-                Outcome.from_json(json.loads(line)) for line in file.read().splitlines() if line
-            ]
+            try:
+                self.previous = [
+                    Outcome.from_json(json.loads(line)) for line in file.read().splitlines() if line
+                ]
+            except (ValueError, TypeError):
+                raise CheckpointError(f"The journal {path} is damaged.") from None
         self.file = path.open("ab")
 
     def append(self, outcome: Outcome) -> None:

@@ -345,3 +345,24 @@ class TestResume:
         export.write_text(json.dumps([{"id": "2", "email": "b@example.test"}]))
         with pytest.raises(CheckpointError, match="another source"):
             import_users(api_for(instance), read_export(export), checkpoint=checkpoint, resume=True)
+
+    def test_a_lost_or_damaged_journal_is_refused(
+        self, instance: LocalClerkInstance, tmp_path: Path
+    ) -> None:
+        checkpoint = tmp_path / "c"
+        journal = tmp_path / "c.journal"
+        with pytest.raises(RuntimeError):
+            import_users(
+                api_for(instance, Faults(instance, crash_at=5)), people(10), checkpoint=checkpoint
+            )
+        kept = journal.read_bytes()
+        journal.write_bytes(kept[:10])
+        with pytest.raises(CheckpointError, match="shorter than its checkpoint"):
+            import_users(api_for(instance), people(10), checkpoint=checkpoint, resume=True)
+        journal.write_bytes(b"x" * len(kept))
+        with pytest.raises(CheckpointError, match="damaged"):
+            import_users(api_for(instance), people(10), checkpoint=checkpoint, resume=True)
+        journal.write_bytes(kept)
+        result = import_users(api_for(instance), people(10), checkpoint=checkpoint, resume=True)
+        assert len(result.outcomes) == 10
+        assert len(instance.backend.users) == 10

@@ -495,7 +495,6 @@ def _create_user(api: FakeBackendAPI, call: Call) -> httpx.Response:
     }
     if password is not None:
         user["_password"] = password
-    index = _index(api)
     api.users[user_id] = user
     _reindex(api, user, (), added=1)
     return _answer(user)

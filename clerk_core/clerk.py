@@ -130,6 +130,12 @@ class Clerk:
             )
 
     @property
+    def http_client(self) -> httpx.Client | None:
+        """The sync ``httpx`` client this engine was given (``None``: it makes its own), for
+        tools that build their own Backend API client with the app's transport settings."""
+        return self._io.http_client
+
+    @property
     def backend_api(self) -> BackendAPI:
         """The sync Backend API client; the engine's own calls go through it too."""
         if not self.options.secret_key:

@@ -2,6 +2,9 @@
 
 * ``flask clerk export-user USER_ID [--output FILE]``: everything Clerk holds about one user, as
   JSON (to stdout, or to a file readable by its owner only); never log it.
+* ``flask clerk import-users FILE [options]``: import users from a CSV or JSON export into Clerk
+  with the app's secret key (the options and exit codes of ``python -m clerk_core import-users``;
+  ``flask clerk import-users --help`` lists them; docs/migration.md).
 * ``flask clerk delete-user USER_ID [--yes]``: delete the user in Clerk, then run the app's local
   clean-up, ``app.config["CLERK_ON_USER_DELETED"]`` (a callable or a dotted path, called with a
   ``clerk_core.privacy.Deletion``). Exit status 0 done, 1 Clerk did not delete (nothing local was
@@ -10,6 +13,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +24,7 @@ from flask.cli import AppGroup
 from werkzeug.utils import import_string
 
 from clerk_core.errors import ClerkAPIError
+from clerk_core.migration._cli import add_file_arguments, run_import
 from clerk_core.privacy import (
     Deletion,
     LocalCleanupError,
@@ -37,7 +42,7 @@ from .extension import _state
 
 __all__ = ["clerk_cli", "on_user_deleted"]
 
-clerk_cli = AppGroup("clerk", help="Clerk: export or delete a user's data.")
+clerk_cli = AppGroup("clerk", help="Clerk: import users, export or delete a user's data.")
 
 
 def on_user_deleted() -> Callable[[Deletion], Any] | None:
@@ -100,3 +105,31 @@ def delete_user_command(user_id: str, yes: bool) -> None:
     except (ClerkAPIError, ValueError) as exc:
         raise click.ClickException(failure_summary(exc, user_id, deleting=True)) from exc
     click.echo(deletion_summary(deletion, cascade=hook is not None))
+
+
+@clerk_cli.command(
+    "import-users",
+    add_help_option=False,
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+def import_users_command(arguments: tuple[str, ...]) -> None:
+    """Import users from a CSV or JSON export into Clerk (--help lists the options)."""
+    parser = argparse.ArgumentParser(
+        prog="flask clerk import-users",
+        description="Import users from a CSV or JSON export into Clerk, with the app's secret key. "
+        "Exit codes: 0 done, 1 some rows failed or are invalid, 2 usage or input error, 3 Clerk "
+        "stopped taking users (resume later), 130 interrupted (resume later).",
+    )
+    add_file_arguments(parser)
+    args = parser.parse_args(list(arguments))  # a usage error exits with status 2, as argparse does
+    engine = _state().engine
+    options = engine.options
+    code = run_import(
+        args,
+        http_client=engine.http_client,
+        secret_key=options.secret_key,
+        api_url=options.api_url,
+        api_version=options.api_version,
+    )
+    sys.exit(code)

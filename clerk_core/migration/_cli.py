@@ -24,8 +24,10 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "add_file_arguments",
     "add_import_arguments",
     "register",
+    "run_import",
 ]
 
 EXIT_OK = 0
@@ -92,10 +94,15 @@ def register(subparsers: Any) -> None:
         epilog="Columns (CSV) or keys (JSON):\n" + columns,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_file_arguments(parser)
+    parser.set_defaults(handler=run_import)
+
+
+def add_file_arguments(parser: argparse.ArgumentParser) -> None:
+    """The import of a file's arguments (this CLI and ``flask clerk import-users``)."""
     parser.add_argument("file", metavar="FILE", help="the export: a .csv or .json file")
     parser.add_argument("--format", choices=("csv", "json"), help="default: the file's suffix")
     add_import_arguments(parser)
-    parser.set_defaults(handler=run_import)
 
 
 def pacer_for(
@@ -147,7 +154,12 @@ def run_import(
     sleep: Callable[[float], None] = time.sleep,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    secret_key: str | None = None,
+    api_url: str | None = None,
+    api_version: str = "v1",
 ) -> int:
+    """Run the import of ``args.file``; the exit code. The secret key and the API's URL are the
+    ones given (an app's own settings), else ``CLERK_SECRET_KEY`` and ``CLERK_API_URL``."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     try:
@@ -158,7 +170,7 @@ def run_import(
     for warning in source.warnings:
         err.write(f"warning: {warning}\n")
     api: BackendAPI | None = None
-    secret = os.environ.get("CLERK_SECRET_KEY")
+    secret = secret_key or os.environ.get("CLERK_SECRET_KEY")
     try:
         pacer = pacer_for(args, secret, clock, sleep)
     except ValueError as exc:
@@ -168,7 +180,8 @@ def run_import(
         try:
             api = BackendAPI(
                 secret,
-                api_url=os.environ.get("CLERK_API_URL") or "https://api.clerk.com",
+                api_url=api_url or os.environ.get("CLERK_API_URL") or "https://api.clerk.com",
+                api_version=api_version,
                 http_client=http_client,
                 clock=clock,
                 sleep=pacer.retry_sleep,

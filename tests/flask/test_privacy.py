@@ -183,3 +183,38 @@ def test_a_hook_that_is_not_callable_is_a_usage_error(instance: LocalClerkInstan
     assert result.exit_code == 1
     assert "CLERK_ON_USER_DELETED must be a callable" in result.output
     assert USER in instance.backend.users
+
+
+def test_import_users_from_a_csv_with_the_apps_secret_key(
+    instance: LocalClerkInstance, tmp_path: Path
+) -> None:
+    """``flask clerk import-users`` runs ``python -m clerk_core import-users`` with the app's own
+    engine settings: a dry run first, then the import, then a second run that creates nobody."""
+    export = tmp_path / "users.csv"
+    export.write_text(
+        "id,email,first_name\n41,ada@import.test,Ada\n42,alan@import.test,Alan\n", encoding="utf-8"
+    )
+    app = make_app(instance.clerk())
+    runner = app.test_cli_runner()
+    base = ["clerk", "import-users", str(export), "--progress", "none"]
+    before = len(instance.requests)
+    dry = runner.invoke(args=[*base, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert len(instance.requests) == before  # a dry run sends nothing
+    done = runner.invoke(args=base)
+    assert done.exit_code == 0, done.output
+
+    def imported() -> list[str]:
+        return sorted(
+            u["external_id"]
+            for u in instance.backend.users.values()
+            if u.get("external_id") in ("41", "42")
+        )
+
+    assert imported() == ["41", "42"]
+    again = runner.invoke(args=[*base, "--checkpoint", str(tmp_path / "second.checkpoint")])
+    assert again.exit_code == 0, again.output
+    assert imported() == ["41", "42"]  # a new run finds them by external_id: nobody twice
+    usage = runner.invoke(args=["clerk", "import-users"])
+    assert usage.exit_code == 2
+    assert "FILE" in usage.output

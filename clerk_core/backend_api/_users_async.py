@@ -167,6 +167,8 @@ class _AsyncUsers:
         async for user in pages:  # noqa: RUF100, UP028 (the sync twin has a plain loop)
             yield user
 
+    iter = iterate
+
     async def count(
         self,
         *,

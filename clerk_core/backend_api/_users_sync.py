@@ -166,6 +166,8 @@ class _Users:
         for user in pages:  # noqa: RUF100, UP028 (the sync twin has a plain loop)
             yield user
 
+    iter = iterate
+
     def count(
         self,
         *,

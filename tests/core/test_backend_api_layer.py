@@ -281,6 +281,7 @@ PASSES_TO = [
 # Each iterator over pages and the listing it pages: its filters, with page_size for limit/offset.
 PAGES = [
     ("users", "iterate", users.list_users),
+    ("users", "iter", users.list_users),
     ("organizations", "iterate", organizations.list_organizations),
     ("organizations", "iter", organizations.list_organizations),
 ]

@@ -108,3 +108,26 @@ def test_webhook_endpoint_keeps_the_table_in_step() -> None:
     body, headers = instance.sign_webhook("user.deleted", {"id": "user_w", "deleted": True})
     client.post("/api/webhooks/clerk", data=body, headers=headers)
     assert app.extensions["users"].get("user_w") is None
+
+
+def test_the_user_table_is_order_safe() -> None:
+    """Deliveries out of order: an older ``user.updated`` never overwrites a newer one, and a late
+    one never brings a deleted user back."""
+    app = create_app({})
+    client = app.test_client()
+    instance = app.extensions["clerk"].local_frontend.instance
+
+    def deliver(kind: str, payload: dict[str, Any]) -> None:
+        body, headers = instance.sign_webhook(kind, payload)
+        assert client.post("/api/webhooks/clerk", data=body, headers=headers).status_code == 200
+
+    def user(name: str, updated_at: int) -> dict[str, Any]:
+        payload = instance.user_payload("user_o", first_name=name, email="o@x.test")
+        return {**payload, "updated_at": updated_at}
+
+    deliver("user.updated", user("New", 2_000))
+    deliver("user.updated", user("Old", 1_000))  # sent earlier, arrived later
+    assert app.extensions["users"].get("user_o")["first_name"] == "New"
+    deliver("user.deleted", {"id": "user_o", "deleted": True})
+    deliver("user.updated", user("Ghost", 3_000))
+    assert app.extensions["users"].get("user_o") is None

@@ -45,10 +45,13 @@ ObjT = TypeVar("ObjT", bound=ClerkObject)
 
 
 class BackendAPI(Core):
-    """The sync client. Resources: ``users``, ``organizations``, ``organization_memberships``,
-    ``organization_invitations``, ``sessions``, ``invitations``, ``allowlist_identifiers``
-    (``allowlist``), ``blocklist_identifiers`` (``blocklist``), ``jwt_templates``; and ``jwks()``. ``http_client`` is used as given (and left open); without one, a pooled client
-    is made on first use and closed by ``close()`` (or by leaving ``with``)."""
+    """The sync client. Resources: ``users``, ``email_addresses``, ``phone_numbers``,
+    ``organizations``, ``organization_memberships``, ``organization_invitations``, ``sessions``,
+    ``invitations``, ``allowlist_identifiers`` (``allowlist``), ``blocklist_identifiers``
+    (``blocklist``), ``jwt_templates``, ``api_keys``, ``m2m_tokens``, ``oauth_tokens``,
+    ``testing_tokens``; and ``jwks()``, ``paginate()`` and ``request()`` for any other endpoint.
+    ``http_client`` is used as given (and left open); without one, a pooled client is made on
+    first use and closed by ``close()`` (or by leaving ``with``)."""
 
     def __init__(
         self,

@@ -11,10 +11,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from clerk_core import Clerk
+from clerk_core import Clerk, ClerkAPIError
 from clerk_core.testing import LocalClerkInstance
+from clerk_django import sync as sync_module
 from clerk_django.fieldmap import field_map_problems
+from clerk_django.models import ClerkUserLink
 from clerk_django.sync import sync_user
 
 pytestmark = [pytest.mark.django_db]
@@ -124,3 +127,84 @@ def test_privileged_fields_from_backend_metadata_still_work(
     sync_user(data)
     user = User.objects.get(username="user_ok")
     assert (user.is_staff, user.is_superuser) == (True, False)
+
+
+# ------------------------------------------------------------------ --delete-missing
+def test_delete_missing_never_deletes_a_user_the_pages_skipped(
+    clerk_instance: LocalClerkInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offset paging: a user deleted in Clerk while the command reads page 1 shifts every later
+    user one place back, so the first user of page 2 is never read. ``--delete-missing`` took
+    "not read" for "not in Clerk" and applied the delete policy to a live user."""
+    for i in range(6):
+        clerk_instance.backend.add_user(f"user_{i}", updated_at=1_000 + i)
+    call_command("clerk_sync_users", stdout=io.StringIO())
+    assert ClerkUserLink.objects.count() == 6
+
+    command = "clerk_django.management.commands.clerk_sync_users"
+    real = sync_module.sync_user
+    deleted_meanwhile: list[str] = []
+
+    def sync_and_someone_deletes_their_account(data: Any, **kwargs: Any) -> Any:
+        if not deleted_meanwhile:
+            deleted_meanwhile.append("user_0")
+            del clerk_instance.backend.users["user_0"]
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(f"{command}.sync_user", sync_and_someone_deletes_their_account)
+    out = io.StringIO()
+    call_command("clerk_sync_users", "--delete-missing", "--page-size", "2", stdout=out)
+    still_in_clerk = set(clerk_instance.backend.users)
+    assert "user_2" in still_in_clerk
+    for user in User.objects.filter(username__in=still_in_clerk):
+        assert user.is_active, f"{user.username} is in Clerk but was deactivated:\n{out.getvalue()}"
+    assert not ClerkUserLink.objects.filter(clerk_id__in=still_in_clerk, deleted=True).exists()
+    assert "kept user_2: Clerk still has it" in out.getvalue()
+
+
+def test_delete_missing_dry_run_reports_only_users_clerk_does_not_have(
+    clerk_instance: LocalClerkInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(4):
+        clerk_instance.backend.add_user(f"user_{i}", updated_at=1_000 + i)
+    call_command("clerk_sync_users", stdout=io.StringIO())
+    real = sync_module.sync_user
+    calls: list[int] = []
+
+    def shifting(data: Any, **kwargs: Any) -> Any:
+        if not calls:
+            del clerk_instance.backend.users["user_0"]
+        calls.append(1)
+        return real(data, **kwargs)
+
+    monkeypatch.setattr("clerk_django.management.commands.clerk_sync_users.sync_user", shifting)
+    out = io.StringIO()
+    call_command(
+        "clerk_sync_users", "--delete-missing", "--dry-run", "--page-size", "2", stdout=out
+    )
+    assert "would delete user_2" not in out.getvalue()
+    # A user really gone (and not read) is still reported.
+    del clerk_instance.backend.users["user_3"]
+    monkeypatch.setattr("clerk_django.management.commands.clerk_sync_users.sync_user", real)
+    out = io.StringIO()
+    call_command("clerk_sync_users", "--delete-missing", "--dry-run", stdout=out)
+    assert "would delete user_3" in out.getvalue()
+
+
+def test_delete_missing_stops_when_clerk_cannot_confirm(
+    clerk_instance: LocalClerkInstance, clerk_engine: Clerk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A missing user is deleted only on Clerk's own 404: an API failure deletes nobody."""
+    for i in range(3):
+        clerk_instance.backend.add_user(f"user_{i}", updated_at=1_000 + i)
+    call_command("clerk_sync_users", stdout=io.StringIO())
+    del clerk_instance.backend.users["user_1"]
+
+    def outage(user_id: str) -> Any:
+        raise ClerkAPIError("Service Unavailable", status=503)
+
+    monkeypatch.setattr(clerk_engine.backend_api.users, "get", outage)
+    with pytest.raises(CommandError, match="user_1"):
+        call_command("clerk_sync_users", "--delete-missing", stdout=io.StringIO())
+    assert User.objects.get(username="user_1").is_active
+    assert not ClerkUserLink.objects.filter(deleted=True).exists()

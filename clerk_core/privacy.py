@@ -41,6 +41,7 @@ import dataclasses
 import inspect
 import json
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
@@ -206,6 +207,21 @@ class LocalCleanupError(ClerkError):
         )
 
 
+_USER_ID = re.compile(r"user_[A-Za-z0-9]+")
+
+
+def _check_user_id(user_id: object) -> None:
+    """A deletion names a Clerk user id (``user_`` then letters and digits), checked before any
+    request. Clerk answers 404 for any other id, which reads as "already deleted": the local
+    cascade would then run for an id Clerk never had (a Django username, an e-mail address, an id
+    with a stray space, which MySQL's collations even match to the real one)."""
+    if not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id):
+        raise ValueError(
+            "user_id is not a valid Clerk id: a deletion needs a Clerk user id ('user_' then "
+            "letters and digits). Nothing was deleted, in Clerk or locally."
+        )
+
+
 def _gone(exc: ClerkAPIError) -> bool:
     """Clerk's own "no such user": 404 with ``resource_not_found``. A bare 404 (a wrong
     ``api_url``, a proxy's page) is not taken as a deletion: fail closed."""
@@ -225,7 +241,9 @@ def delete_user(
     user_cache: UserCache | None = None,
 ) -> Deletion:
     """Delete ``user_id`` in Clerk, then run ``on_deleted(deletion)`` (see the module's docstring
-    for the order and what each failure means)."""
+    for the order and what each failure means). A ``user_id`` that is not a Clerk user id raises
+    ``ValueError`` before anything is deleted."""
+    _check_user_id(user_id)
     try:
         api.users.delete(user_id)
         already = False
@@ -254,6 +272,7 @@ async def adelete_user(
 ) -> Deletion:
     """:func:`delete_user` for async code; ``on_deleted`` may be a plain or an ``async``
     function."""
+    _check_user_id(user_id)
     try:
         await api.users.delete(user_id)
         already = False

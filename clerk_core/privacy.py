@@ -42,6 +42,7 @@ import inspect
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
@@ -173,10 +174,28 @@ def dump_export(export: Mapping[str, Any]) -> str:
 
 def write_private_file(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` readable by its owner only (``0600`` on POSIX): an export holds
-    personal data and private metadata."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_TRUNC
+    personal data and private metadata.
+
+    A symbolic link at ``path`` is refused (``OSError``), never followed: in a shared directory
+    another user could point it at a file of yours. An existing file is replaced only when it is
+    a regular file owned by this process's user (else ``PermissionError``): another owner could
+    read it whatever its mode. It is made ``0600`` before it is emptied and written."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise PermissionError(f"{os.fspath(path)!r} is not a regular file")
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            raise PermissionError(
+                f"{os.fspath(path)!r} belongs to another user: write the export elsewhere"
+            )
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+        os.ftruncate(fd, 0)
+    except BaseException:
+        os.close(fd)
+        raise
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
 

@@ -1,10 +1,12 @@
 """Attack probes on data export and deletion (issue 14 item 5): a deletion whose local cascade
-runs for an id Clerk never had."""
+runs for an id Clerk never had, and an export written through a file someone else prepared."""
 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +17,7 @@ from django.core.management.base import CommandError
 
 from clerk_core import Clerk
 from clerk_core.backend_api import BackendAPI
-from clerk_core.privacy import Deletion, delete_user
+from clerk_core.privacy import Deletion, delete_user, write_private_file
 from clerk_core.testing import LocalClerkInstance
 from clerk_django.privacy import user_erased
 
@@ -94,3 +96,44 @@ def test_clerk_delete_user_with_a_local_username_deletes_nothing(
         call_command("clerk_delete_user", "admin", "--yes", stdout=io.StringIO())
     assert erasing_receiver == []
     assert get_user_model().objects.filter(username="admin").exists()
+
+
+# ------------------------------------------------------------------ the export file
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes and symlinks")
+def test_an_export_is_never_written_through_a_symlink(tmp_path: Path) -> None:
+    """In a shared directory another user plants ``export.json`` as a link to a file of the
+    operator's: the export overwrote it (and chmod'ed it)."""
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me\n")
+    precious.chmod(0o644)
+    link = tmp_path / "export.json"
+    link.symlink_to(precious)
+    with pytest.raises(OSError, match="symbolic link"):
+        write_private_file(link, '{"private": true}\n')
+    assert precious.read_text() == "keep me\n"
+    assert (precious.stat().st_mode & 0o777) == 0o644
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX owners")
+def test_an_export_is_never_written_into_someone_elses_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that exists already and belongs to another user keeps that user as its owner:
+    they could read the export whatever its mode. (Simulated: the process pretends to be
+    another user.)"""
+    planted = tmp_path / "export.json"
+    planted.write_text("")
+    monkeypatch.setattr(os, "geteuid", lambda: os.stat(planted).st_uid + 1)
+    with pytest.raises(PermissionError):
+        write_private_file(planted, '{"private": true}\n')
+    assert planted.read_text() == ""
+
+
+def test_an_export_still_replaces_the_operators_own_file(tmp_path: Path) -> None:
+    target = tmp_path / "export.json"
+    target.write_text("old export, longer than the new one\n")
+    target.chmod(0o644)
+    write_private_file(target, "{}\n")
+    assert target.read_text() == "{}\n"
+    if os.name == "posix":
+        assert (target.stat().st_mode & 0o777) == 0o600

@@ -77,7 +77,11 @@ class Call(Generic[T]):
     path: str
     parse: Callable[[Any], T]
     params: Sequence[tuple[str, str]] = ()
-    body: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
+    body: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = dataclasses.field(
+        default=None, repr=False
+    )
+    """Left out of the ``repr``: it carries the secrets some calls send (the API key, M2M or
+    OAuth token being verified, a password)."""
     ids: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
     retryable: bool | None = None
     bearer: str | None = dataclasses.field(default=None, repr=False, compare=False)

@@ -1,16 +1,29 @@
-"""Attack probes on the Backend API namespaces of issue 14: secrets in a ``Call``'s repr."""
+"""Attack probes on the Backend API namespaces of issue 14: secrets in a ``Call``'s repr and encoded
+separators through ``request()``."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+import httpx
 import pytest
 
-from clerk_core.backend_api import Call
+from clerk_core.backend_api import BackendAPI, Call
 from clerk_core.backend_api.endpoints import machine
 
 SECRETS = ("ak_live_secret_value", "mt_live_token_value", "oat_live_access_token")
+
+
+def recorder() -> tuple[BackendAPI, list[httpx.Request]]:
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"id": "x"})
+
+    api = BackendAPI("sk_test_x", http_client=httpx.Client(transport=httpx.MockTransport(record)))
+    return api, sent
 
 
 # ------------------------------------------------------------------ reprs
@@ -39,3 +52,36 @@ def test_the_token_being_verified_never_shows_in_a_calls_repr(
 def test_a_raw_requests_body_stays_out_of_its_repr() -> None:
     call = Call("POST", "/users", dict, body={"password": "hunter2hunter2"})
     assert "hunter2" not in repr(call)
+
+
+# ------------------------------------------------------------------ request() paths
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/users/..%2F..%2Fjwks",
+        "/users/..%2f..%2fjwks",
+        "/users/x%5C..%5Cjwks",
+        "/users/x%00",
+        "/users/x%0D%0AHost:%20evil",
+        "/users/x%3Fy=1",
+        "/users/x%23y",
+    ],
+)
+def test_request_refuses_encoded_separators_and_controls(path: str) -> None:
+    """``path_segment`` refuses ``/``, ``\\``, ``?``, ``#`` and controls in an id, so no path
+    built from ids ever holds them encoded. ``request()`` took them: a server that decodes
+    before routing would see ``/users/../../jwks``."""
+    api, sent = recorder()
+    with pytest.raises(ValueError, match="path"):
+        api.request("GET", path)
+    assert sent == []
+
+
+def test_ordinary_encoded_ids_still_pass_through_request() -> None:
+    api, sent = recorder()
+    api.request("GET", "/users/user%20with%20space")
+    api.request("GET", "/organizations/acme%40corp")
+    assert [r.url.raw_path for r in sent] == [
+        b"/v1/users/user%20with%20space",
+        b"/v1/organizations/acme%40corp",
+    ]

@@ -1,5 +1,5 @@
-"""Attack probes on the Backend API namespaces of issue 14: secrets in a ``Call``'s repr and encoded
-separators through ``request()``."""
+"""Attack probes on the Backend API namespaces of issue 14: secrets in a ``Call``'s repr, encoded
+separators through ``request()``, and header injection through a logo upload's content type."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from clerk_core.backend_api import BackendAPI, Call
-from clerk_core.backend_api.endpoints import machine
+from clerk_core.backend_api.endpoints import machine, organizations
 
 SECRETS = ("ak_live_secret_value", "mt_live_token_value", "oat_live_access_token")
 
@@ -85,3 +85,27 @@ def test_ordinary_encoded_ids_still_pass_through_request() -> None:
         b"/v1/users/user%20with%20space",
         b"/v1/organizations/acme%40corp",
     ]
+
+
+# ------------------------------------------------------------------ logo uploads
+@pytest.mark.parametrize(
+    "content_type",
+    ["image/png\r\nX-Injected: yes", "image/png\r\n\r\nprepended", "image/png\x00", "\n"],
+)
+def test_a_logo_content_type_cannot_inject_part_headers(content_type: str) -> None:
+    """httpx writes a file part's content type as given: a CR/LF in it added headers to the
+    part (or ended them and prepended bytes to the image). The file name httpx encodes itself."""
+    with pytest.raises(ValueError, match="content_type"):
+        organizations.update_organization_logo(
+            "org_1", file=b"\x89PNG\r\n\x1a\n", content_type=content_type
+        )
+
+
+def test_a_logo_file_name_is_encoded_by_httpx() -> None:
+    api, sent = recorder()
+    api.organizations.update_logo(
+        "org_1", file=b"\x89PNG\r\n\x1a\n", filename='a"\r\nX-Evil: 1\r\n.png'
+    )
+    body = sent[0].read()
+    assert b"X-Evil: 1\r\n" not in body
+    assert b"Content-Type: image/png\r\n" in body

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
 from clerk_core import Clerk, ClerkAPIError
 from clerk_core.testing import LocalClerkInstance
@@ -208,3 +209,32 @@ def test_delete_missing_stops_when_clerk_cannot_confirm(
         call_command("clerk_sync_users", "--delete-missing", stdout=io.StringIO())
     assert User.objects.get(username="user_1").is_active
     assert not ClerkUserLink.objects.filter(deleted=True).exists()
+
+
+# ------------------------------------------------------------------ the first request
+@pytest.mark.parametrize("fetch", [True, False])
+def test_a_clerk_user_whose_fields_collide_with_a_local_user_is_anonymous_not_a_500(
+    settings: Any, clerk_instance: LocalClerkInstance, fetch: bool, caplog: Any
+) -> None:
+    """A Clerk user whose mapped unique field (here ``username``, with the Clerk id kept in
+    another field) is already a local user's: creating the Django user on their first request
+    raised ``IntegrityError`` (``fetch_user_on_create``) or ``DoesNotExist`` (the claims path)
+    on every request they made. They are now anonymous to Django, the local user is untouched
+    and never handed to them, and the log says why."""
+    settings.CLERK = {
+        **settings.CLERK,
+        "user_id_field": "last_name",
+        "fetch_user_on_create": fetch,
+        "user_claims": {"username": "uname"},
+    }
+    admin = User.objects.create(username="admin", is_superuser=True, last_name="")
+    clerk_instance.backend.add_user("user_col", username="admin", updated_at=1_000)
+    token = clerk_instance.session_token("user_col", claims={"uname": "admin"})
+    client = Client(raise_request_exception=False)
+    for _ in range(2):
+        response = client.get("/whoami-user", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 200
+        assert response.json() == {"username": "", "authenticated": False}  # AnonymousUser
+    admin.refresh_from_db()
+    assert (admin.last_name, admin.is_superuser) == ("", True)
+    assert "user_col" in caplog.text

@@ -68,8 +68,9 @@ def test_a_real_clerk_id_is_still_deleted_and_rerun(clerk_instance: LocalClerkIn
 
 @pytest.fixture
 def clerk_config(settings: Any, clerk_engine: Clerk) -> dict[str, Any]:
-    settings.CLERK = {"clerk": clerk_engine}
-    return settings.CLERK
+    config: dict[str, Any] = {"clerk": clerk_engine}
+    settings.CLERK = config
+    return config
 
 
 @pytest.fixture

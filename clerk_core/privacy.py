@@ -41,6 +41,8 @@ import dataclasses
 import inspect
 import json
 import os
+import re
+import stat
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
@@ -172,10 +174,28 @@ def dump_export(export: Mapping[str, Any]) -> str:
 
 def write_private_file(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` readable by its owner only (``0600`` on POSIX): an export holds
-    personal data and private metadata."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_TRUNC
+    personal data and private metadata.
+
+    A symbolic link at ``path`` is refused (``OSError``), never followed: in a shared directory
+    another user could point it at a file of yours. An existing file is replaced only when it is
+    a regular file owned by this process's user (else ``PermissionError``): another owner could
+    read it whatever its mode. It is made ``0600`` before it is emptied and written."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise PermissionError(f"{os.fspath(path)!r} is not a regular file")
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            raise PermissionError(
+                f"{os.fspath(path)!r} belongs to another user: write the export elsewhere"
+            )
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+        os.ftruncate(fd, 0)
+    except BaseException:
+        os.close(fd)
+        raise
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
 
@@ -206,6 +226,21 @@ class LocalCleanupError(ClerkError):
         )
 
 
+_USER_ID = re.compile(r"user_[A-Za-z0-9]+")
+
+
+def _check_user_id(user_id: object) -> None:
+    """A deletion names a Clerk user id (``user_`` then letters and digits), checked before any
+    request. Clerk answers 404 for any other id, which reads as "already deleted": the local
+    cascade would then run for an id Clerk never had (a Django username, an e-mail address, an id
+    with a stray space, which MySQL's collations even match to the real one)."""
+    if not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id):
+        raise ValueError(
+            "user_id is not a valid Clerk id: a deletion needs a Clerk user id ('user_' then "
+            "letters and digits). Nothing was deleted, in Clerk or locally."
+        )
+
+
 def _gone(exc: ClerkAPIError) -> bool:
     """Clerk's own "no such user": 404 with ``resource_not_found``. A bare 404 (a wrong
     ``api_url``, a proxy's page) is not taken as a deletion: fail closed."""
@@ -225,7 +260,9 @@ def delete_user(
     user_cache: UserCache | None = None,
 ) -> Deletion:
     """Delete ``user_id`` in Clerk, then run ``on_deleted(deletion)`` (see the module's docstring
-    for the order and what each failure means)."""
+    for the order and what each failure means). A ``user_id`` that is not a Clerk user id raises
+    ``ValueError`` before anything is deleted."""
+    _check_user_id(user_id)
     try:
         api.users.delete(user_id)
         already = False
@@ -254,6 +291,7 @@ async def adelete_user(
 ) -> Deletion:
     """:func:`delete_user` for async code; ``on_deleted`` may be a plain or an ``async``
     function."""
+    _check_user_id(user_id)
     try:
         await api.users.delete(user_id)
         already = False

@@ -80,8 +80,27 @@ SOURCES = frozenset(
         *COMPUTED,
     }
 )
-# Model fields that grant access: never fed from what the user can write themselves.
+# Model fields that grant access: never fed from what the user can write themselves. Only the
+# metadata that nothing but your backend writes may feed them: a user edits their own names,
+# username, emails, image, unsafe_metadata, turns two-factor on, and so on.
 PRIVILEGED = frozenset({"is_staff", "is_superuser", "is_active"})
+BACKEND_WRITTEN = frozenset({"public_metadata", "private_metadata"})
+
+
+def _privileged_problem(name: str, source: str) -> str | None:
+    """Why ``name`` may not come from ``source`` (a privileged field fed from anything but
+    ``public_metadata`` / ``private_metadata``), or ``None``."""
+    head = source.split(".")[0]
+    if name not in PRIVILEGED or head in BACKEND_WRITTEN:
+        return None
+    if head == "unsafe_metadata":
+        return (
+            f"{name!r} would come from unsafe_metadata, which the user can write from the browser."
+        )
+    return (
+        f"{name!r} would come from {head!r}, which the user (or Clerk, not your backend) can "
+        "change."
+    )
 
 
 def id_field(model: Any) -> str:
@@ -198,11 +217,10 @@ def field_map_problems(model: Any) -> list[tuple[str, str]]:
                         "Only public_metadata, private_metadata and unsafe_metadata have keys below.",
                     )
                 )
-            elif head == "unsafe_metadata" and name in PRIVILEGED:
+            elif (privileged := _privileged_problem(name, source)) is not None:
                 problems.append(
                     (
-                        f"{where}: {name!r} would come from unsafe_metadata, which the user can "
-                        "write from the browser.",
+                        f"{where}: {privileged}",
                         "Use public_metadata or private_metadata (only your backend writes them).",
                     )
                 )
@@ -224,6 +242,14 @@ def _spec(model: Any) -> Mapping[str, str] | Callable[[UserData], Mapping[str, A
 def mapped_values(model: Any, clerk_user: UserData) -> dict[str, Any]:
     """The model field values for ``clerk_user``, converted and checked against each field."""
     spec = _spec(model)
+    if isinstance(spec, Mapping):
+        for name, source in spec.items():
+            privileged = _privileged_problem(str(name), str(source))
+            if privileged is not None:  # what manage.py check refuses: never applied
+                raise ImproperlyConfigured(
+                    f"settings.CLERK['user_fields'][{name!r}]: {privileged} (manage.py check "
+                    "says more)."
+                )
     raw = (
         {name: resolve(clerk_user, source) for name, source in spec.items()}
         if isinstance(spec, Mapping)
@@ -260,11 +286,16 @@ def _convert(model: Any, raw: Mapping[str, Any], clerk_id: Any) -> dict[str, Any
             )
         if value is not None:
             try:
+                # to_python raises TypeError, not ValidationError, for some values of the wrong
+                # type (a date field given Clerk's millisecond times, a list, an object).
                 value = field.to_python(value)
                 max_length = getattr(field, "max_length", None)
                 if isinstance(value, str) and max_length and len(value) > max_length:
                     raise ValidationError("too long")
-            except ValidationError:
+                if isinstance(value, str) and "\x00" in value:
+                    raise ValidationError("NUL")  # PostgreSQL refuses it when saving
+                field.run_validators(value)  # integer ranges the database can store, ...
+            except (ValidationError, TypeError, ValueError, OverflowError):
                 logger.warning(
                     "Clerk user %s: the value for %s.%s does not fit the field; using its default",
                     clerk_id,

@@ -276,7 +276,8 @@ def _has_field(model: Any, name: str) -> bool:
 def user_for_request(clerk_id: str, claims: Mapping[str, Any] | None) -> Any:
     """The Django user of a signed-in Clerk user, created on first sight (fields from the
     session claims named in ``CLERK["user_claims"]``, or from one Backend API call with
-    ``CLERK["fetch_user_on_create"]``). ``None`` when Clerk deleted the user."""
+    ``CLERK["fetch_user_on_create"]``). ``None`` when Clerk deleted the user, or when it cannot
+    be created because a unique field of it is already another Django user's (logged)."""
     model = get_user_model()
     field = id_field(model)
     manager = model._default_manager
@@ -289,7 +290,10 @@ def user_for_request(clerk_id: str, claims: Mapping[str, Any] | None) -> Any:
     if _settings_flag("fetch_user_on_create"):
         fetched = _fetch(clerk_id)
         if fetched is not None:
-            sync_user(fetched, source="request")
+            try:
+                sync_user(fetched, source="request")
+            except IntegrityError:  # a unique field of the map is a local user's (logged)
+                return None
             return manager.filter(**{field: clerk_id}).first()
     values = claim_values(model, claims or {})
     try:
@@ -312,7 +316,16 @@ def user_for_request(clerk_id: str, claims: Mapping[str, Any] | None) -> Any:
             )
             return user
     except IntegrityError:  # created by a concurrent request or webhook
-        return manager.get(**{field: clerk_id})
+        user = manager.filter(**{field: clerk_id}).first()
+        if user is None:
+            # Not a race: a unique field from the claims is another (local) user's. Never that
+            # user, never a 500 on each request: no Django user until the conflict is resolved.
+            logger.error(
+                "Clerk user %s conflicts with a Django user on a unique field; it has no "
+                "Django user until that is resolved",
+                clerk_id,
+            )
+        return user
 
 
 def _fetch(clerk_id: str) -> Mapping[str, Any] | None:

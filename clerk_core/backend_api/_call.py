@@ -77,7 +77,11 @@ class Call(Generic[T]):
     path: str
     parse: Callable[[Any], T]
     params: Sequence[tuple[str, str]] = ()
-    body: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
+    body: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = dataclasses.field(
+        default=None, repr=False
+    )
+    """Left out of the ``repr``: it carries the secrets some calls send (the API key, M2M or
+    OAuth token being verified, a password)."""
     ids: Mapping[str, str] = dataclasses.field(default_factory=dict, repr=False)
     retryable: bool | None = None
     bearer: str | None = dataclasses.field(default=None, repr=False, compare=False)
@@ -123,10 +127,14 @@ def _check_path(path: str) -> None:
     if segments[0] != "" or len(segments) < 2:
         raise ValueError(f"a Backend API path must start with '/': {path!r}")
     for segment in segments[1:]:
+        decoded = unquote(segment)
         if (
             not _PATH_SEGMENT.fullmatch(segment)
             or segment in (".", "..")
-            or unquote(segment) in (".", "..")
+            or decoded in (".", "..")
+            # What path_segment refuses in an id, percent-encoded (a path given to request()):
+            # a server that decodes before routing would see another path (`..%2F..%2Fjwks`).
+            or _UNSAFE_IN_SEGMENT.search(decoded)
         ):
             raise ValueError(f"a Backend API path has an unsafe segment: {path!r}")
 

@@ -181,6 +181,9 @@ def update_organization_logo(
         raise TypeError("file must be bytes or a file opened in binary mode")
     content = bytes(content)
     kind = content_type or mimetypes.guess_type(filename)[0] or _sniff_image(content)
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in kind):
+        # httpx writes it into the part's headers as given: a CR/LF would add headers.
+        raise ValueError("content_type must be a MIME type without control characters.")
     return Call(
         "PUT",
         "/organizations/{organization_id}/logo",

@@ -176,8 +176,39 @@ class Command(BaseCommand):
         else:
             stale = links.exclude(seen_at__gte=started)
             missing = list(stale.values_list("clerk_id", flat=True))
+        deleted = 0
         for clerk_id in missing:
+            if not self._gone_in_clerk(clerk_id):
+                continue
             change = delete_user(clerk_id, source="command", dry_run=dry_run)
+            deleted += 1
             if self.verbosity >= 1:
                 self.stdout.write(f"{'would delete' if dry_run else 'deleted'} {change.clerk_id}")
-        return len(missing)
+        return deleted
+
+    def _gone_in_clerk(self, clerk_id: str) -> bool:
+        """Whether Clerk itself says it has no such user (404 ``resource_not_found``). Not being
+        read is no proof: offset pages shift when users are deleted during the run, so a live
+        user can fall between two pages. Any other answer deletes nothing."""
+        try:
+            get_clerk().backend_api.users.get(clerk_id)
+        except ClerkAPIError as exc:
+            if exc.status == 404 and exc.code == "resource_not_found":
+                return True
+            raise CommandError(
+                f"Could not check whether Clerk still has {clerk_id}: {exc}. It was not deleted; "
+                "run again."
+            ) from exc
+        except ValueError:
+            self.stdout.write(f"kept {clerk_id}: not a Clerk user id that can be checked")
+            return False
+        except ClerkError as exc:
+            raise CommandError(
+                f"Could not check whether Clerk still has {clerk_id}: {exc}. It was not deleted; "
+                "run again."
+            ) from exc
+        if self.verbosity >= 1:
+            self.stdout.write(
+                f"kept {clerk_id}: Clerk still has it (the pages moved during the run)"
+            )
+        return False

@@ -8,10 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
+from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 
-from clerk_core import Clerk
+from clerk_core import Clerk, doctor
 from clerk_core.testing import LocalClerkInstance
 from tests.doctor_kit import both_apis
 
@@ -112,3 +114,32 @@ def test_an_unknown_settings_key_is_a_settings_error(
     with pytest.raises(CommandError):
         call_command("clerk_doctor", "--json", stdout=out)
     assert "settings.CLERK has an unknown key" in by_id(out.getvalue())["settings"]["message"]
+
+
+# ------------------------------------------------------------------ the system checks reuse them
+
+
+def check_messages(**overrides: Any) -> dict[str, Any]:
+    with override_settings(**overrides):
+        return {m.id: m for m in run_checks() if m.id and m.id.startswith("clerk.")}
+
+
+def test_system_checks_carry_the_doctors_words(
+    clerk_instance: LocalClerkInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY", "CLERK_WEBHOOK_SIGNING_SECRET"):
+        monkeypatch.delenv(var, raising=False)
+    live = LocalClerkInstance(instance_type="production", frontend_api="clerk.live.test")
+    live_keys = {"publishable_key": live.publishable_key, "secret_key": live.secret_key}
+    w005 = check_messages(CLERK=live_keys, DEBUG=False)["clerk.W005"]
+    parties = doctor.check_authorized_parties(live.options(authorized_parties=()))
+    assert (w005.msg, w005.hint) == (parties.message, parties.fix)
+    w004 = check_messages(CLERK=keys_of(clerk_instance), DEBUG=False)["clerk.W004"]
+    assert w004.msg == "Development (test) keys in what looks like production (DEBUG is off)."
+    w006 = check_messages(CLERK=keys_of(clerk_instance, domain="sat.test"), DEBUG=True)
+    assert w006["clerk.W006"].msg.startswith("domain is set (sat.test) but is_satellite is not")
+    bad = "whsec_" + "x" * 10
+    e006 = check_messages(CLERK=keys_of(clerk_instance, webhook_signing_secret=bad), DEBUG=True)
+    assert e006["clerk.E006"].hint.startswith("Copy the signing secret again")
+    assert bad not in e006["clerk.E006"].msg
+    assert check_messages(CLERK=keys_of(clerk_instance), DEBUG=True) == {}

@@ -478,7 +478,7 @@ def _same_instance(backend: _Fetched | None, frontend: _Fetched | None) -> Check
             "warning",
             "Not compared: the signing keys of both APIs are needed to tell whether the "
             "publishable and secret keys belong to the same instance.",
-            "Fix the backend_api and frontend_api checks first.",
+            "Make the backend_api and frontend_api checks pass first.",
         )
     if set(backend.kids) & set(frontend.kids):
         return _ok(
@@ -503,8 +503,8 @@ def _clock_skew(
         return CheckResult(
             "clock_skew",
             "warning",
-            "Not measured: no answer from Clerk carried a Date header.",
-            "Fix the backend_api and frontend_api checks first.",
+            "Not measured: Clerk sent no answer with a Date header.",
+            "Make the backend_api and frontend_api checks pass first.",
         )
     # The server stamped its answer between sending and receiving; whole seconds, truncated.
     local = (answer.sent_at + answer.received_at) / 2

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -380,7 +382,7 @@ def test_no_date_header_leaves_the_skew_unmeasured(instance: LocalClerkInstance)
     code, out = run(environ_for(instance), both_apis(instance, date_offset=None), "--json")
     assert code == 0
     assert by_id(out)["clock_skew"]["message"] == (
-        "Not measured: no answer from Clerk carried a Date header."
+        "Not measured: Clerk sent no answer with a Date header."
     )
 
 
@@ -523,3 +525,14 @@ def test_check_apis_with_any_client(instance: LocalClerkInstance) -> None:
 def test_format_human_names_errors_and_fixes() -> None:
     text = format_human([CheckResult("x", "error", "Broken.", "Mend it.")])
     assert text == "ERROR   x: Broken. Fix: Mend it.\n1 checks: 1 error, 0 warnings.\n"
+
+
+def test_the_documented_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "doctor.md").read_text("utf-8")
+    section = page.split("## Try it against the local instance", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code is not None
+    exec(compile(code.group(1), "docs/doctor.md", "exec"), {"__name__": "doc_example"})  # noqa: S102
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[-1] == "9 checks: 0 errors, 0 warnings."
+    assert "same_instance: The publishable and secret keys belong to the same instance" in printed

@@ -437,7 +437,7 @@ def check_apis(
         results.append(
             CheckResult(
                 "backend_api",
-                "error",
+                "warning" if options.jwt_key else "error",
                 "The Backend API was not called: no secret key is set.",
                 "Set CLERK_SECRET_KEY.",
             )
@@ -557,6 +557,10 @@ def run_checks(
         if not any(r.status == "error" for r in results):
             results.append(_settings_error(exc))
         return results
+    if options.jwt_key and not options.secret_key:
+        # Networkless verification with the PEM key works without a secret key; only what
+        # needs the Backend API (handshakes, refresh, machine tokens) does not.
+        results = [_networkless(r) if r.id == "secret_key" else r for r in results]
     results.append(check_authorized_parties(options))
     results.append(check_satellite(options))
     results.append(check_environment(options, environ, debug=debug))
@@ -570,6 +574,16 @@ def run_checks(
         else:
             results.extend(check_apis(options, http_client, clock=clock, timer=timer))
     return results
+
+
+def _networkless(result: CheckResult) -> CheckResult:
+    return CheckResult(
+        "secret_key",
+        "warning",
+        "No secret key is set: session tokens are verified with jwt_key, but handshakes, "
+        "session refresh and machine tokens need the Backend API.",
+        result.fix,
+    )
 
 
 _SATELLITE_STEPS = ("_check_satellite", "_derive_frontend_apis")

@@ -536,3 +536,18 @@ def test_the_documented_example_runs(capsys: pytest.CaptureFixture[str]) -> None
     printed = capsys.readouterr().out
     assert printed.splitlines()[-1] == "9 checks: 0 errors, 0 warnings."
     assert "same_instance: The publishable and secret keys belong to the same instance" in printed
+
+
+def test_networkless_verification_without_a_secret_key_is_a_warning(
+    instance: LocalClerkInstance,
+) -> None:
+    env = environ_for(instance, CLERK_JWT_KEY=instance.public_key_pem())
+    del env["CLERK_SECRET_KEY"]
+    code, out = run(env, both_apis(instance), "--json")
+    results = by_id(out)
+    assert code == 0
+    assert results["secret_key"]["status"] == "warning"
+    assert results["secret_key"]["message"].startswith(
+        "No secret key is set: session tokens are verified with jwt_key"
+    )
+    assert results["backend_api"]["status"] == "warning"

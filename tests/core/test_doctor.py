@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -551,3 +554,26 @@ def test_networkless_verification_without_a_secret_key_is_a_warning(
         "No secret key is set: session tokens are verified with jwt_key"
     )
     assert results["backend_api"]["status"] == "warning"
+
+
+def test_the_command_line_exit_statuses() -> None:
+    """``python -m clerk_core doctor`` as a process: with no keys it asks nothing of the network
+    and exits 1; an unknown option exits 2."""
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLERK_")}
+    env["PYTHONPATH"] = str(root)
+    command = [sys.executable, "-m", "clerk_core", "doctor"]
+    done = subprocess.run(
+        [*command, "--json"], env=env, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 1
+    results = by_id(done.stdout)
+    assert results["secret_key"]["message"].startswith("No secret key is set")
+    assert results["backend_api"]["message"] == (
+        "The Backend API was not called: no secret key is set."
+    )
+    usage = subprocess.run(
+        [*command, "--bogus"], env=env, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert usage.returncode == 2
+    assert "unrecognized arguments: --bogus" in usage.stderr

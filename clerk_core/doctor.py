@@ -14,6 +14,7 @@ webhook secret: keys appear masked (:func:`mask`), failures by their exception c
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import email.utils
 import json
 import os
@@ -345,6 +346,7 @@ def _fetch_jwks(
     fix_refused: str,
 ) -> tuple[CheckResult, _Fetched]:
     fetched = _Fetched(sent_at=clock())
+    shown = _shown(url)
     started = timer()
     try:
         response = client.get(url, headers=dict(headers), timeout=_TIMEOUT)
@@ -352,7 +354,7 @@ def _fetch_jwks(
         return CheckResult(
             check_id,
             "error",
-            f"The {label} at {url} is unreachable ({type(exc).__name__}).",
+            f"The {label} at {shown} is unreachable ({type(exc).__name__}).",
             fix_unreachable,
         ), fetched
     elapsed_ms = (timer() - started) * 1000
@@ -362,7 +364,7 @@ def _fetch_jwks(
         return CheckResult(
             check_id,
             "error",
-            f"The {label} at {url} refused the request (HTTP {response.status_code}).",
+            f"The {label} at {shown} refused the request (HTTP {response.status_code}).",
             fix_refused,
         ), fetched
     kids: list[str] = []
@@ -371,12 +373,12 @@ def _fetch_jwks(
             raise ValueError(response.status_code)
         document: Any = response.json()
         for key in document["keys"]:
-            kids.append(str(key["kid"]))
+            kids.append(_printable(str(key["kid"])))
     except (ValueError, KeyError, TypeError):
         return CheckResult(
             check_id,
             "error",
-            f"The {label} at {url} answered HTTP {response.status_code} without a JSON Web Key "
+            f"The {label} at {shown} answered HTTP {response.status_code} without a JSON Web Key "
             "Set.",
             fix_unreachable,
         ), fetched
@@ -385,12 +387,12 @@ def _fetch_jwks(
         return CheckResult(
             check_id,
             "error",
-            f"The {label} at {url} answered in {elapsed_ms:.0f} ms with no signing key.",
+            f"The {label} at {shown} answered in {elapsed_ms:.0f} ms with no signing key.",
             fix_refused,
         ), fetched
     return _ok(
         check_id,
-        f"The {label} at {url} answered in {elapsed_ms:.0f} ms with {len(kids)} "
+        f"The {label} at {shown} answered in {elapsed_ms:.0f} ms with {len(kids)} "
         f"key{'s' if len(kids) != 1 else ''} (kids: {', '.join(kids)}).",
     ), fetched
 
@@ -399,9 +401,26 @@ def _parse_date(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return email.utils.parsedate_to_datetime(value).timestamp()
+        when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # "-0000": an HTTP date is in GMT
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.timestamp()
+
+
+def _printable(text: str, limit: int = 64) -> str:
+    """A value from the network as it may be printed: no control characters, at most ``limit``."""
+    cleaned = "".join(c if c.isprintable() else "?" for c in text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _shown(url: str) -> str:
+    """``url`` without any ``user:password@`` part."""
+    try:
+        return str(httpx.URL(url).copy_with(username=None, password=None))
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return "(unprintable URL)"
 
 
 def check_apis(

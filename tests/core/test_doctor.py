@@ -577,3 +577,19 @@ def test_the_command_line_exit_statuses() -> None:
     )
     assert usage.returncode == 2
     assert "unrecognized arguments: --bogus" in usage.stderr
+
+
+def test_credentials_in_the_api_url_and_odd_kids_are_not_printed(
+    instance: LocalClerkInstance,
+) -> None:
+    def odd(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"keys": [{"kid": "ins_\x1b[31mred" + "x" * 100}]})
+
+    env = environ_for(instance, CLERK_API_URL="https://ops:hunter2@api.clerk.test")
+    _, out = run(env, httpx.MockTransport(odd), "--json")
+    backend = by_id(out)["backend_api"]["message"]
+    assert "hunter2" not in out
+    assert "https://api.clerk.test/v1/jwks answered in" in backend
+    assert "\x1b" not in backend
+    assert "ins_?[31mred" in backend
+    assert len(backend) < 200

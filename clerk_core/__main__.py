@@ -12,11 +12,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import doctor
 from .migration import _cli as import_users_cli
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS: list[Callable[[Any], None]] = [import_users_cli.register]
+COMMANDS: list[Callable[[Any], None]] = [import_users_cli.register, doctor.register]
 """The ``register`` function of each sub-command."""
 
 

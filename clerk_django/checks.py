@@ -1,4 +1,9 @@
-"""System checks (``manage.py check``): Clerk keys, middleware order, keys that do not fit DEBUG."""
+"""System checks (``manage.py check``): Clerk keys, middleware order, keys that do not fit DEBUG.
+
+The checks of the keys' environment, ``authorized_parties``, satellite settings and the webhook
+secret are the doctor's network-free checks (``clerk_core.doctor``, ``manage.py clerk_doctor``),
+with their messages and fixes, under this module's ids.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
-from clerk_core import ClerkConfigurationError
+from clerk_core import ClerkConfigurationError, ClerkOptions, doctor
 
 from .conf import build_options, clerk_settings, get_guard
 
@@ -91,37 +96,7 @@ def check_clerk(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         )
 
-    debug = bool(getattr(settings, "DEBUG", False))
-    if options.instance_type == "production" and debug:
-        messages.append(
-            Warning(
-                "DEBUG is on with production (live) Clerk keys.",
-                hint="Use the development (pk_test_/sk_test_) keys while DEBUG is on.",
-                id="clerk.W003",
-            )
-        )
-    if (
-        options.instance_type == "development"
-        and not debug
-        and config.get("local_frontend") is None
-    ):
-        messages.append(
-            Warning(
-                "DEBUG is off but the Clerk keys are development (test) keys.",
-                hint="Deploy with the production (pk_live_/sk_live_) keys of your Clerk instance.",
-                id="clerk.W004",
-            )
-        )
-    if options.instance_type == "production" and not options.authorized_parties:
-        messages.append(
-            Warning(
-                "Production Clerk keys without authorized_parties: a session token issued to any "
-                "origin of your Clerk instance (another app, a subdomain) is accepted here.",
-                hint="Set settings.CLERK['authorized_parties'] (or CLERK_AUTHORIZED_PARTIES) to the "
-                "origins your users sign in from, e.g. ['https://example.com'].",
-                id="clerk.W005",
-            )
-        )
+    messages.extend(_doctor_messages(options, config))
     return messages
 
 
@@ -184,4 +159,31 @@ def check_clerk_users(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
                 id="clerk.E022",
             )
         )
+    return messages
+
+
+def _doctor_messages(options: ClerkOptions, config: Any) -> list[CheckMessage]:
+    """The doctor's network-free checks as system-check messages: W003/W004 (keys that do not fit
+    ``DEBUG``), W005 (live keys without ``authorized_parties``; a warning here, an error in the
+    doctor), W006 (``domain`` without ``is_satellite``), E006 (a malformed webhook secret)."""
+    messages: list[CheckMessage] = []
+    debug = bool(getattr(settings, "DEBUG", False))
+    environment = doctor.check_environment(options, {}, debug=debug)
+    if environment.status != "ok" and options.instance_type == "production":
+        messages.append(Warning(environment.message, hint=environment.fix, id="clerk.W003"))
+    elif (
+        environment.status != "ok"
+        and options.instance_type == "development"
+        and config.get("local_frontend") is None
+    ):
+        messages.append(Warning(environment.message, hint=environment.fix, id="clerk.W004"))
+    parties = doctor.check_authorized_parties(options)
+    if parties.status == "error":
+        messages.append(Warning(parties.message, hint=parties.fix, id="clerk.W005"))
+    satellite = doctor.check_satellite(options)
+    if satellite.status != "ok":
+        messages.append(Warning(satellite.message, hint=satellite.fix, id="clerk.W006"))
+    webhook = doctor.check_webhook_secret(options.webhook_signing_secret)
+    if webhook is not None and webhook.status == "error":
+        messages.append(Error(webhook.message, hint=webhook.fix, id="clerk.E006"))
     return messages

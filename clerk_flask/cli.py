@@ -9,11 +9,15 @@
   clean-up, ``app.config["CLERK_ON_USER_DELETED"]`` (a callable or a dotted path, called with a
   ``clerk_core.privacy.Deletion``). Exit status 0 done, 1 Clerk did not delete (nothing local was
   touched), 2 a usage error, 3 Clerk deleted but the clean-up failed (run the same command again).
+* ``flask clerk doctor [--json]``: the doctor's checks (``clerk_core.doctor``, docs/doctor.md) on
+  the extension's options and HTTP client. Exit status 0 no error (warnings allowed), 1 an
+  error, 2 a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +27,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from werkzeug.utils import import_string
 
+from clerk_core import doctor
 from clerk_core.errors import ClerkAPIError
 from clerk_core.migration._cli import add_file_arguments, run_import
 from clerk_core.privacy import (
@@ -42,7 +47,9 @@ from .extension import _state
 
 __all__ = ["clerk_cli", "on_user_deleted"]
 
-clerk_cli = AppGroup("clerk", help="Clerk: import users, export or delete a user's data.")
+clerk_cli = AppGroup(
+    "clerk", help="Clerk: check the set-up, import users, export or delete a user's data."
+)
 
 
 def on_user_deleted() -> Callable[[Deletion], Any] | None:
@@ -133,3 +140,25 @@ def import_users_command(arguments: tuple[str, ...]) -> None:
         api_version=options.api_version,
     )
     sys.exit(code)
+
+
+@clerk_cli.command("doctor")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON list of {id, status, message, fix}."
+)
+def doctor_command(as_json: bool) -> None:
+    """Check the app's Clerk settings and talk to Clerk (exit status 1 on an error)."""
+    engine = _state().engine
+    options = engine.options
+    results = doctor.run_checks(
+        lambda: options,
+        publishable_key=options.publishable_key,
+        secret_key=options.secret_key,
+        http_client=engine.http_client,
+        environ=os.environ,
+        debug=True if current_app.debug else None,
+    )
+    click.echo(doctor.render(results, as_json=as_json), nl=False)
+    code = doctor.exit_code(results)
+    if code != doctor.EXIT_OK:
+        raise click.exceptions.Exit(code)

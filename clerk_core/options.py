@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import difflib
+import functools
 import hashlib
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
@@ -31,6 +33,7 @@ __all__ = [
     "InstanceType",
     "cookie_suffix",
     "parse_publishable_key",
+    "unknown_options_message",
 ]
 
 InstanceType = Literal["development", "production"]
@@ -349,6 +352,38 @@ class ClerkOptions:
                 values[name] = raw
         values.update(overrides)
         return cls(**values)
+
+
+OPTION_NAMES: frozenset[str] = frozenset(f.name for f in dataclasses.fields(ClerkOptions) if f.init)
+"""The names ``ClerkOptions`` takes (each adapter's settings take the same ones)."""
+
+
+def unknown_options_message(names: Iterable[str], known: Iterable[str] = OPTION_NAMES) -> str:
+    """``unknown Clerk option 'secret_ky' (did you mean 'secret_key'?)``: the message of a
+    misspelt option, naming the closest valid name when one is close."""
+    choices = sorted(known)
+    parts = []
+    for name in sorted(names):
+        close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+        parts.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+    label = "option" if len(parts) == 1 else "options"
+    return f"unknown Clerk {label} " + ", ".join(parts) + "; see ClerkOptions for the valid names."
+
+
+def _checked_init(init: Any) -> Any:
+    @functools.wraps(init)
+    def __init__(self: ClerkOptions, *args: Any, **kwargs: Any) -> None:
+        unknown = kwargs.keys() - OPTION_NAMES
+        if unknown:
+            raise TypeError(unknown_options_message(unknown))
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+# A misspelt option names the closest valid one, instead of the dataclass's bare "unexpected
+# keyword argument" (its signature stays the dataclass's: inspect follows __wrapped__).
+ClerkOptions.__init__ = _checked_init(ClerkOptions.__init__)  # type: ignore[method-assign]
 
 
 _ENV_VARS: dict[str, str] = {

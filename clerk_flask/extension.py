@@ -34,6 +34,7 @@ from clerk_core import (
 )
 from clerk_core import Clerk as ClerkEngine
 from clerk_core.adapter import Refusal, before_app, headers_after_app, is_replaced, run_guard
+from clerk_core.options import unknown_options_message
 from clerk_core.request import environ_headers
 from clerk_core.resources import User
 from clerk_core.routes import routed_path
@@ -233,7 +234,7 @@ class Clerk:
     ) -> None:
         unknown = set(option_fields) - _FIELDS
         if unknown:
-            raise TypeError(f"unknown Clerk option(s): {', '.join(sorted(unknown))}")
+            raise TypeError(unknown_options_message(unknown))
         self._options = options
         self._guard = guard
         self._engine = clerk

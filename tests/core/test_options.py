@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import inspect
 import re
 from typing import Any
 
@@ -433,3 +434,29 @@ def test_the_first_wrong_setting_is_reported() -> None:
         ClerkOptions(secret_key="nope", jwt_key="nope", authorized_parties=["x"])
     with pytest.raises(ClerkConfigurationError, match="api_url"):
         ClerkOptions(api_url="nope", jwks_cache_ttl=-1, max_token_bytes=-1)
+
+
+def test_a_misspelt_option_names_the_closest_valid_one() -> None:
+    with pytest.raises(TypeError, match=r"'secret_ky' \(did you mean 'secret_key'\?\)"):
+        ClerkOptions(secret_ky="sk_test_x")  # type: ignore[call-arg]
+    with pytest.raises(TypeError) as info:
+        ClerkOptions.from_env({}, authorised_parties=["https://a.test"], zzz=1)
+    message = str(info.value)
+    assert "'authorised_parties' (did you mean 'authorized_parties'?)" in message
+    assert "'zzz'; see ClerkOptions" in message  # nothing close: no guess
+    assert "secret_key" in inspect.signature(ClerkOptions).parameters  # IDE help still works
+
+
+def test_each_adapter_names_the_closest_option() -> None:
+    pytest.importorskip("flask")
+    pytest.importorskip("starlette")
+    from flask import Flask
+    from starlette.applications import Starlette
+
+    from clerk_flask import Clerk as FlaskClerk
+    from clerk_starlette import ClerkMiddleware
+
+    with pytest.raises(TypeError, match="did you mean 'authorized_parties'"):
+        FlaskClerk(Flask(__name__), authorised_parties=["https://a.test"])
+    with pytest.raises(TypeError, match="did you mean 'publishable_key'"):
+        ClerkMiddleware(Starlette(), publishable_ky="pk_test_x")

@@ -498,3 +498,12 @@ def test_request_view_reads_the_headers_django_does(meta: dict[str, str]) -> Non
         assert view.method == request.method
         assert view.url == request.build_absolute_uri()
         assert view.path == "/p"
+
+
+def test_a_misspelt_clerk_setting_names_the_closest_valid_one() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from clerk_django.conf import build_options
+
+    with pytest.raises(ImproperlyConfigured, match="did you mean 'authorized_parties'"):
+        build_options({"authorised_parties": ["https://a.test"]})

@@ -34,7 +34,9 @@ import functools
 import ipaddress
 import logging
 import re
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import SplitResult
 
@@ -206,11 +208,41 @@ def _allowed_rules(options: ClerkOptions) -> tuple[HostRule, ...] | None:
     return None
 
 
+class _WarningBudget:
+    """At most ``burst`` warnings per ``period`` seconds (then DEBUG lines), so a client that
+    sends a foreign Host on every request cannot flood the log; the first ones say what to fix."""
+
+    def __init__(self, burst: int, period: float, clock: Callable[[], float]) -> None:
+        self.burst = burst
+        self.period = period
+        self.clock = clock
+        self._start = float("-inf")
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._start, self._count = float("-inf"), 0
+
+    def take(self) -> bool:
+        now = self.clock()
+        with self._lock:
+            if now - self._start >= self.period:
+                self._start, self._count = now, 0
+            self._count += 1
+            return self._count <= self.burst
+
+
+_HOST_WARNINGS = _WarningBudget(burst=10, period=60.0, clock=time.monotonic)
+
+
 def _refuse(value: str, why: str) -> None:
-    logger.warning(
+    level = logging.WARNING if _HOST_WARNINGS.take() else logging.DEBUG
+    logger.log(
+        level,
         "Clerk: no redirect built on the request's host %r: %s. The request gets the response "
         "of an API request instead; add the host to allowed_hosts (CLERK_ALLOWED_HOSTS) if it is "
-        "yours.",
+        "yours. (At most 10 such warnings a minute; the rest are DEBUG.)",
         value[:100],
         why,
     )

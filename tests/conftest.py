@@ -120,6 +120,15 @@ def _host_of(address: Any) -> tuple[str, int] | None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_host_warning_budget() -> None:
+    """Each test starts with the bad-Host warning budget full (clerk_core.hosts allows ten
+    warnings a minute process-wide), so a test that expects the warning sees it."""
+    from clerk_core import hosts
+
+    hosts._HOST_WARNINGS.reset()
+
+
+@pytest.fixture(autouse=True)
 def socket_guard(monkeypatch: pytest.MonkeyPatch) -> ConnectionLog:
     """Refuse every connection that leaves loopback, and record the loopback ones."""
     log = ConnectionLog()

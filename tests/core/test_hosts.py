@@ -180,3 +180,26 @@ def test_a_refusal_is_logged_without_raw_control_characters(
     assert "allowed_hosts" in caplog.text
     assert "x-injected" in caplog.text
     assert "\r\n" not in caplog.text
+
+
+def test_a_flood_of_foreign_hosts_logs_a_few_warnings_a_minute(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that sends a foreign Host on every request cannot flood the log: ten warnings a
+    minute say what to fix, the rest are DEBUG lines; the next minute warns again."""
+    from clerk_core import hosts
+    from tests.conftest import FakeClock
+
+    clock = FakeClock(1000)
+    monkeypatch.setattr(hosts, "_HOST_WARNINGS", hosts._WarningBudget(10, 60.0, clock))
+    caplog.set_level("DEBUG", logger="clerk_core")
+    allowed = options(allowed_hosts=["app.test"])
+    for n in range(50):
+        req = RequestView("GET", f"https://evil{n}.test/", {"host": f"evil{n}.test"})
+        assert trusted_public_url(req, allowed) is None
+    levels = [r.levelname for r in caplog.records if "no redirect built" in r.getMessage()]
+    assert levels == ["WARNING"] * 10 + ["DEBUG"] * 40
+    clock.advance(60)
+    caplog.clear()
+    trusted_public_url(RequestView("GET", "https://x.test/", {"host": "x.test"}), allowed)
+    assert [r.levelname for r in caplog.records] == ["WARNING"]

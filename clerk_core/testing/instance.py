@@ -25,6 +25,7 @@ from .backend import FakeBackendAPI
 from .keys import (
     InstanceKeys,
     check_reserved,
+    fresh_key,
     public_jwk,
     publishable_key,
     secret_key,
@@ -55,6 +56,11 @@ class LocalClerkInstance(InstanceKeys, TokenMinter, WebhookSigner):
     production satellite's session tokens carry its own issuer, ``https://clerk.sat.test``.
     ``proxy_url`` (``"https://app.test/__clerk"`` or ``"/__clerk"``) goes into :meth:`options`;
     mint a token with a proxy issuer with ``session_token(claims={"iss": ...})``.
+
+    Every instance in a process shares one RSA key pair (generating one takes a noticeable
+    fraction of a second), so a token of one instance verifies against another with the same
+    ``kid``. ``own_key=True`` generates a key pair of its own for this instance (slower).
+    ``jwt_key`` is its PEM public key (as ``CLERK_JWT_KEY``).
     """
 
     def __init__(
@@ -68,6 +74,7 @@ class LocalClerkInstance(InstanceKeys, TokenMinter, WebhookSigner):
         clock: Callable[[], float] | None = None,
         satellite_domain: str | None = None,
         proxy_url: str | None = None,
+        own_key: bool = False,
     ) -> None:
         host = frontend_api.lower()
         check_reserved(host)
@@ -82,7 +89,8 @@ class LocalClerkInstance(InstanceKeys, TokenMinter, WebhookSigner):
         ``machine_secret_key=instance.machine_secret_key`` verifies M2M tokens without the instance
         secret key, and ``api.m2m_tokens.create(machine_secret_key=...)`` mints them."""
         self.kid = kid
-        self.private_key = shared_key(key_bits)
+        # RSA generation is slow: instances share one key per size per process unless own_key.
+        self.private_key = fresh_key(key_bits) if own_key else shared_key(key_bits)
         self.other_private_key = shared_key(key_bits + 8)  # "another instance's" key
         self.authorized_parties = tuple(authorized_parties)
         self.issuer = "https://" + host
@@ -134,7 +142,7 @@ class LocalClerkInstance(InstanceKeys, TokenMinter, WebhookSigner):
             "webhook_signing_secret": self.webhook_signing_secret,
         }
         if networkless:
-            values["jwt_key"] = self.public_key_pem()
+            values["jwt_key"] = self.jwt_key
         if self.satellite_domain:
             values["is_satellite"] = True
             values["domain"] = self.satellite_domain

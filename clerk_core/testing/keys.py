@@ -53,6 +53,11 @@ def shared_key(bits: int) -> rsa.RSAPrivateKey:
         return key
 
 
+def fresh_key(bits: int) -> rsa.RSAPrivateKey:
+    """A newly generated key, for an instance that must not share the process's key."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
 def check_reserved(host: str) -> None:
     """Refuse a host outside the reserved test domains, so no token is minted for a real instance."""
     if not host.endswith(_RESERVED_SUFFIXES):
@@ -88,10 +93,20 @@ class InstanceKeys:
     def public_key(self) -> rsa.RSAPublicKey:
         return self.private_key.public_key()
 
-    def public_key_pem(self) -> str:
+    @property
+    def jwt_key(self) -> str:
+        """The PEM public key, as Clerk's dashboard shows it (``CLERK_JWT_KEY``, ``jwt_key=``).
+
+        An attribute like ``publishable_key`` and ``secret_key``; the same text as
+        :meth:`public_key_pem`.
+        """
         return self.public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")
+
+    def public_key_pem(self) -> str:
+        """The PEM public key (kept as a method for existing callers; see :attr:`jwt_key`)."""
+        return self.jwt_key
 
     def jwk(self) -> dict[str, str]:
         return public_jwk(self.private_key, self.kid)

@@ -6,7 +6,10 @@ web framework and defines no autouse fixture.
 Fixtures:
 
 * ``clerk_instance``: a :class:`~clerk_core.testing.LocalClerkInstance` (development instance);
-* ``clerk_options``: ``ClerkOptions`` for it;
+* ``clerk_options``: ``ClerkOptions`` for it that verify session tokens with the instance's public key,
+  so an engine the app builds from them (Django's ``CLERK={"options": ...}``, Flask's
+  ``Clerk(app, options=...)``) needs no network; Backend API calls (machine tokens, users) need
+  ``clerk_engine``;
 * ``clerk_engine``: a ``Clerk`` engine whose HTTP clients talk to the instance's fake Backend API;
 * ``clerk_token_factory``: ``clerk_token_factory(user_id="user_test", **claims) -> str``.
 """
@@ -36,7 +39,10 @@ def clerk_instance() -> LocalClerkInstance:
 
 @pytest.fixture
 def clerk_options(clerk_instance: LocalClerkInstance) -> ClerkOptions:
-    return clerk_instance.options()
+    # Networkless: these options carry no HTTP transport to the fake Backend API, so an engine built
+    # from them would fetch the JWKS from the instance's fictitious host and sign every request out
+    # (``jwk-remote-failed-to-load``). The PEM key verifies the instance's session tokens locally.
+    return clerk_instance.options(networkless=True)
 
 
 @pytest.fixture

@@ -68,7 +68,8 @@ def user_fields(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def rfc3339(ms: int) -> str:
-    when = dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc)
+    # From whole milliseconds: fromtimestamp(ms / 1000) can round 514295 ms down to 514294.
+    when = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=ms)
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

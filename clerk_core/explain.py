@@ -168,6 +168,11 @@ CAUSES: dict[str, tuple[str, str]] = {
         "cookie after signing in again.",
         "Load a page so the handshake refreshes the cookie.",
     ),
+    "session-token-expired": (
+        "The session cookie's token expired: a tab left open, or this machine's clock is ahead.",
+        "Load a page so the handshake refreshes the cookie; if fresh tokens fail too, "
+        "synchronise the clock with NTP.",
+    ),
     "session-token-nbf": (
         "The session token is not valid yet: this machine's clock is behind Clerk's.",
         "Synchronise this machine's clock with NTP.",
@@ -714,7 +719,8 @@ def format_human(report: Mapping[str, Any]) -> str:
         if verdict["message"]:
             lines.append(f"  Clerk says: {verdict['message']}")
     if verdict["cause"]:
-        lines.append(f"  Likely cause: {verdict['cause']}")
+        label = "Why" if verdict["signed_in"] else "Likely cause"
+        lines.append(f"  {label}: {verdict['cause']}")
     if verdict["fix"]:
         lines.append(f"  Fix: {verdict['fix']}")
     hs = report.get("handshake")

@@ -386,3 +386,4 @@ def test_the_documented_example_runs(capsys: pytest.CaptureFixture[str]) -> None
     exec(compile(code.group(1), "docs/explain.md", "exec"), {"__name__": "doc_example"})  # noqa: S102
     printed = capsys.readouterr().out
     assert "Verdict: SIGNED-OUT (reason: jwk-kid-mismatch)" in printed
+    assert printed.splitlines()[-1] == "__session signed-out jwk-kid-mismatch"

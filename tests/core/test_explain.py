@@ -179,6 +179,46 @@ def test_json_report_fields(instance: LocalClerkInstance, clock: FakeClock) -> N
     assert report["token"]["claims"]["iat"]["utc"] == "2023-11-14 22:13:20 UTC"
 
 
+def test_a_pending_session_verifies_but_is_explained(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    code, report = explain_json(instance, clock, instance.session_token(sts="pending"))
+    assert code == 0
+    assert report["token"]["claims"]["sts"] == "pending"
+    assert "pending" in report["verdict"]["cause"]
+
+
+def test_unreachable_backend_api_is_jwk_remote_failed_to_load(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    out = io.StringIO()
+    with httpx.Client(transport=httpx.MockTransport(refuse)) as client:
+        code = main(
+            ["explain", "--json", instance.session_token()],
+            http_client=client,
+            environ=environ_for(instance),
+            clock=clock,
+            stdout=out,
+        )
+    assert code == 1
+    verdict = json.loads(out.getvalue())["verdict"]
+    assert verdict["reason"] == "jwk-remote-failed-to-load"
+    assert "CLERK_API_URL" in verdict["fix"]
+
+
+def test_networkless_verification_with_jwt_key(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    env = environ_for(instance, CLERK_JWT_KEY=instance.public_key_pem())
+    code, out, _ = explain(instance, clock, "--json", instance.session_token(), env=env)
+    assert code == 0
+    assert json.loads(out)["instance"]["key_source"] == "jwt_key"
+    assert instance.jwks_requests == 0
+
+
 # ------------------------------------------------------------------------------ requests
 
 

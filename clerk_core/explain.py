@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -561,7 +562,10 @@ def _view(method: str, url: str, pairs: list[tuple[str, str]]) -> RequestView:
         else:
             headers[key] = value
     if "host" not in headers:
-        host = httpx.URL(url).netloc.decode("ascii", "replace") if "://" in url else ""
+        try:
+            host = urlsplit(url).netloc
+        except ValueError:
+            host = ""
         if host:
             headers["host"] = host
     return RequestView(method, url, headers)

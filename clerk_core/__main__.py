@@ -12,12 +12,16 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import doctor
+from . import doctor, explain
 from .migration import _cli as import_users_cli
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS: list[Callable[[Any], None]] = [import_users_cli.register, doctor.register]
+COMMANDS: list[Callable[[Any], None]] = [
+    import_users_cli.register,
+    doctor.register,
+    explain.register,
+]
 """The ``register`` function of each sub-command."""
 
 

@@ -265,7 +265,12 @@ def _timestamp(body: Mapping[str, Any], key: str) -> int | None:
         raise _Refused(_format(key, "must be an RFC 3339 timestamp")) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
-    return int(when.timestamp() * 1000)
+    # Whole milliseconds from the difference: timestamp() * 1000 is a float that can fall short
+    # by one (33554429 ms read back as 33554428).
+    return (when - _EPOCH) // dt.timedelta(milliseconds=1)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _check_email(api: FakeBackendAPI, address: str, param: str = "email_address") -> None:

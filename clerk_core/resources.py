@@ -56,6 +56,11 @@ class ClerkObject:
         value = self.raw.get(key)
         return value if isinstance(value, str) else None
 
+    def _int(self, key: str) -> int | None:
+        """An integer field (not a boolean, which is an ``int`` to Python)."""
+        value = self.raw.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
     def _dict(self, key: str) -> dict[str, Any]:
         value = self.raw.get(key)
         return value if isinstance(value, dict) else {}
@@ -208,10 +213,6 @@ class UserData(ClerkObject):
     def legal_accepted_at(self) -> int | None:
         return self._int("legal_accepted_at")
 
-    def _int(self, key: str) -> int | None:
-        value = self.raw.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
 
 class OrganizationData(ClerkObject):
     """``organization.*``; the Backend API's ``Organization``."""
@@ -247,16 +248,16 @@ class OrganizationData(ClerkObject):
     @property
     def members_count(self) -> int | None:
         """Present when asked for (``include_members_count=True``)."""
-        return _int_field(self.raw, "members_count")
+        return self._int("members_count")
 
     @property
     def pending_invitations_count(self) -> int | None:
-        return _int_field(self.raw, "pending_invitations_count")
+        return self._int("pending_invitations_count")
 
     @property
     def max_allowed_memberships(self) -> int | None:
         """``0``: no limit."""
-        return _int_field(self.raw, "max_allowed_memberships")
+        return self._int("max_allowed_memberships")
 
     @property
     def admin_delete_enabled(self) -> bool:
@@ -265,11 +266,11 @@ class OrganizationData(ClerkObject):
     @property
     def created_at(self) -> int | None:
         """Milliseconds since the epoch (as every Clerk timestamp)."""
-        return _int_field(self.raw, "created_at")
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int | None:
-        return _int_field(self.raw, "updated_at")
+        return self._int("updated_at")
 
 
 class OrganizationMembershipData(ClerkObject):
@@ -308,11 +309,11 @@ class OrganizationMembershipData(ClerkObject):
 
     @property
     def created_at(self) -> int | None:
-        return _int_field(self.raw, "created_at")
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int | None:
-        return _int_field(self.raw, "updated_at")
+        return self._int("updated_at")
 
 
 class SessionData(ClerkObject):
@@ -343,23 +344,23 @@ class SessionData(ClerkObject):
 
     @property
     def last_active_at(self) -> int | None:
-        return _int_field(self.raw, "last_active_at")
+        return self._int("last_active_at")
 
     @property
     def expire_at(self) -> int | None:
-        return _int_field(self.raw, "expire_at")
+        return self._int("expire_at")
 
     @property
     def abandon_at(self) -> int | None:
-        return _int_field(self.raw, "abandon_at")
+        return self._int("abandon_at")
 
     @property
     def created_at(self) -> int | None:
-        return _int_field(self.raw, "created_at")
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int | None:
-        return _int_field(self.raw, "updated_at")
+        return self._int("updated_at")
 
 
 class EmailData(ClerkObject):
@@ -425,15 +426,15 @@ class Invitation(ClerkObject):
 
     @property
     def expires_at(self) -> int | None:
-        return _int_field(self.raw, "expires_at")
+        return self._int("expires_at")
 
     @property
     def created_at(self) -> int | None:
-        return _int_field(self.raw, "created_at")
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int | None:
-        return _int_field(self.raw, "updated_at")
+        return self._int("updated_at")
 
 
 # Backend API names for the same shapes.
@@ -482,15 +483,15 @@ class OrganizationInvitation(ClerkObject):
 
     @property
     def expires_at(self) -> int | None:
-        return _int_field(self.raw, "expires_at")
+        return self._int("expires_at")
 
     @property
     def created_at(self) -> int | None:
-        return _int_field(self.raw, "created_at")
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int | None:
-        return _int_field(self.raw, "updated_at")
+        return self._int("updated_at")
 
 
 class AllowlistIdentifier(ClerkObject):
@@ -511,11 +512,11 @@ class AllowlistIdentifier(ClerkObject):
 
     @property
     def created_at(self) -> int | None:
-        return _int_field(self.raw, "created_at")
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int | None:
-        return _int_field(self.raw, "updated_at")
+        return self._int("updated_at")
 
 
 class BlocklistIdentifier(ClerkObject):
@@ -531,11 +532,11 @@ class BlocklistIdentifier(ClerkObject):
 
     @property
     def created_at(self) -> int | None:
-        return _int_field(self.raw, "created_at")
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int | None:
-        return _int_field(self.raw, "updated_at")
+        return self._int("updated_at")
 
 
 class JwtTemplate(ClerkObject):
@@ -552,11 +553,11 @@ class JwtTemplate(ClerkObject):
     @property
     def lifetime(self) -> int | None:
         """Seconds."""
-        return _int_field(self.raw, "lifetime")
+        return self._int("lifetime")
 
     @property
     def allowed_clock_skew(self) -> int | None:
-        return _int_field(self.raw, "allowed_clock_skew")
+        return self._int("allowed_clock_skew")
 
     @property
     def custom_signing_key(self) -> bool:
@@ -568,25 +569,14 @@ class JwtTemplate(ClerkObject):
 
     @property
     def created_at(self) -> int | None:
-        return _int_field(self.raw, "created_at")
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int | None:
-        return _int_field(self.raw, "updated_at")
-
-
-def _int_field(raw: Mapping[str, Any], key: str) -> int | None:
-    """An integer field (not a boolean, which is an ``int`` to Python)."""
-    value = raw.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return self._int("updated_at")
 
 
 # ------------------------------------------------------------------------------ machine auth
-def _machine_int(raw: Mapping[str, Any], key: str) -> int | None:
-    value = raw.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 class _MachineRecord(ClerkObject):
     """What API keys, M2M tokens and OAuth access tokens share. Times are Unix milliseconds."""
 
@@ -619,15 +609,15 @@ class _MachineRecord(ClerkObject):
     @property
     def expiration(self) -> int | None:
         """When it expires (Unix milliseconds); ``None``: never."""
-        return _machine_int(self.raw, "expiration")
+        return self._int("expiration")
 
     @property
     def created_at(self) -> int | None:
-        return _machine_int(self.raw, "created_at")
+        return self._int("created_at")
 
     @property
     def updated_at(self) -> int | None:
-        return _machine_int(self.raw, "updated_at")
+        return self._int("updated_at")
 
 
 class APIKey(_MachineRecord):
@@ -656,7 +646,7 @@ class APIKey(_MachineRecord):
 
     @property
     def last_used_at(self) -> int | None:
-        return _machine_int(self.raw, "last_used_at")
+        return self._int("last_used_at")
 
     @property
     def secret(self) -> str | None:
@@ -705,7 +695,7 @@ class TestingToken(ClerkObject):
     @property
     def expires_at(self) -> int | None:
         """When it expires (Unix seconds, as Clerk gives it)."""
-        return _machine_int(self.raw, "expires_at")
+        return self._int("expires_at")
 
 
 # ------------------------------------------------------------------ users: identifiers and deletions

@@ -4,7 +4,7 @@
 the settings the app reads; ``docs/doctor.md`` explains each check and its fix.
 
 Every check is a function returning :class:`CheckResult` (``id``, ``status``, ``message``,
-``fix``). The cheap ones read only :class:`~clerk_core.options.ClerkOptions` (and the
+``fix``, and ``docs``: the check's anchor in ``docs/troubleshooting.md``). The cheap ones read only :class:`~clerk_core.options.ClerkOptions` (and the
 environment) and never touch the network, so adapters and Django's system checks reuse them at
 start-up (:func:`static_checks`); :func:`check_apis` talks to the Backend and Frontend APIs
 through the ``httpx.Client`` it is given. No message ever holds a secret key, a token or a
@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 Status = Literal["ok", "warning", "error"]
+_DOCS_PAGE = "docs/troubleshooting.md"
+"""The page that explains every check id, under an anchor of the same name."""
 EXIT_OK = 0
 """No check found an error (warnings allowed)."""
 EXIT_ERROR = 1
@@ -64,16 +66,28 @@ _TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 @dataclasses.dataclass(frozen=True)
 class CheckResult:
     """One check's verdict: ``status`` is ``"ok"``, ``"warning"`` or ``"error"``; ``message``
-    says what was found and ``fix`` (empty when ok) how to put it right, one sentence each."""
+    says what was found and ``fix`` (empty when ok) how to put it right, one sentence each;
+    ``docs`` links to the check's section of the troubleshooting page."""
 
     id: str
     status: Status
     message: str
     fix: str = ""
 
+    @property
+    def docs(self) -> str:
+        """``docs/troubleshooting.md#<id>``: the check explained, with its causes and fixes."""
+        return f"{_DOCS_PAGE}#{self.id}"
+
     def as_dict(self) -> dict[str, str]:
-        """The JSON form: ``{"id", "status", "message", "fix"}`` (stable field names)."""
-        return {"id": self.id, "status": self.status, "message": self.message, "fix": self.fix}
+        """The JSON form: ``{"id", "status", "message", "fix", "docs"}`` (stable field names)."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "message": self.message,
+            "fix": self.fix,
+            "docs": self.docs,
+        }
 
 
 def _ok(check_id: str, message: str) -> CheckResult:
@@ -636,12 +650,15 @@ def exit_code(results: Sequence[CheckResult]) -> int:
 
 
 def format_human(results: Sequence[CheckResult]) -> str:
-    """One line per check (``status  id: message  Fix: fix``) and a summary line."""
+    """One line per check (``status  id: message  Fix: fix  See: docs``, the last two for a
+    warning or an error) and a summary line."""
     lines = []
     for r in results:
         line = f"{r.status.upper():<7} {r.id}: {r.message}"
         if r.fix:
             line += f" Fix: {r.fix}"
+        if r.status != "ok":
+            line += f" See: {r.docs}"
         lines.append(line)
     errors = sum(r.status == "error" for r in results)
     warnings = sum(r.status == "warning" for r in results)
@@ -653,7 +670,7 @@ def format_human(results: Sequence[CheckResult]) -> str:
 
 
 def format_json(results: Sequence[CheckResult]) -> str:
-    """A JSON list of ``{"id", "status", "message", "fix"}`` objects."""
+    """A JSON list of ``{"id", "status", "message", "fix", "docs"}`` objects."""
     return json.dumps([r.as_dict() for r in results], indent=2) + "\n"
 
 
@@ -687,7 +704,9 @@ def register(subparsers: Any) -> None:
 def add_arguments(parser: Any) -> None:
     """The doctor's options (this CLI and ``manage.py clerk_doctor``)."""
     parser.add_argument(
-        "--json", action="store_true", help="print a JSON list of {id, status, message, fix}"
+        "--json",
+        action="store_true",
+        help="print a JSON list of {id, status, message, fix, docs}",
     )
 
 

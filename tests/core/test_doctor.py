@@ -110,7 +110,7 @@ def test_json_is_a_list_of_objects_with_stable_fields(instance: LocalClerkInstan
     document = json.loads(out)
     assert isinstance(document, list)
     for entry in document:
-        assert list(entry) == ["id", "status", "message", "fix"]
+        assert list(entry) == ["id", "status", "message", "fix", "docs"]
         assert entry["status"] in ("ok", "warning", "error")
 
 
@@ -286,6 +286,7 @@ def test_live_keys_with_authorized_parties_pass(live: LocalClerkInstance) -> Non
         "status": "ok",
         "message": "Session tokens are accepted only from https://shop.test.",
         "fix": "",
+        "docs": "docs/troubleshooting.md#authorized_parties",
     }
 
 
@@ -527,7 +528,10 @@ def test_check_apis_with_any_client(instance: LocalClerkInstance) -> None:
 
 def test_format_human_names_errors_and_fixes() -> None:
     text = format_human([CheckResult("x", "error", "Broken.", "Mend it.")])
-    assert text == "ERROR   x: Broken. Fix: Mend it.\n1 checks: 1 error, 0 warnings.\n"
+    assert text == (
+        "ERROR   x: Broken. Fix: Mend it. See: docs/troubleshooting.md#x\n"
+        "1 checks: 1 error, 0 warnings.\n"
+    )
 
 
 def test_the_documented_example_runs(capsys: pytest.CaptureFixture[str]) -> None:

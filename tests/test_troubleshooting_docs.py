@@ -165,8 +165,11 @@ def clerk_apis(instance: LocalClerkInstance) -> httpx.MockTransport:
     return httpx.MockTransport(answer)
 
 
+INSTANCE = LocalClerkInstance()
+
+
 def run_doctor(environ: dict[str, str], *args: str) -> tuple[int, str]:
-    instance = LocalClerkInstance()
+    instance = INSTANCE
     out = io.StringIO()
     with httpx.Client(transport=clerk_apis(instance)) as client:
         code = main(["doctor", *args], http_client=client, environ=environ, stdout=out)
@@ -174,7 +177,7 @@ def run_doctor(environ: dict[str, str], *args: str) -> tuple[int, str]:
 
 
 def healthy_environ() -> dict[str, str]:
-    instance = LocalClerkInstance()
+    instance = INSTANCE
     return {
         "CLERK_PUBLISHABLE_KEY": instance.publishable_key,
         "CLERK_SECRET_KEY": instance.secret_key,
@@ -228,33 +231,30 @@ def test_every_result_of_a_broken_set_up_links_to_an_existing_anchor() -> None:
 
 # ------------------------------------------------------------------------------ the examples
 
-BLOCKS = [
-    (page, block)
-    for page in PAGES
-    for block in re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
-]
+
+def blocks(page: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
 
 
-def test_the_pages_have_runnable_examples() -> None:
-    for page in PAGES:
-        assert any(p == page for p, _ in BLOCKS), f"{page.name} has no ```python example"
-
-
-@pytest.mark.parametrize(
-    ("page", "code"),
-    [(p, b) for p, b in BLOCKS if "def test_" not in b],
-    ids=lambda value: value.name if isinstance(value, Path) else value.strip().splitlines()[0][:40],
-)
-def test_each_example_runs(page: Path, code: str) -> None:
-    exec(compile(code, str(page), "exec"), {"__name__": "docs_example"})  # noqa: S102
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_each_pages_examples_run_in_order(page: Path) -> None:
+    """A page's examples run one after the other in one namespace, as a reader pastes them (a
+    later block may use a name an earlier one defined); ```py blocks are not run."""
+    runnable = [b for b in blocks(page) if "def test_" not in b]
+    assert runnable, f"{page.name} has no ```python example"
+    namespace: dict[str, object] = {"__name__": "docs_example"}
+    for code in runnable:
+        exec(compile(code, str(page), "exec"), namespace)  # noqa: S102
 
 
 @pytest.mark.parametrize(
-    ("page", "code"),
-    [(p, b) for p, b in BLOCKS if "def test_" in b],
-    ids=lambda value: value.name if isinstance(value, Path) else value.strip().splitlines()[0][:40],
+    "code",
+    [b for page in PAGES for b in blocks(page) if "def test_" in b],
+    ids=lambda code: code.strip().splitlines()[0][:40],
 )
-def test_each_test_example_passes(page: Path, code: str, pytester: pytest.Pytester) -> None:
+def test_each_test_example_passes(code: str, pytester: pytest.Pytester) -> None:
+    """A block holding ``def test_`` is a test file: it passes under pytest, the test kit's
+    plugin loaded as an installed package loads it."""
     pytester.makepyfile(code)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-p", "no:django")
     result.assert_outcomes(passed=code.count("def test_"))

@@ -10,6 +10,7 @@ section in troubleshooting.md fails this test.
 from __future__ import annotations
 
 import ast
+import contextlib
 import email.utils
 import io
 import json
@@ -243,8 +244,17 @@ def test_each_pages_examples_run_in_order(page: Path) -> None:
     runnable = [b for b in blocks(page) if "def test_" not in b]
     assert runnable, f"{page.name} has no ```python example"
     namespace: dict[str, object] = {"__name__": "docs_example"}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for code in runnable:
+            exec(compile(code, str(page), "exec"), namespace)  # noqa: S102
+    # A top-level ``print(...)  # what it prints (an aside)`` prints that, in this order.
+    lines = iter(printed.getvalue().splitlines())
     for code in runnable:
-        exec(compile(code, str(page), "exec"), namespace)  # noqa: S102
+        for line in code.splitlines():
+            if line.startswith("print(") and "  # " in line:
+                said = line.split("  # ", 1)[1].split(" (", 1)[0]
+                assert any(got == said for got in lines), f"{page.name}: {line}"
 
 
 @pytest.mark.parametrize(

@@ -64,13 +64,11 @@ def refresh_errors() -> set[str]:
     tree = ast.parse(source("clerk_core/_refresh.py"))
     found: set[str] = set()
     for node in ast.walk(tree):
-        value: ast.expr | None = None
-        if isinstance(node, ast.Return):
-            value = node.value
-        elif isinstance(node, ast.Assign) and any(
+        returned = isinstance(node, ast.Return)
+        assigned = isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "refresh_error" for t in node.targets
-        ):
-            value = node.value
+        )
+        value = getattr(node, "value", None) if returned or assigned else None
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             found.add(value.value)
     return found

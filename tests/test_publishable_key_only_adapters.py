@@ -244,3 +244,15 @@ def test_current_user_names_the_missing_secret_key(
     token = instance.session_token("user_profile")
     with pytest.raises(ClerkConfigurationError, match=r"secret_key \(CLERK_SECRET_KEY\)"):
         get("/profile", {"authorization": f"Bearer {token}"})
+
+
+def test_django_system_checks_accept_a_publishable_key_alone(instance: LocalClerkInstance) -> None:
+    from django.core.checks import run_checks
+    from django.test import override_settings
+
+    def errors(config: dict[str, Any]) -> set[str]:
+        with override_settings(CLERK=config, DEBUG=False):
+            return {m.id for m in run_checks() if m.id and m.id.startswith("clerk.E")}
+
+    assert errors({"publishable_key": instance.publishable_key}) == set()
+    assert "clerk.E003" in errors({})

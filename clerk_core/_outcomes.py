@@ -156,8 +156,12 @@ def _handshake_location(
         ("__clerk_api_version", CLERK_API_VERSION_HEADER),
         ("suffixed_cookies", "true" if ctx.uses_suffixed else "false"),
         ("__clerk_hs_reason", reason),
-        ("format", "nonce"),
     ]
+    if opts.secret_key:
+        # A nonce is redeemed at the Backend API. Without a secret key the Frontend API is not
+        # told the nonce format, so it answers with the signed handshake token, verified with
+        # the JWKS (docs/publishable-key-only.md).
+        params.append(("format", "nonce"))
     if session_token:
         params.append(("__session", session_token))
     dev_token = ctx.dev_browser_token

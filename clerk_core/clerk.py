@@ -55,6 +55,14 @@ __all__ = ["AuthErrorReason", "AuthStatus", "Clerk", "RequestState"]
 logger = logging.getLogger("clerk_core")
 
 AcceptsToken = str | list[str] | tuple[str, ...] | None
+
+_NO_BACKEND_API = (
+    "Missing secret key: this needs Clerk's Backend API (clerk.backend_api, current_user, "
+    "get_token with a template, user sync), and this engine has no secret key (it verifies "
+    "session tokens with the publishable key or jwt_key alone). Set secret_key "
+    "(CLERK_SECRET_KEY) to the 'sk_test_...' or 'sk_live_...' key from the API keys page of the "
+    "Clerk dashboard."
+)
 Mode = str | tuple[str, ...]
 
 
@@ -81,22 +89,19 @@ class Clerk:
                 "Missing publishable key: set publishable_key (CLERK_PUBLISHABLE_KEY) to the 'pk_test_...'"
                 " or 'pk_live_...' key from the API keys page of the Clerk dashboard."
             )
-        if not opts.secret_key and not opts.jwt_key and accepted != ("m2m_token",):
-            raise ClerkConfigurationError(
-                "Missing secret key: set secret_key (CLERK_SECRET_KEY) to the 'sk_test_...' or "
-                "'sk_live_...' key from the Clerk dashboard, or jwt_key (CLERK_JWT_KEY) for networkless "
-                "verification."
-            )
         self._check_machine_keys(accepted)
+        # Keys: the PEM key (networkless), else the Backend API JWKS (secret key), else the
+        # Frontend API JWKS (publishable key only: docs/publishable-key-only.md).
         self.keys: KeySource
         if opts.public_key is not None:
             self.keys = PEMKeySource(opts.public_key)
-        elif opts.secret_key:
+        elif opts.secret_key or opts.publishable_key:
             self.keys = JWKSCache(
                 opts,
                 http_client=http_client,
                 async_http_client=async_http_client,
                 clock=self._clock,
+                source="backend_api" if opts.secret_key else "frontend_api",
             )
         else:
             self.keys = NoKeySource()
@@ -128,6 +133,14 @@ class Clerk:
                 "secret key: set machine_secret_key (CLERK_MACHINE_SECRET_KEY) or secret_key "
                 "(CLERK_SECRET_KEY) to accept m2m_token."
             )
+        needs_api = [t for t in ("api_key", "oauth_token") if t in types]
+        if needs_api and not opts.secret_key:
+            # API keys and opaque OAuth tokens are verified by the Backend API only.
+            raise ClerkConfigurationError(
+                f"Missing secret key: accepting {' and '.join(needs_api)} needs the Backend API. "
+                "Set secret_key (CLERK_SECRET_KEY) to the 'sk_test_...' or 'sk_live_...' key from "
+                "the API keys page of the Clerk dashboard, or accept session_token only."
+            )
 
     @property
     def http_client(self) -> httpx.Client | None:
@@ -139,14 +152,14 @@ class Clerk:
     def backend_api(self) -> BackendAPI:
         """The sync Backend API client; the engine's own calls go through it too."""
         if not self.options.secret_key:
-            BackendAPI(None)  # raises the configuration error that names the setting
+            raise ClerkConfigurationError(_NO_BACKEND_API)
         return self._io.api()
 
     @property
     def backend_api_async(self) -> AsyncBackendAPI:
         """The async Backend API client; the engine's own calls go through it too."""
         if not self.options.secret_key:
-            AsyncBackendAPI(None)
+            raise ClerkConfigurationError(_NO_BACKEND_API)
         return self._io.aapi()
 
     def close(self) -> None:

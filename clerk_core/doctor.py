@@ -39,6 +39,7 @@ __all__ = [
     "check_apis",
     "check_authorized_parties",
     "check_environment",
+    "check_key_mode",
     "check_key_shapes",
     "check_satellite",
     "check_webhook_secret",
@@ -187,6 +188,44 @@ def check_key_shapes(publishable_key: str | None, secret_key: str | None) -> lis
             _ok("secret_key", f"The secret key {mask(secret_key)} is a {sk_instance} key.")
         )
     return results
+
+
+def check_key_mode(options: ClerkOptions) -> CheckResult:
+    """Where session tokens get their signing keys, and what that leaves out: the PEM
+    ``jwt_key`` (networkless), the Backend API JWKS (secret key), or the Frontend API JWKS
+    (publishable key only: no handshake nonce, session refresh, machine tokens or Backend API
+    calls; docs/publishable-key-only.md). Result ``key_mode``."""
+    if options.jwt_key:
+        return _ok(
+            "key_mode",
+            "Session tokens are verified with jwt_key, the PEM public key (networkless).",
+        )
+    if options.secret_key:
+        return _ok(
+            "key_mode",
+            f"Session tokens are verified with the Backend API JWKS ({_shown(options.jwks_url)}).",
+        )
+    url = options.frontend_jwks_url
+    if url is None:
+        return CheckResult(
+            "key_mode",
+            "warning",
+            "No key to verify session tokens with: no publishable key, secret key or jwt_key.",
+            "Set CLERK_PUBLISHABLE_KEY (and CLERK_SECRET_KEY for the Backend API).",
+        )
+    note = ""
+    if options.proxy_url and "://" not in options.proxy_url:
+        note = (
+            f" (the relative proxy_url {options.proxy_url} names no host to fetch from, so the "
+            "Frontend API is asked directly; give proxy_url as an absolute URL if its host is "
+            "reachable only through your proxy)"
+        )
+    return _ok(
+        "key_mode",
+        f"Publishable key only: session tokens are verified with the Frontend API JWKS "
+        f"({_shown(url)}){note}. Handshakes use the signed handshake token; session refresh, "
+        "machine tokens and Backend API calls (clerk.backend_api, current_user) are off.",
+    )
 
 
 def check_authorized_parties(options: ClerkOptions) -> CheckResult:
@@ -470,7 +509,7 @@ def check_apis(
         results.append(
             CheckResult(
                 "backend_api",
-                "warning" if options.jwt_key else "error",
+                "warning" if options.jwt_key or options.publishable_key else "error",
                 "The Backend API was not called: no secret key is set.",
                 "Set CLERK_SECRET_KEY.",
             )
@@ -590,10 +629,12 @@ def run_checks(
         if not any(r.status == "error" for r in results):
             results.append(_settings_error(exc))
         return results
-    if options.jwt_key and not options.secret_key:
-        # Networkless verification with the PEM key works without a secret key; only what
-        # needs the Backend API (handshakes, refresh, machine tokens) does not.
-        results = [_networkless(r) if r.id == "secret_key" else r for r in results]
+    if not options.secret_key and (options.jwt_key or options.publishable_key):
+        # Verification with the PEM key or the Frontend API JWKS works without a secret key;
+        # only what needs the Backend API (nonces, refresh, machine tokens) does not.
+        results = [_networkless(r, options) if r.id == "secret_key" else r for r in results]
+    if not options.secret_key:
+        results.append(check_key_mode(options))  # the secret_key result names the usual mode
     results.append(check_authorized_parties(options))
     results.append(check_satellite(options))
     results.append(check_environment(options, environ, debug=debug))
@@ -609,12 +650,13 @@ def run_checks(
     return results
 
 
-def _networkless(result: CheckResult) -> CheckResult:
+def _networkless(result: CheckResult, options: ClerkOptions) -> CheckResult:
+    source = "jwt_key" if options.jwt_key else "the publishable key (Frontend API JWKS)"
     return CheckResult(
         "secret_key",
         "warning",
-        "No secret key is set: session tokens are verified with jwt_key, but handshakes, "
-        "session refresh and machine tokens need the Backend API.",
+        f"No secret key is set: session tokens are verified with {source}, but handshake "
+        "nonces, session refresh and machine tokens need the Backend API.",
         result.fix,
     )
 

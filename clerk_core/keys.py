@@ -1,6 +1,9 @@
-"""Signing keys: the networkless PEM key, or the Backend API JWKS behind a guarded cache.
+"""Signing keys: the networkless PEM key, or a JWKS behind a guarded cache.
 
-The JWKS cache (docs/reliability.md, "The JWKS cache"):
+The JWKS is the Backend API's (``{api_url}/v1/jwks``, with the secret key) or, for an engine with
+only a publishable key, the Frontend API's (``/.well-known/jwks.json``, no credentials; see
+docs/publishable-key-only.md). Both go through the same cache (docs/reliability.md, "The JWKS
+cache"):
 
 * one per ``Clerk`` instance, so two instances never share keys, even with equal ``kid`` values;
 * keys are fresh for ``jwks_cache_ttl`` (5 min); after that a request with a cached ``kid`` is served at
@@ -29,7 +32,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from cachetools import TTLCache
@@ -43,7 +46,18 @@ from .errors import TokenVerificationErrorAction as A
 from .errors import TokenVerificationErrorReason as R
 from .options import ClerkOptions
 
-__all__ = ["JWKSCache", "KeySource", "PEMKeySource", "kid_mismatch_message", "parse_jwks"]
+__all__ = [
+    "JWKSCache",
+    "JWKSSource",
+    "KeySource",
+    "PEMKeySource",
+    "kid_mismatch_message",
+    "parse_jwks",
+]
+
+JWKSSource = Literal["backend_api", "frontend_api"]
+"""Where a :class:`JWKSCache` loads keys from: the Backend API (with the secret key) or the
+Frontend API (``ClerkOptions.frontend_jwks_url``, no credentials)."""
 
 _EMPTY_JWKS_MESSAGE = (
     "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com. "
@@ -267,7 +281,11 @@ _USE, _WAIT, _START, _FAIL = range(4)
 
 
 class JWKSCache(KeySource):
-    """The Backend API JWKS behind the guarded cache described in this module's docstring."""
+    """A JWKS behind the guarded cache described in this module's docstring.
+
+    ``source="backend_api"`` (the default) loads ``options.jwks_url`` with the secret key;
+    ``source="frontend_api"`` loads ``options.frontend_jwks_url`` with no credentials at all
+    (an engine with only a publishable key). Everything else is the same cache."""
 
     def __init__(
         self,
@@ -277,16 +295,27 @@ class JWKSCache(KeySource):
         async_http_client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        source: JWKSSource = "backend_api",
     ) -> None:
-        if not options.secret_key:
-            raise ValueError("JWKSCache needs a secret key")
-        self._url = options.jwks_url
-        self._headers = {
-            "Authorization": f"Bearer {options.secret_key}",
-            "Clerk-API-Version": CLERK_API_VERSION_HEADER,
-            "User-Agent": f"clerk-integrations/{__about__.__version__}",
-            "Accept": "application/json",
-        }
+        self.source: JWKSSource = source
+        agent = f"clerk-integrations/{__about__.__version__}"
+        if source == "frontend_api":
+            if not options.frontend_jwks_url:
+                raise ValueError("JWKSCache(source='frontend_api') needs a publishable key")
+            self._url = options.frontend_jwks_url
+            self._headers = {"User-Agent": agent, "Accept": "application/json"}
+        elif source == "backend_api":
+            if not options.secret_key:
+                raise ValueError("JWKSCache needs a secret key")
+            self._url = options.jwks_url
+            self._headers = {
+                "Authorization": f"Bearer {options.secret_key}",
+                "Clerk-API-Version": CLERK_API_VERSION_HEADER,
+                "User-Agent": agent,
+                "Accept": "application/json",
+            }
+        else:
+            raise ValueError(f"unknown JWKS source {source!r}")
         self._ttl = options.jwks_cache_ttl
         self._stale = options.jwks_stale_if_error
         self._cooldown = options.jwks_kid_cooldown
@@ -325,6 +354,11 @@ class JWKSCache(KeySource):
 
     def __repr__(self) -> str:
         return f"JWKSCache(url={self._url!r}, kids={sorted(self._keys)!r})"
+
+    @property
+    def url(self) -> str:
+        """The JWKS endpoint this cache loads (never holds a credential)."""
+        return self._url
 
     # ------------------------------------------------------------------ introspection
     @property
@@ -481,7 +515,11 @@ class JWKSCache(KeySource):
             # Clerk's texts (fetchJWKSFromBAPI): the Backend API's own message for a rejected
             # secret key, else the URL and status; each with Clerk's action.
             message = f"Error loading Clerk JWKS from {self._url} with code={status}"
-            if status in (401, 403) and b"clerk_key_invalid" in body[:4096]:
+            if (
+                self.source == "backend_api"
+                and status in (401, 403)
+                and b"clerk_key_invalid" in body[:4096]
+            ):
                 reason = R.SECRET_KEY_INVALID.value
                 retry_after = max(retry_after or 0.0, self._backoff_max)
                 message = _api_error_message(body, "clerk_key_invalid") or message

@@ -283,6 +283,7 @@ class ClerkOptions:
         _check_allow_lists(self)
         _check_sizes(self)
         _check_satellite(self)
+        _check_frontend_key_source(self)
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -317,6 +318,33 @@ class ClerkOptions:
     def jwks_url(self) -> str:
         """The Backend API JWKS endpoint: ``{api_url}/{api_version}/jwks``."""
         return f"{self.api_url}/{self.api_version}/jwks"
+
+    @property
+    def frontend_jwks_url(self) -> str | None:
+        """The Frontend API JWKS endpoint, where an engine without a secret key or ``jwt_key``
+        loads its signing keys (docs/publishable-key-only.md): ``/.well-known/jwks.json`` on the
+        Frontend API the browser talks to, as ClerkJS reaches it. An absolute ``proxy_url``
+        first (``https://app.example.com/__clerk/.well-known/jwks.json``); else a production
+        satellite's ``https://clerk.<domain>``; else the publishable key's Frontend API. A
+        relative ``proxy_url`` (``/__clerk``) names no host the server could fetch from at
+        start-up, so the publishable key's host is used. ``None`` without a publishable key."""
+        if self.frontend_api is None:
+            return None
+        proxy = self.proxy_url
+        if proxy is not None and "://" in proxy:
+            base = proxy.rstrip("/")
+        elif self.satellite_frontend_api is not None:
+            base = f"https://{self.satellite_frontend_api}"
+        else:
+            base = f"https://{self.frontend_api}"
+        return f"{base}/.well-known/jwks.json"
+
+    @property
+    def publishable_key_only(self) -> bool:
+        """Whether session tokens are verified with the publishable key alone: no secret key
+        and no ``jwt_key``, so the keys come from :attr:`frontend_jwks_url` and nothing that
+        needs the Backend API is available."""
+        return self.publishable_key is not None and self.secret_key is None and self.jwt_key is None
 
     @property
     def is_production(self) -> bool:
@@ -735,3 +763,22 @@ def _check_satellite(options: ClerkOptions) -> None:
             "is_satellite is set but neither domain nor proxy_url is: a satellite application "
             "needs its domain (CLERK_DOMAIN) or a proxy URL (CLERK_PROXY_URL)."
         )
+
+
+def _check_frontend_key_source(options: ClerkOptions) -> None:
+    """With only a publishable key, the signing keys come from the Frontend API JWKS
+    (:attr:`ClerkOptions.frontend_jwks_url`): on a production instance that URL must be
+    ``https`` (a loopback address excepted), since whoever could change the keys in transit
+    could sign any session."""
+    if not (options.publishable_key_only and options.is_production):
+        return
+    url = options.frontend_jwks_url or ""
+    split = urlsplit(url)
+    if split.scheme == "https" or (split.hostname or "") in ("127.0.0.1", "localhost", "::1"):
+        return
+    raise ClerkConfigurationError(
+        f"proxy_url {options.proxy_url!r} is plain http: with live keys and no secret key, the "
+        "session signing keys are loaded through it, so it must be an https URL. Use "
+        "'https://...' for proxy_url (CLERK_PROXY_URL), or set secret_key (CLERK_SECRET_KEY) or "
+        "jwt_key (CLERK_JWT_KEY) to verify without the Frontend API."
+    )

@@ -42,7 +42,9 @@ def check_clerk(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     id="clerk.E002",
                 )
             ]
-    if not options.publishable_key or not (options.secret_key or options.jwt_key):
+    if not options.publishable_key:
+        # A publishable key alone is enough to verify sessions (docs/publishable-key-only.md);
+        # the doctor (manage.py clerk_doctor) says what a missing secret key leaves out.
         messages.append(
             Error(
                 "Clerk keys are missing.",

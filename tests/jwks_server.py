@@ -47,6 +47,9 @@ class JWKSServer:
         self.max_in_flight = 0
         self.paths: list[str] = []
         self.extra: dict[str, list[dict[str, Any]]] = {}
+        self.path = "/v1/jwks"
+        """The JWKS path: the Backend API's, or a Frontend API's (``/.well-known/jwks.json``)."""
+        self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         server = self
 
@@ -62,6 +65,7 @@ class JWKSServer:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     server.paths.append(self.path)
+                    server.headers.append({k.lower(): v for k, v in self.headers.items()})
                 try:
                     server._respond(self)
                 finally:
@@ -120,7 +124,7 @@ class JWKSServer:
             self.gate.wait(10)
         s = self.scenario
         first = self.keys[0]
-        if h.path != "/v1/jwks":
+        if h.path != self.path:
             self._json(h, 404, {"errors": [{"code": "resource_not_found"}]})
         elif s == "ok":
             self._json(h, 200, {"keys": self.keys})

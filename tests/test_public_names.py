@@ -80,6 +80,7 @@ EXPECTED: dict[str, list[str]] = {
         "check_apis",
         "check_authorized_parties",
         "check_environment",
+        "check_key_mode",
         "check_key_shapes",
         "check_satellite",
         "check_webhook_secret",

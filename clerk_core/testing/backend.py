@@ -1,5 +1,6 @@
 """The local instance's Backend API: keys, sessions, users, organizations, memberships, invitations
-and machine tokens, in memory.
+and machine tokens, in memory; and the Frontend API's public JWKS (``/.well-known/jwks.json``, at
+the root or under a proxy path), which needs no secret key.
 
 Served over an ``httpx`` transport (``instance.transport()``) or a loopback HTTP server
 (``instance.serve()``, see :mod:`.server`), so the real client code runs in tests and demos with no
@@ -82,6 +83,8 @@ class Route(NamedTuple):
 
 
 ROUTES: list[Route] = []
+_FRONTEND_JWKS = re.compile(r"(?:/[^/]+)*/\.well-known/jwks\.json")
+"""The Frontend API's JWKS path, at the root or below a proxy path (``/__clerk/...``)."""
 _ID = r"([^/]+)"
 
 
@@ -271,6 +274,10 @@ class FakeBackendAPI:
         instance = self.instance
         with self._lock:
             instance.requests.append(request)
+        if request.method == "GET" and _FRONTEND_JWKS.fullmatch(request.url.path):
+            # The Frontend API's public JWKS (at its host, or under a proxy path such as
+            # /__clerk): no credentials, as Clerk serves it.
+            return self._frontend_jwks()
         if not self._authorized(request):
             return _error(401, "clerk_key_invalid", "The provided Clerk Secret Key is invalid.")
         path = "/" + "/".join(unquote(p) for p in request.url.path.split("/") if p)
@@ -309,6 +316,11 @@ class FakeBackendAPI:
         return response
 
     # ------------------------------------------------------------------ keys and session refresh
+    def _frontend_jwks(self) -> httpx.Response:
+        with self._lock:
+            self.instance.frontend_jwks_requests += 1
+        return httpx.Response(200, json=self.instance.jwks())
+
     @route("GET", r"(?:/.*)?/jwks", faults=False)
     def _jwks(self, call: Call) -> httpx.Response:
         self.instance.jwks_requests += 1

@@ -8,7 +8,9 @@ Clerk handshakes land here instead of on a real Frontend API. It serves:
   development browser cookie), then redirects to ``redirect_url`` (same origin only);
 * ``GET|POST <sign_out_path>``: signs out;
 * ``GET <proxy_path>/v1/client/handshake``: what Clerk's handshake does, with cookies set directly on
-  this origin: a fresh session token for a signed-in browser, signed-out cookies otherwise.
+  this origin: a fresh session token for a signed-in browser, signed-out cookies otherwise;
+* ``GET <proxy_path>/.well-known/jwks.json``: the instance's public signing keys, as Clerk's
+  Frontend API serves them (an app verifying with only the publishable key loads them).
 
 It is framework-free: an adapter hands it a ``RequestView`` (and the form body) and renders the
 ``AuthResponse`` it returns. It refuses to start when live Clerk keys are configured, and every page
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import os
 import secrets
 import threading
@@ -210,6 +213,8 @@ class LocalFrontendAPI:
             return self._sign_out(request)
         if path == f"{self.proxy_path}/v1/client/handshake" and request.method == "GET":
             return self._handshake(request)
+        if path == f"{self.proxy_path}/.well-known/jwks.json" and request.method == "GET":
+            return self._jwks()
         if path.startswith(self.proxy_path + "/"):
             return _html(404, "Not found", "<p>The local Clerk instance has no such endpoint.</p>")
         return None
@@ -333,6 +338,13 @@ class LocalFrontendAPI:
         headers.append(("cache-control", "no-store"))
         headers.append(("location", self._back_to(public, request.query_param("redirect_url"))))
         return AuthResponse(307, headers)
+
+    def _jwks(self) -> AuthResponse:
+        """The instance's public signing keys, as Clerk's Frontend API serves them."""
+        with self._lock:
+            self.instance.frontend_jwks_requests += 1
+        body = json.dumps(self.instance.jwks()).encode()
+        return AuthResponse(200, [("content-type", "application/json")], body)
 
     def _sign_in_page(self, request: RequestView) -> AuthResponse:
         redirect_url = request.query_param("redirect_url") or "/"

@@ -111,6 +111,9 @@ class LocalClerkInstance(InstanceKeys, TokenMinter, WebhookSigner):
         self.cookie_suffix = cookie_suffix(self.publishable_key)
         self.clock = clock or time.time
         self.jwks_requests = 0
+        self.frontend_jwks_requests = 0
+        """How many times the Frontend API's ``/.well-known/jwks.json`` was fetched (by an engine
+        with only the publishable key)."""
         self.requests: list[httpx.Request] = []
         self._api_keys: dict[str, dict[str, Any]] = {}
         self._m2m_tokens: dict[str, dict[str, Any]] = {}
@@ -157,12 +160,15 @@ class LocalClerkInstance(InstanceKeys, TokenMinter, WebhookSigner):
         return ClerkOptions(**values)
 
     def transport(self) -> httpx.MockTransport:
-        """An ``httpx`` transport serving this instance's Backend API (sync and async clients)."""
+        """An ``httpx`` transport serving this instance's Backend API (sync and async clients),
+        and its Frontend API's ``/.well-known/jwks.json`` (at any host, or under a proxy path)."""
         return httpx.MockTransport(self.backend.handle_request)
 
     def serve(self) -> AbstractContextManager[LocalBackendServer]:
         """Serve this instance's Backend API on 127.0.0.1: ``with instance.serve() as server:``
-        (use ``server.url`` as ``api_url``)."""
+        (use ``server.url`` as ``api_url``). It serves the Frontend API's JWKS too, at
+        ``/.well-known/jwks.json`` and below any path: ``proxy_url=server.url + "/__clerk"``
+        gives an engine with only the publishable key its keys over loopback."""
         return serving(self.backend.handle_request)
 
     def clerk(

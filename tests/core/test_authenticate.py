@@ -601,8 +601,11 @@ def test_45_pending_session(prod: LocalClerkInstance, run: Runner) -> None:
 def test_engine_requires_keys_at_start_up() -> None:
     with pytest.raises(ClerkConfigurationError, match="publishable key"):
         Clerk(ClerkOptions(secret_key="sk_test_abcdefghijklmnop"))
+    # A publishable key alone verifies sessions (docs/publishable-key-only.md); accepting tokens
+    # only the Backend API verifies still needs the secret key.
+    Clerk(ClerkOptions(publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k")).close()
     with pytest.raises(ClerkConfigurationError, match="secret key"):
-        Clerk(ClerkOptions(publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"))
+        Clerk(ClerkOptions(publishable_key="pk_test_Y2xlcmsuZXhhbXBsZS5jb20k", accepts_token="any"))
 
 
 def test_api_key_only_engine_needs_no_publishable_key(

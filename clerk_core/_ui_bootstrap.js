@@ -1,7 +1,7 @@
 /* clerk-integrations: the static bootstrap of clerk_core.ui. It waits for ClerkJS, calls
-   Clerk.load() with the options of the <script type="application/json" data-clerk-load> tag, then
-   mounts each component a helper placed: a <script type="application/json" data-clerk-props>
-   followed by its <div data-clerk-mount="SignIn">. It never evaluates page data as code. */
+   Clerk.load() with the options of the JSON data block marked data-clerk-load, then mounts each
+   component a helper placed: a JSON data block marked data-clerk-props, followed by its element
+   marked data-clerk-mount="SignIn" (or another component). It never evaluates page data as code. */
 (function () {
   "use strict";
   if (window.__clerkIntegrationsBootstrap) { return; }

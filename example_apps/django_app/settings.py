@@ -68,7 +68,7 @@ CLERK: dict[str, Any] = {
 if not (os.environ.get("CLERK_PUBLISHABLE_KEY") and os.environ.get("CLERK_SECRET_KEY")):
     from clerk_core.testing import LocalFrontendAPI
 
-    LOCAL_CLERK = LocalFrontendAPI(app_name="the Django example")
+    LOCAL_CLERK = LocalFrontendAPI(app_name="the Django example", hosted_sign_in=False)
     # The engine reaches the local instance's Backend API in memory (current_user, memberships).
     CLERK.update(
         clerk=LOCAL_CLERK.clerk(), options=LOCAL_CLERK.options(), local_frontend=LOCAL_CLERK

@@ -93,7 +93,9 @@ def create_app(
         frontend = frontend or LocalFrontendAPI(
             app_name="the FastAPI example", environ=env, hosted_sign_in=False
         )
-        clerk = frontend.clerk()  # its Backend API calls reach the local instance in memory
+        # Its Backend API calls reach the local instance in memory; CLERK_CONTENT_SECURITY_POLICY
+        # (on, strict) applies here too, as ClerkOptions.from_env reads it with real keys.
+        clerk = frontend.clerk(content_security_policy=env.get("CLERK_CONTENT_SECURITY_POLICY"))
     options = clerk.options
 
     app = FastAPI(title="clerk-integrations FastAPI example")

@@ -60,7 +60,9 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
         clerk = Clerk(ClerkOptions.from_env(env))
     elif clerk is None:
         frontend = LocalFrontendAPI(app_name="the Flask example", environ=env, hosted_sign_in=False)
-        clerk = frontend.clerk()  # its Backend API calls reach the local instance in memory
+        # Its Backend API calls reach the local instance in memory; CLERK_CONTENT_SECURITY_POLICY
+        # (on, strict) applies here too, as ClerkOptions.from_env reads it with real keys.
+        clerk = frontend.clerk(content_security_policy=env.get("CLERK_CONTENT_SECURITY_POLICY"))
     options = clerk.options
     engine = clerk
 

@@ -22,8 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import jinja2
-from markupsafe import Markup
+try:
+    import jinja2
+    from markupsafe import Markup
+except ImportError as exc:  # pragma: no cover - exercised only without Jinja2
+    raise ImportError(
+        "clerk_starlette.templates needs Jinja2 (as Starlette's Jinja2Templates does): "
+        "pip install jinja2"
+    ) from exc
 from starlette.templating import Jinja2Templates
 
 from clerk_core.ui import COMPONENTS, ClerkUI, mount_point, sign_out_button

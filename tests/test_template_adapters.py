@@ -42,7 +42,7 @@ def starlette(engine: Clerk) -> Get:
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
     from starlette.templating import Jinja2Templates
     from starlette.testclient import TestClient
@@ -66,11 +66,15 @@ def starlette(engine: Clerk) -> Get:
     async def data(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
 
+    async def nonce(request: Request) -> Response:
+        return PlainTextResponse(getattr(request.state, "clerk_nonce", "-"))
+
     app = Starlette(
         routes=[
             Route("/page", page),
             Route("/page-with-policy", page_with_policy),
             Route("/data", data),
+            Route("/nonce", nonce),
         ],
         middleware=[Middleware(ClerkMiddleware, clerk=engine)],
     )
@@ -84,7 +88,7 @@ def starlette(engine: Clerk) -> Get:
 
 
 def flask(engine: Clerk) -> Get:
-    from flask import Flask, jsonify, render_template_string, request
+    from flask import Flask, g, jsonify, render_template_string, request
 
     from clerk_flask import Clerk as ClerkExtension
 
@@ -102,6 +106,10 @@ def flask(engine: Clerk) -> Get:
     @app.get("/data")
     def data() -> Any:
         return jsonify(ok=True)
+
+    @app.get("/nonce")
+    def nonce() -> Any:
+        return g.get("clerk_nonce", "-"), 200, {"content-type": "text/plain"}
 
     client = app.test_client(use_cookies=False)
 
@@ -295,3 +303,16 @@ def test_misuse_fails_with_a_message_that_says_how_to_fix_it() -> None:
     app = Starlette(routes=[Route("/", page)])  # no ClerkMiddleware
     with pytest.raises(RuntimeError, match="ClerkMiddleware"):
         TestClient(app).get("/")
+
+
+def test_views_read_the_nonce_natively(
+    adapter: Callable[[Clerk], Get], clerk_instance: LocalClerkInstance
+) -> None:
+    """``request.state.clerk_nonce`` (Starlette), ``request.clerk_nonce`` (Django),
+    ``g.clerk_nonce`` (Flask): set only when the option is on, fresh per request."""
+    status, body, _ = adapter(clerk_instance.clerk())("/nonce", {})
+    assert (status, body) == (200, "-")
+    get = adapter(clerk_instance.clerk(content_security_policy=True))
+    first, second = get("/nonce", {})[1], get("/nonce", {})[1]
+    assert re.fullmatch(r"[A-Za-z0-9+/]{22}==", first)
+    assert first != second

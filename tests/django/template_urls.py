@@ -31,8 +31,13 @@ def data(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
+def nonce(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(getattr(request, "clerk_nonce", "-"), content_type="text/plain")
+
+
 urlpatterns = [
     path("page", page),
     path("page-with-policy", page_with_policy),
     path("data", data),
+    path("nonce", nonce),
 ]

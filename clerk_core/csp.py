@@ -131,6 +131,10 @@ class ContentSecurityPolicy:
     report_only: bool = False
     report_to: str | None = None
 
+    def __hash__(self) -> int:
+        directives = tuple(sorted(self.directives.items()))
+        return hash((self.strict, directives, self.report_only, self.report_to))
+
     def __post_init__(self) -> None:
         for name in ("strict", "report_only"):
             if not isinstance(getattr(self, name), bool):

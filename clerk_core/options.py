@@ -16,7 +16,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -25,6 +25,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from .errors import ClerkConfigurationError
 from .hosts import parse_allowed_host
 from .routes import compile_path
+
+if TYPE_CHECKING:
+    from .csp import ContentSecurityPolicy
 
 __all__ = [
     "TOKEN_TYPES",
@@ -250,7 +253,7 @@ class ClerkOptions:
     default ``"5"``) or an exact one, e.g. ``"5.99.0"``."""
     clerk_js_url: str | None = None
     """Load ClerkJS from this URL instead of the Frontend API (an ``https://`` URL or a path)."""
-    content_security_policy: Any = None
+    content_security_policy: ContentSecurityPolicy | bool | str | Mapping[str, Any] | None = None
     """Clerk's ``contentSecurityPolicy``: ``True``, ``"strict"``, a
     :class:`clerk_core.csp.ContentSecurityPolicy` or a mapping of its fields. Each HTML response
     then gets the directives ClerkJS needs, merged into its own policy, with a per-request nonce

@@ -34,7 +34,7 @@ from clerk_core import (
 )
 from clerk_core import Clerk as ClerkEngine
 from clerk_core.adapter import Refusal, before_app, headers_after_app, is_replaced, run_guard
-from clerk_core.csp import generate_nonce, with_content_security_policy
+from clerk_core.csp import generate_nonce, is_html, with_content_security_policy
 from clerk_core.options import unknown_options_message
 from clerk_core.request import environ_headers
 from clerk_core.resources import User
@@ -212,7 +212,8 @@ def _before_request() -> Response | None:
 
 def _after_request(response: Response) -> Response:
     nonce = g.get("clerk_nonce")
-    if nonce is not None:  # the Content Security Policy option: Clerk's directives on HTML pages
+    if nonce is not None and is_html(response.content_type):
+        # The Content Security Policy option: Clerk's directives on HTML pages.
         headers = with_content_security_policy(
             _state().engine.options, list(response.headers.items()), nonce
         )

@@ -16,7 +16,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -25,6 +25,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from .errors import ClerkConfigurationError
 from .hosts import parse_allowed_host
 from .routes import compile_path
+
+if TYPE_CHECKING:
+    from .csp import ContentSecurityPolicy
 
 __all__ = [
     "TOKEN_TYPES",
@@ -244,6 +247,18 @@ class ClerkOptions:
     m2m_machine_ids: Sequence[str] | None = None
     """When set, an M2M token (JWT or opaque) must come from one of these machines (``mch_...``)."""
 
+    # ClerkJS in server-rendered pages (clerk_core.ui) and its Content Security Policy (clerk_core.csp).
+    clerk_js_version: str = "5"
+    """The ClerkJS version the template helpers load: a major version (Clerk's pinning, the
+    default ``"5"``) or an exact one, e.g. ``"5.99.0"``."""
+    clerk_js_url: str | None = None
+    """Load ClerkJS from this URL instead of the Frontend API (an ``https://`` URL or a path)."""
+    content_security_policy: ContentSecurityPolicy | bool | str | Mapping[str, Any] | None = None
+    """Clerk's ``contentSecurityPolicy``: ``True``, ``"strict"``, a
+    :class:`clerk_core.csp.ContentSecurityPolicy` or a mapping of its fields. Each HTML response
+    then gets the directives ClerkJS needs, merged into its own policy, with a per-request nonce
+    the template helpers apply. Normalised to a ``ContentSecurityPolicy`` (or ``None``: off)."""
+
     # Derived at construction.
     frontend_api: str | None = dataclasses.field(init=False, default=None)
     instance_type: InstanceType | None = dataclasses.field(init=False, default=None)
@@ -284,6 +299,7 @@ class ClerkOptions:
         _check_sizes(self)
         _check_satellite(self)
         _check_frontend_key_source(self)
+        _check_clerk_js(self)
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -434,6 +450,9 @@ _ENV_VARS: dict[str, str] = {
     "machine_token_issuers": "CLERK_MACHINE_TOKEN_ISSUERS",
     "oauth_client_ids": "CLERK_OAUTH_CLIENT_IDS",
     "m2m_machine_ids": "CLERK_M2M_MACHINE_IDS",
+    "clerk_js_version": "CLERK_JS_VERSION",
+    "clerk_js_url": "CLERK_JS_URL",
+    "content_security_policy": "CLERK_CONTENT_SECURITY_POLICY",
 }
 _LIST_ENV_VARS = (
     "authorized_parties",
@@ -781,4 +800,34 @@ def _check_frontend_key_source(options: ClerkOptions) -> None:
         "session signing keys are loaded through it, so it must be an https URL. Use "
         "'https://...' for proxy_url (CLERK_PROXY_URL), or set secret_key (CLERK_SECRET_KEY) or "
         "jwt_key (CLERK_JWT_KEY) to verify without the Frontend API."
+    )
+
+
+_CLERK_JS_VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$")
+_CLERK_JS_URL_RE = re.compile(r"^(?:https?://[^/\s?#@\\\"'<>]+|/(?!/))[^\s\\\"'<>]*$")
+
+
+def _check_clerk_js(options: ClerkOptions) -> None:
+    """The ClerkJS version and URL the template helpers use, and the Content Security Policy."""
+    from .csp import normalise_content_security_policy
+
+    version = options.clerk_js_version
+    if not isinstance(version, str) or not _CLERK_JS_VERSION_RE.match(version.strip()):
+        raise ClerkConfigurationError(
+            "clerk_js_version (CLERK_JS_VERSION) must be a ClerkJS version such as '5' (the major "
+            "version, Clerk's default pinning) or '5.99.0'."
+        )
+    _set(options, "clerk_js_version", version.strip())
+    url = options.clerk_js_url
+    if url is not None:
+        if not isinstance(url, str) or not _CLERK_JS_URL_RE.match(url.strip()):
+            raise ClerkConfigurationError(
+                "clerk_js_url (CLERK_JS_URL) must be an https:// URL or a path starting with '/', "
+                "without spaces or quotes."
+            )
+        _set(options, "clerk_js_url", url.strip() or None)
+    _set(
+        options,
+        "content_security_policy",
+        normalise_content_security_policy(options.content_security_policy),
     )

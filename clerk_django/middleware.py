@@ -20,6 +20,12 @@ from django.http import HttpRequest, HttpResponseBase
 
 from clerk_core import ClerkOptions, RequestState, RequestView
 from clerk_core.adapter import GUARD_RESULT_ERROR, Refusal, arun_guard, before_app, run_guard
+from clerk_core.csp import (
+    content_security_policy_headers,
+    generate_nonce,
+    is_html,
+    policy_header_name,
+)
 
 from ._http import add_headers, render, request_view, store
 from ._origin import origin_refusal
@@ -49,6 +55,12 @@ class ClerkMiddleware:
         if self.is_async:
             return self.__acall__(request)
         clerk = get_clerk()
+        if clerk.options.content_security_policy is not None:
+            return _with_policy(request, clerk.options, self._call)
+        return self._call(request)
+
+    def _call(self, request: HttpRequest) -> Any:
+        clerk = get_clerk()
         # A repeated Bearer token is answered from the engine's memory before any view is built.
         state = clerk.remembered_state(request.META.get("HTTP_AUTHORIZATION"))
         view: RequestView | Callable[[], RequestView]
@@ -77,6 +89,15 @@ class ClerkMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        options = get_clerk().options
+        if options.content_security_policy is None:
+            return await self._acall(request)
+        nonce = _policy_nonce(request)
+        response = await self._acall(request)
+        _add_policy(response, options, nonce)
+        return response
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         clerk = get_clerk()
         state = clerk.remembered_state(request.META.get("HTTP_AUTHORIZATION"))
         view: RequestView | Callable[[], RequestView]
@@ -118,6 +139,35 @@ class ClerkMiddleware:
         # Django's own CsrfViewMiddleware are known (clerk_django._origin).
         early = before_app(state, view, options, check_origin=False)
         return None if early is None else render(early)
+
+
+def _policy_nonce(request: HttpRequest) -> str:
+    """The Content Security Policy option: this request's nonce, as ``request.clerk_nonce`` (the
+    ``{% load clerk %}`` tags put it on their script tags)."""
+    nonce = generate_nonce()
+    request.clerk_nonce = nonce
+    return nonce
+
+
+def _with_policy(
+    request: HttpRequest, options: ClerkOptions, call: Callable[[HttpRequest], Any]
+) -> Any:
+    nonce = _policy_nonce(request)
+    response = call(request)
+    _add_policy(response, options, nonce)
+    return response
+
+
+def _add_policy(response: HttpResponseBase, options: ClerkOptions, nonce: str) -> None:
+    """Clerk's directives on an HTML response, merged into the policy it already has."""
+    name = policy_header_name(options)
+    if name is None or not is_html(response.get("Content-Type")):
+        return
+    existing = response.get(name)
+    for header, value in content_security_policy_headers(
+        options, [existing] if existing else [], nonce
+    ):
+        response[header] = value
 
 
 async def _settled(pending: Awaitable[Any]) -> Any:

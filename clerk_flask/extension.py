@@ -34,6 +34,7 @@ from clerk_core import (
 )
 from clerk_core import Clerk as ClerkEngine
 from clerk_core.adapter import Refusal, before_app, headers_after_app, is_replaced, run_guard
+from clerk_core.csp import generate_nonce, is_html, with_content_security_policy
 from clerk_core.options import unknown_options_message
 from clerk_core.request import environ_headers
 from clerk_core.resources import User
@@ -180,6 +181,8 @@ def _before_request() -> Response | None:
             return render(local)
     engine = state.engine
     options = engine.options
+    if options.content_security_policy is not None:
+        g.clerk_nonce = generate_nonce()  # the template globals put it on their script tags
     # A repeated Bearer token is answered from the engine's memory before any view is built.
     request_state = engine.remembered_state(req.environ.get("HTTP_AUTHORIZATION"))
     view: RequestView | Callable[[], RequestView]
@@ -208,6 +211,15 @@ def _before_request() -> Response | None:
 
 
 def _after_request(response: Response) -> Response:
+    nonce = g.get("clerk_nonce")
+    if nonce is not None and is_html(response.content_type):
+        # The Content Security Policy option: Clerk's directives on HTML pages.
+        headers = with_content_security_policy(
+            _state().engine.options, list(response.headers.items()), nonce
+        )
+        response.headers.clear()
+        for name, value in headers:
+            response.headers.add(name, value)
     state = get_request_state()
     if state is None or not state.headers:
         return response  # nothing to add: the common case
@@ -271,6 +283,10 @@ class Clerk:
 
         if clerk_cli.name not in app.cli.commands:
             app.cli.add_command(clerk_cli)
+
+        from .templates import clerk_template_globals
+
+        app.jinja_env.globals.update(clerk_template_globals())
 
         @app.context_processor
         def _clerk_context() -> dict[str, Any]:

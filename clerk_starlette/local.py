@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clerk_core.testing import LocalFrontendAPI
 
@@ -43,7 +43,16 @@ class LocalFrontendMiddleware:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         response = self.frontend.handle(request_view(scope), body[:_MAX_FORM])
-        if response is None:
-            await self.app(scope, receive, send)
+        if response is None:  # a path the app serves (its own sign-in page): replay the body
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if replayed or more:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await self.app(scope, replay, send)
             return
         await send_auth_response(send, response)

@@ -28,6 +28,7 @@ from clerk_core.adapter import (
     headers_after_app,
     is_replaced,
 )
+from clerk_core.csp import generate_nonce, with_content_security_policy
 from clerk_core.resources import User
 from clerk_core.routes import routed_path
 from clerk_core.users import current_user_async
@@ -52,6 +53,7 @@ STATE_KEY = "clerk.request_state"
 OPTIONS_KEY = "clerk.options"
 ENGINE_KEY = "clerk.engine"
 USER_KEY = "clerk.current_user"
+NONCE_KEY = "clerk.nonce"
 POLICY_VIOLATION = 1008
 
 
@@ -284,6 +286,25 @@ def store(scope: MutableMapping[str, Any], state: RequestState, clerk: Clerk) ->
     return auth
 
 
+def _with_policy(scope: Scope, send: Send, options: ClerkOptions) -> Send:
+    """The Content Security Policy option: a nonce for this request (``request.state.clerk_nonce``,
+    used by ``clerk_starlette.templates``) and Clerk's directives on an HTML response."""
+    nonce = generate_nonce()
+    scope[NONCE_KEY] = nonce
+    scope.setdefault("state", {})["clerk_nonce"] = nonce
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            raw = message.get("headers", [])
+            present = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw]
+            headers = with_content_security_policy(options, present, nonce)
+            encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+            message = {**message, "headers": encoded}
+        await send(message)
+
+    return wrapped
+
+
 async def send_auth_response(send: Send, response: AuthResponse) -> None:
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
     headers.append((b"content-length", str(len(response.body)).encode()))
@@ -328,6 +349,8 @@ class ClerkMiddleware:
             await self.app(scope, receive, send)
             return
         options = self.clerk.options
+        if kind == "http" and options.content_security_policy is not None:
+            send = _with_policy(scope, send, options)
         view: RequestView | Callable[[], RequestView]
         # A repeated Bearer token is answered from the engine's memory before any view is built.
         state = self.clerk.remembered_state(authorization(scope.get("headers", ())))

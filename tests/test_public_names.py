@@ -128,6 +128,34 @@ EXPECTED: dict[str, list[str]] = {
         "validate",
         "write_report",
     ],
+    "clerk_core.ui": [
+        "COMPONENTS",
+        "ClerkUI",
+        "bootstrap_script",
+        "clerk_js_tags",
+        "clerk_js_url",
+        "is_signed_in",
+        "json_data_block",
+        "mount_point",
+        "props_for_clerk",
+        "sign_out_button",
+    ],
+    "clerk_core.csp": [
+        "CSP_HEADER",
+        "CSP_REPORT_ONLY_HEADER",
+        "DEFAULT_DIRECTIVES",
+        "ContentSecurityPolicy",
+        "content_security_policy_headers",
+        "generate_nonce",
+        "is_html",
+        "merge_content_security_policy",
+        "normalise_content_security_policy",
+        "policy_header_name",
+        "with_content_security_policy",
+    ],
+    "clerk_starlette.templates": ["clerk_template_globals", "install_clerk_templates"],
+    "clerk_flask.templates": ["clerk_template_globals"],
+    "clerk_django.templatetags.clerk": ["register"],
     "clerk_starlette": [
         "ClerkBackend",
         "ClerkMiddleware",
@@ -243,6 +271,8 @@ def load(name: str) -> Any:
         pytest.importorskip(framework)
     if name == "clerk_starlette.fastapi":
         pytest.importorskip("fastapi")
+    if name.endswith(".templates"):
+        pytest.importorskip("jinja2")
     if name == "clerk_django.drf":
         pytest.importorskip("rest_framework")
     return importlib.import_module(name)

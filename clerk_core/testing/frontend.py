@@ -11,6 +11,16 @@ Clerk handshakes land here instead of on a real Frontend API. It serves:
   this origin: a fresh session token for a signed-in browser, signed-out cookies otherwise;
 * ``GET <proxy_path>/.well-known/jwks.json``: the instance's public signing keys, as Clerk's
   Frontend API serves them (an app verifying with only the publishable key loads them).
+* ``GET <proxy_path>/npm/@clerk/clerk-js@<version>/dist/clerk.browser.js``: a small ClerkJS stand-in
+  with ClerkJS's mount API (``Clerk.load()``, ``mountSignIn``, ``mountUserButton``, ``signOut``...),
+  so pages built with the template helpers (:mod:`clerk_core.ui`) work offline; its sign-in lists
+  the test users (``button[data-user=<user id>]``, as on the sign-in page) and posts to
+  ``<sign_in_path>``;
+* ``GET <proxy_path>/v1/local/client``: what that stand-in reads (the signed-in test user, the
+  test users, the sign-in and sign-out paths), as JSON.
+
+``hosted_sign_in=False`` leaves ``GET <sign_in_path>`` to the app, so that the app's own sign-in
+page (a template with the sign-in helper) is the one shown; posting to it still signs in.
 
 It is framework-free: an adapter hands it a ``RequestView`` (and the form body) and renders the
 ``AuthResponse`` it returns. It refuses to start when live Clerk keys are configured, and every page
@@ -25,10 +35,13 @@ import dataclasses
 import html
 import json
 import os
+import re
 import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 from urllib.parse import SplitResult, parse_qs
 
@@ -127,6 +140,7 @@ class LocalFrontendAPI:
         app_name: str = "Example app",
         environ: Mapping[str, str] | None = None,
         allowed_hosts: Sequence[str] | None = None,
+        hosted_sign_in: bool = True,
     ) -> None:
         refuse_live_keys(environ)
         self.instance = instance or LocalClerkInstance()
@@ -136,6 +150,8 @@ class LocalFrontendAPI:
         self.proxy_path = proxy_path.rstrip("/")
         self.token_lifetime = token_lifetime
         self.app_name = app_name
+        self.hosted_sign_in = hosted_sign_in
+        """Whether ``GET <sign_in_path>`` is this instance's page (``False``: the app's own)."""
         self._clients: dict[str, _Client] = {}
         self._lock = threading.Lock()
         self._known_users: set[str] = set()
@@ -208,13 +224,17 @@ class LocalFrontendAPI:
         if path == self.sign_in_path:
             if request.method == "POST":
                 return self._sign_in(request, _form(body))
-            return self._sign_in_page(request)
+            return self._sign_in_page(request) if self.hosted_sign_in else None
         if path == self.sign_out_path:
             return self._sign_out(request)
         if path == f"{self.proxy_path}/v1/client/handshake" and request.method == "GET":
             return self._handshake(request)
         if path == f"{self.proxy_path}/.well-known/jwks.json" and request.method == "GET":
             return self._jwks()
+        if request.method == "GET" and _CLERK_JS_PATH.fullmatch(path[len(self.proxy_path) :]):
+            return _clerk_js_standin()
+        if path == f"{self.proxy_path}/v1/local/client" and request.method == "GET":
+            return self._client_document(request)
         if path.startswith(self.proxy_path + "/"):
             return _html(404, "Not found", "<p>The local Clerk instance has no such endpoint.</p>")
         return None
@@ -346,6 +366,23 @@ class LocalFrontendAPI:
         body = json.dumps(self.instance.jwks()).encode()
         return AuthResponse(200, [("content-type", "application/json")], body)
 
+    def _client_document(self, request: RequestView) -> AuthResponse:
+        """What the ClerkJS stand-in reads on ``Clerk.load()``."""
+        current = self._client(request)
+        document = {
+            "appName": self.app_name,
+            "signInPath": self.sign_in_path,
+            "signOutPath": self.sign_out_path,
+            "user": _user_json(current.user) if current else None,
+            "sessionId": current.session_id if current else None,
+            "users": [_user_json(user) for user in self.users.values()],
+        }
+        return AuthResponse(
+            200,
+            [("content-type", "application/json"), ("cache-control", "no-store")],
+            json.dumps(document).encode(),
+        )
+
     def _sign_in_page(self, request: RequestView) -> AuthResponse:
         redirect_url = request.query_param("redirect_url") or "/"
         current = self._client(request)
@@ -376,6 +413,37 @@ PAGE_STYLE = (
     "border-radius:6px;border:1px solid #8c959f;background:#f6f8fa;cursor:pointer}"
     "nav{margin:1em 0}a{color:#0969da}</style>"
 )
+
+
+_CLERK_JS_PATH = re.compile(r"/npm/@clerk/clerk-js@[0-9A-Za-z.+-]+/dist/clerk\.browser\.js")
+
+
+@cache
+def _standin_source() -> bytes:
+    return resources.files(__package__).joinpath("clerk_js_standin.js").read_bytes()
+
+
+def _clerk_js_standin() -> AuthResponse:
+    return AuthResponse(
+        200,
+        [
+            ("content-type", "text/javascript; charset=utf-8"),
+            ("cache-control", "no-store"),
+            ("x-content-type-options", "nosniff"),
+        ],
+        _standin_source(),
+    )
+
+
+def _user_json(user: TestUser) -> dict[str, Any]:
+    return {
+        "id": user.user_id,
+        "name": user.name,
+        "email": user.email,
+        "orgId": user.org_id,
+        "orgSlug": user.org_slug,
+        "orgRole": user.org_role,
+    }
 
 
 def _form(body: bytes) -> dict[str, str]:

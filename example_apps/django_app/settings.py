@@ -68,8 +68,12 @@ CLERK: dict[str, Any] = {
 if not (os.environ.get("CLERK_PUBLISHABLE_KEY") and os.environ.get("CLERK_SECRET_KEY")):
     from clerk_core.testing import LocalFrontendAPI
 
-    LOCAL_CLERK = LocalFrontendAPI(app_name="the Django example")
+    LOCAL_CLERK = LocalFrontendAPI(app_name="the Django example", hosted_sign_in=False)
     # The engine reaches the local instance's Backend API in memory (current_user, memberships).
     CLERK.update(
-        clerk=LOCAL_CLERK.clerk(), options=LOCAL_CLERK.options(), local_frontend=LOCAL_CLERK
+        clerk=LOCAL_CLERK.clerk(
+            content_security_policy=os.environ.get("CLERK_CONTENT_SECURITY_POLICY")
+        ),
+        options=LOCAL_CLERK.options(),
+        local_frontend=LOCAL_CLERK,
     )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("me", views.me, name="me"),
     path("api/orders", api.Orders.as_view(), name="orders"),
     path("api/webhooks/clerk", webhook_view(webhook_router), name="clerk-webhooks"),
-    path("sign-in", views.sign_in, name="sign-in"),  # real keys only: the local instance serves it
-    path("sign-out", views.sign_out, name="sign-out"),
+    # GET: the sign-in template; with the local instance, a POST (the stand-in's form) and
+    # /sign-out are the local instance's (clerk_django.local.LocalFrontendMiddleware).
+    path("sign-in", views.sign_in, name="sign-in"),
 ]

@@ -7,20 +7,24 @@
 * ``/me``: the auth object as JSON;
 * ``/ws``: a WebSocket that greets signed-in users and refuses the others.
 
-With ``CLERK_PUBLISHABLE_KEY`` and ``CLERK_SECRET_KEY`` set it uses your Clerk application, and the
-sign-in page loads Clerk's own UI from your Frontend API. Without them it runs against the local
-Clerk instance of ``clerk_core.testing``, whose sign-in page lists test users.
+The pages are Jinja2 templates (``templates/``) built with the Clerk template globals of
+``clerk_starlette.templates``: ``clerk_js()`` loads ClerkJS, ``clerk_sign_in()`` mounts the sign-in,
+``clerk_user_button()`` the user button (with its sign-out). With ``CLERK_PUBLISHABLE_KEY`` and
+``CLERK_SECRET_KEY`` set they load Clerk's own UI from your Frontend API. Without them the app runs
+against the local Clerk instance of ``clerk_core.testing``, whose ClerkJS stand-in mounts a
+sign-in that lists test users: the same templates, nothing but the keys changed.
 """
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, WebSocket
+from fastapi import Depends, FastAPI, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
 from starlette.requests import HTTPConnection
 
 from clerk_core import (
@@ -38,6 +42,7 @@ from clerk_starlette import ClerkMiddleware, get_auth
 from clerk_starlette.fastapi import Protect, current_user, require_auth
 from clerk_starlette.fastapi import get_auth as auth_dependency
 from clerk_starlette.local import LocalFrontendMiddleware
+from clerk_starlette.templates import install_clerk_templates
 from clerk_starlette.webhooks import webhook_api_router
 from example_apps._users import UserTable, user_sync_router
 
@@ -59,25 +64,8 @@ def guard(auth: AuthObject, request: HTTPConnection) -> None:
         auth.protect()
 
 
-def _page(title: str, body: str, *, local: bool, auth: AuthObject | None = None) -> HTMLResponse:
-    who = (
-        f"Signed in as <b>{html.escape(_display_name(auth))}</b> · "
-        '<form method="post" action="/sign-out" style="display:inline">'
-        '<button type="submit">Sign out</button></form>'
-        if auth is not None and auth.is_authenticated
-        else '<a href="/sign-in">Sign in</a>'
-    )
-    nav = (
-        '<nav><a href="/">Home</a> · <a href="/dashboard">Dashboard</a> · <a href="/admin">Admin</a>'
-        f' · <a href="/api/orders">Orders API</a> · <a href="/me">Auth object</a> · {who}</nav>'
-    )
-    page = (
-        "<!doctype html><html><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title>{PAGE_STYLE}</head><body>"
-        f"{banner_html() if local else ''}{nav}<main><h1>{html.escape(title)}</h1>{body}</main>"
-        "</body></html>"
-    )
-    return HTMLResponse(page)
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+install_clerk_templates(TEMPLATES)  # clerk_js(), clerk_sign_in(), clerk_signed_in(), ...
 
 
 def _display_name(auth: AuthObject | None) -> str:
@@ -86,21 +74,6 @@ def _display_name(auth: AuthObject | None) -> str:
     claims: Mapping[str, Any] = auth.session_claims or {}
     name = claims.get("name")
     return str(name) if isinstance(name, str) and name else (auth.user_id or "")
-
-
-def _clerk_js_sign_in(options: ClerkOptions) -> str:
-    """The sign-in page with a real Clerk application: Clerk's UI, loaded from its Frontend API."""
-    fapi = html.escape(options.frontend_api or "")
-    key = html.escape(options.publishable_key or "")
-    return (
-        '<div id="sign-in"></div>'
-        f'<script async crossorigin="anonymous" data-clerk-publishable-key="{key}" '
-        f'src="https://{fapi}/npm/@clerk/clerk-js@5/dist/clerk.browser.js" '
-        'onload="window.Clerk.load().then(function () {'
-        " window.Clerk.mountSignIn(document.getElementById('sign-in'),"
-        " {forceRedirectUrl: new URLSearchParams(location.search).get('redirect_url') || '/'}); })"
-        '"></script>'
-    )
 
 
 def create_app(
@@ -117,8 +90,12 @@ def create_app(
     if real:
         clerk = Clerk(ClerkOptions.from_env(env))
     elif clerk is None:
-        frontend = frontend or LocalFrontendAPI(app_name="the FastAPI example", environ=env)
-        clerk = frontend.clerk()  # its Backend API calls reach the local instance in memory
+        frontend = frontend or LocalFrontendAPI(
+            app_name="the FastAPI example", environ=env, hosted_sign_in=False
+        )
+        # Its Backend API calls reach the local instance in memory; CLERK_CONTENT_SECURITY_POLICY
+        # (on, strict) applies here too, as ClerkOptions.from_env reads it with real keys.
+        clerk = frontend.clerk(content_security_policy=env.get("CLERK_CONTENT_SECURITY_POLICY"))
     options = clerk.options
 
     app = FastAPI(title="clerk-integrations FastAPI example")
@@ -141,61 +118,54 @@ def create_app(
     if frontend is not None:
         app.add_middleware(LocalFrontendMiddleware, frontend=frontend)  # outermost: runs first
 
+    def page(
+        request: Request, name: str, auth: AuthObject, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        layout = {
+            "banner": banner_html() if local else "",
+            "page_style": PAGE_STYLE,
+            "auth": auth,
+            "display_name": _display_name(auth),
+        }
+        return TEMPLATES.TemplateResponse(request, name, {**layout, **context}, status_code=status)
+
     @app.get("/", response_class=HTMLResponse)
-    async def home(auth: AuthObject = Depends(auth_dependency)) -> HTMLResponse:
-        body = "<p>A public page. The dashboard, the admin area and the API need a session.</p>"
-        return _page("Welcome", body, local=local, auth=auth)
+    async def home(request: Request, auth: AuthObject = Depends(auth_dependency)) -> HTMLResponse:
+        return page(request, "home.html", auth)
+
+    @app.get("/sign-in", response_class=HTMLResponse)
+    async def sign_in(
+        request: Request, auth: AuthObject = Depends(auth_dependency)
+    ) -> HTMLResponse:
+        return page(request, "sign_in.html", auth)
 
     @app.get("/dashboard", response_class=HTMLResponse)
     async def dashboard(
+        request: Request,
         auth: AuthObject = Depends(require_auth),
         user: User | None = Depends(current_user),
     ) -> HTMLResponse:
-        org = (
-            f"<p>Organization <b>{html.escape(auth.org_slug or auth.org_id or '')}</b>, "
-            f"role <b>{html.escape(auth.org_role or '')}</b>.</p>"
-            if auth.org_id
-            else "<p>No active organization.</p>"
-        )
-        row = users.get(auth.user_id)
-        synced = (
-            f'<p id="synced">Synced from Clerk webhooks: {html.escape(row["email"] or "")} '
-            f"({html.escape(row['first_name'] or '')} {html.escape(row['last_name'] or '')})</p>"
-            if row
-            else '<p id="synced">Not in the local user table yet: point a Clerk webhook at '
-            "/api/webhooks/clerk.</p>"
-        )
         memberships = await clerk.backend_api_async.users.organization_memberships(
             auth.user_id or ""
         )
-        orgs = ", ".join(f"{m.organization.name} ({m.role})" for m in memberships) or "none"
-        profile = (
-            f'<p id="profile">From the Backend API: {html.escape(user.first_name or "")} '
-            f"{html.escape(user.last_name or '')} · organizations: {html.escape(orgs)}</p>"
-            if user
-            else ""
+        return page(
+            request,
+            "dashboard.html",
+            auth,
+            user=user,
+            memberships=memberships,
+            synced=users.get(auth.user_id),
         )
-        body = (
-            f'<p id="greeting">Hello, {html.escape(_display_name(auth))}!</p>{org}{profile}{synced}'
-        )
-        return _page("Dashboard", body, local=local, auth=auth)
 
     @app.get("/admin", response_class=HTMLResponse)
-    async def admin(auth: AuthObject = Depends(auth_dependency)) -> HTMLResponse:
-        return _page(
-            "Admin area", "<p>Only organization admins see this.</p>", local=local, auth=auth
-        )
+    async def admin(request: Request, auth: AuthObject = Depends(auth_dependency)) -> HTMLResponse:
+        return page(request, "admin.html", auth)
 
     @app.get("/no-access", response_class=HTMLResponse)
-    async def no_access(auth: AuthObject = Depends(auth_dependency)) -> HTMLResponse:
-        response = _page(
-            "No access",
-            '<p id="refused">This area is for organization admins.</p>',
-            local=local,
-            auth=auth,
-        )
-        response.status_code = 403
-        return response
+    async def no_access(
+        request: Request, auth: AuthObject = Depends(auth_dependency)
+    ) -> HTMLResponse:
+        return page(request, "no_access.html", auth, status=403)
 
     @app.get("/api/orders")
     async def orders(
@@ -225,24 +195,5 @@ def create_app(
         await websocket.accept()
         await websocket.send_json({"hello": auth.user_id})
         await websocket.close()
-
-    if local:
-        return app
-
-    @app.get("/sign-in", response_class=HTMLResponse)
-    async def sign_in() -> HTMLResponse:
-        return _page("Sign in", _clerk_js_sign_in(options), local=False)
-
-    @app.post("/sign-out", response_class=HTMLResponse)
-    async def sign_out() -> HTMLResponse:
-        fapi = html.escape(options.frontend_api or "")
-        key = html.escape(options.publishable_key or "")
-        script = (
-            f'<script async crossorigin="anonymous" data-clerk-publishable-key="{key}" '
-            f'src="https://{fapi}/npm/@clerk/clerk-js@5/dist/clerk.browser.js" '
-            "onload=\"window.Clerk.load().then(function () { window.Clerk.signOut({redirectUrl: '/'}); })\""
-            "></script>"
-        )
-        return _page("Signing out", script, local=False)
 
     return app

@@ -1,7 +1,9 @@
 """A small but real Flask app protected by Clerk (the same app as the FastAPI and Django examples).
 
 With ``CLERK_PUBLISHABLE_KEY`` and ``CLERK_SECRET_KEY`` it uses your Clerk application; without them,
-the local Clerk instance of ``clerk_core.testing``.
+the local Clerk instance of ``clerk_core.testing``. The templates use the Clerk globals the extension
+registers (``clerk_js()``, ``clerk_sign_in()``, ``clerk_user_button()``, ``clerk_signed_in()``): with
+the local instance its ClerkJS stand-in draws them, with real keys Clerk's own UI.
 """
 
 from __future__ import annotations
@@ -57,8 +59,10 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
     if real:
         clerk = Clerk(ClerkOptions.from_env(env))
     elif clerk is None:
-        frontend = LocalFrontendAPI(app_name="the Flask example", environ=env)
-        clerk = frontend.clerk()  # its Backend API calls reach the local instance in memory
+        frontend = LocalFrontendAPI(app_name="the Flask example", environ=env, hosted_sign_in=False)
+        # Its Backend API calls reach the local instance in memory; CLERK_CONTENT_SECURITY_POLICY
+        # (on, strict) applies here too, as ClerkOptions.from_env reads it with real keys.
+        clerk = frontend.clerk(content_security_policy=env.get("CLERK_CONTENT_SECURITY_POLICY"))
     options = clerk.options
     engine = clerk
 
@@ -82,16 +86,15 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
 
     @app.context_processor
     def layout() -> dict[str, Any]:
-        return {
-            "banner": banner_html() if frontend else "",
-            "page_style": PAGE_STYLE,
-            "frontend_api": options.frontend_api,
-            "publishable_key": options.publishable_key,
-        }
+        return {"banner": banner_html() if frontend else "", "page_style": PAGE_STYLE}
 
     @app.get("/")
     def home() -> str:
         return render_template("home.html")
+
+    @app.get("/sign-in")
+    def sign_in() -> str:  # the local instance answers the form it posts
+        return render_template("sign_in.html")
 
     @app.get("/dashboard")
     @auth_required
@@ -127,15 +130,5 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
             "org_permissions",
         )
         return jsonify({name: getattr(current_auth, name) for name in fields})
-
-    if real:
-
-        @app.get("/sign-in")
-        def sign_in() -> str:
-            return render_template("sign_in.html")
-
-        @app.post("/sign-out")
-        def sign_out() -> str:
-            return render_template("sign_out.html")
 
     return app

@@ -36,12 +36,20 @@ def sign_in(http: TestClient, user_id: str) -> None:
     assert response.status_code == 303
 
 
-def test_signed_out_visitor_is_sent_to_the_local_sign_in_page(http: TestClient) -> None:
+def test_signed_out_visitor_is_sent_to_the_apps_sign_in_page(http: TestClient) -> None:
     path, status, body = follow(http, "/dashboard")
     assert (path, status) == ("/sign-in", 200)
-    for name in ("Ada Admin", "Max Member", "Sam Solo"):
-        assert name in body
+    # The app's own template mounts Clerk's sign-in, loaded from the local instance's stand-in.
+    assert 'data-clerk-mount="SignIn"' in body
+    assert 'src="/__clerk/npm/@clerk/clerk-js@5/dist/clerk.browser.js"' in body
     assert LOCAL_BANNER.split(":")[0] in body
+    standin = http.get("/__clerk/npm/@clerk/clerk-js@5/dist/clerk.browser.js")
+    assert standin.status_code == 200
+    assert standin.headers["content-type"].startswith("text/javascript")
+    assert "window.Clerk = clerk" in standin.text
+    client = http.get("/__clerk/v1/local/client").json()
+    assert [u["name"] for u in client["users"]] == ["Ada Admin", "Max Member", "Sam Solo"]
+    assert client["user"] is None
 
 
 def test_member_journey(http: TestClient) -> None:

@@ -37,10 +37,15 @@ def sign_in(client: Any, user_id: str) -> None:
     assert response.status_code == 303
 
 
-def test_signed_out_visitor_goes_to_the_local_sign_in_page(client: Any) -> None:
+def test_signed_out_visitor_goes_to_the_apps_sign_in_page(client: Any) -> None:
     path, status, body = visit(client, "/dashboard")
     assert (path, status) == ("/sign-in", 200)
-    assert "Sign in as Max Member" in body
+    # The template's clerk_sign_in(), drawn by the local instance's ClerkJS stand-in.
+    assert 'data-clerk-mount="SignIn"' in body
+    assert 'src="/__clerk/npm/@clerk/clerk-js@5/dist/clerk.browser.js"' in body
+    standin = client.get("/__clerk/npm/@clerk/clerk-js@5/dist/clerk.browser.js")
+    assert standin.status_code == 200
+    assert "Max Member" in client.get("/__clerk/v1/local/client").text
 
 
 def test_member_journey(client: Any) -> None:

@@ -37,11 +37,14 @@ class LocalInstanceJourney(TestCase):
         )
         self.assertEqual(response.status_code, 303)
 
-    def test_signed_out_visitor_goes_to_the_local_sign_in_page(self) -> None:
+    def test_signed_out_visitor_goes_to_the_sign_in_page(self) -> None:
         path, status, body = self.visit("/dashboard")
         self.assertEqual((path, status), ("/sign-in", 200))
-        self.assertIn("Sign in as Max Member", body)
+        # {% clerk_sign_in %}, drawn by the local instance's ClerkJS stand-in.
+        self.assertIn('data-clerk-mount="SignIn"', body)
+        self.assertIn('src="/__clerk/npm/@clerk/clerk-js@5/dist/clerk.browser.js"', body)
         self.assertIn("Local Clerk instance", body)
+        self.assertIn("Max Member", self.client.get("/__clerk/v1/local/client").content.decode())
 
     def test_member_journey(self) -> None:
         self.visit("/")

@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import os
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_POST
 
-from clerk_core import ClerkOptions
 from clerk_django import current_user, get_auth
 from clerk_django.conf import get_clerk
 from clerk_django.decorators import auth_required
@@ -59,29 +55,7 @@ def me(request: HttpRequest) -> JsonResponse:
     return JsonResponse({name: getattr(auth, name) for name in fields})
 
 
-def _real_options() -> ClerkOptions:
-    return ClerkOptions.from_env()
-
-
 def sign_in(request: HttpRequest) -> HttpResponse:
-    """With real keys: Clerk's sign-in UI, loaded from the instance's Frontend API."""
-    options = _real_options()
-    return render(
-        request,
-        "shop/sign_in.html",
-        {"frontend_api": options.frontend_api, "publishable_key": options.publishable_key},
-    )
-
-
-@require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
-    options = _real_options()
-    return render(
-        request,
-        "shop/sign_out.html",
-        {
-            "frontend_api": options.frontend_api,
-            "publishable_key": options.publishable_key,
-            "env_ok": bool(os.environ.get("CLERK_PUBLISHABLE_KEY")),
-        },
-    )
+    """Clerk's sign-in ({% clerk_sign_in %}): Clerk's own UI with real keys, the local instance's
+    ClerkJS stand-in without them (which posts the chosen test user to the local instance)."""
+    return render(request, "shop/sign_in.html")

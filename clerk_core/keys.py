@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextvars
 import json
 import logging
 import random
@@ -44,6 +45,12 @@ from .errors import TokenVerificationErrorReason as R
 from .options import ClerkOptions
 
 __all__ = ["JWKSCache", "KeySource", "PEMKeySource", "kid_mismatch_message", "parse_jwks"]
+
+waited_for_fetch: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "clerk_waited_for_jwks_fetch", default=False
+)
+"""Set when a key lookup waited for a JWKS fetch (its own or one in flight), on the slow path only:
+the auth-decision event of the request reads it (``clerk_core.events``, ``key_source``)."""
 
 _EMPTY_JWKS_MESSAGE = (
     "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com. "
@@ -322,6 +329,8 @@ class JWKSCache(KeySource):
         self._background: set[asyncio.Task[None]] = set()
         # Observability for tests and metrics.
         self.fetch_count = 0
+        self.on_fetch: Callable[[Any], None] | None = None
+        """Called with a :class:`clerk_core.events.JWKSFetch` after each fetch (metrics)."""
 
     def __repr__(self) -> str:
         return f"JWKSCache(url={self._url!r}, kids={sorted(self._keys)!r})"
@@ -472,6 +481,10 @@ class JWKSCache(KeySource):
             else:
                 logger.warning("Could not load Clerk JWKS: %s", result.message)
         flight.done.set()
+        if self.on_fetch is not None:
+            from .events import report_jwks_fetch
+
+            report_jwks_fetch(self.on_fetch, flight.deadline - self._timeout, result)
 
     # ------------------------------------------------------------------ response handling (shared)
     def _interpret(self, status: int, headers: httpx.Headers, body: bytes) -> _FetchResult:
@@ -574,6 +587,7 @@ class JWKSCache(KeySource):
             if action == _FAIL:
                 raise TokenVerificationError(value[0], value[1])
             flight: _Flight = value
+            waited_for_fetch.set(True)
             if action == _START:
                 self._start_thread(flight)
             flight.done.wait(max(0.0, flight.deadline - time.monotonic()))
@@ -654,6 +668,7 @@ class JWKSCache(KeySource):
             if action == _FAIL:
                 raise TokenVerificationError(value[0], value[1])
             flight: _Flight = value
+            waited_for_fetch.set(True)
             if action == _START:
                 self._start_task(flight)
             await self._wait_async(flight)

@@ -15,8 +15,8 @@ import hashlib
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, cast
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -25,6 +25,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from .errors import ClerkConfigurationError
 from .hosts import parse_allowed_host
 from .routes import compile_path
+
+if TYPE_CHECKING:
+    from .events import AuthEvent
 
 __all__ = [
     "TOKEN_TYPES",
@@ -244,6 +247,19 @@ class ClerkOptions:
     m2m_machine_ids: Sequence[str] | None = None
     """When set, an M2M token (JWT or opaque) must come from one of these machines (``mch_...``)."""
 
+    # Observability (docs/observability.md, clerk_core.events).
+    on_auth_event: Callable[[AuthEvent], None] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+    """Called with one :class:`clerk_core.events.AuthEvent` per request state (status, reason,
+    token type and source, memory hit, key source, duration, handshake and refresh outcome; never
+    a token or a secret). A hook that raises is logged once and never breaks a request."""
+    auth_events_include_ids: bool = False
+    """Add the user, session and organization ids of signed-in requests to auth events."""
+    debug: bool = False
+    """Log each auth decision through the ``clerk_core.events`` logger (``INFO``), with every
+    field of the event in the record's ``extra`` (``clerk_status``, ``clerk_reason``...)."""
+
     # Derived at construction.
     frontend_api: str | None = dataclasses.field(init=False, default=None)
     instance_type: InstanceType | None = dataclasses.field(init=False, default=None)
@@ -283,6 +299,7 @@ class ClerkOptions:
         _check_allow_lists(self)
         _check_sizes(self)
         _check_satellite(self)
+        _check_observability(self)
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -656,6 +673,19 @@ def _check_statuses_and_flags(options: ClerkOptions) -> None:
         raise ClerkConfigurationError(
             "satellite_auto_sync must be True or False (CLERK_SATELLITE_AUTO_SYNC: true or false)."
         )
+
+
+def _check_observability(options: ClerkOptions) -> None:
+    """``on_auth_event`` is a callable; ``debug`` and ``auth_events_include_ids`` are booleans."""
+    hook = options.on_auth_event
+    if hook is not None and not callable(hook):
+        raise ClerkConfigurationError(
+            "on_auth_event must be a callable taking one clerk_core.events.AuthEvent (for "
+            f"example clerk_core.events.DecisionRecorder()), got {type(hook).__name__}."
+        )
+    for name in ("debug", "auth_events_include_ids"):
+        if not isinstance(getattr(options, name), bool):
+            raise ClerkConfigurationError(f"{name} must be True or False.")
 
 
 def _normalise_audience(options: ClerkOptions) -> None:

@@ -29,8 +29,9 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 from .keys import PEMKeySource, waited_for_fetch
 from .state import AuthStatus, RequestState
@@ -379,10 +380,14 @@ def report_jwks_fetch(hook: Callable[[Any], None], started: float, result: Any) 
 _ID_SEGMENT = re.compile(r"^[a-z]{2,12}_[A-Za-z0-9]+$")
 
 
-def endpoint_of(path: str) -> str:
-    """A path as a low-cardinality metric label: templates stay, id-like segments
-    (``user_2abc``, ``sess_...``) of a raw path become ``{id}``."""
-    return "/".join("{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/"))
+def endpoint_of(path: str, ids: Mapping[str, str] | None = None) -> str:
+    """A path as a low-cardinality metric label: the segment of each of the call's ``ids``
+    becomes ``{name}`` (``/users/{user_id}``), and any other id-like segment (``sess_2abc``) of
+    a raw path ``{id}``."""
+    named = {quote(value, safe=""): f"{{{name}}}" for name, value in (ids or {}).items()}
+    return "/".join(
+        named.get(part) or ("{id}" if _ID_SEGMENT.match(part) else part) for part in path.split("/")
+    )
 
 
 def report_api_call(
@@ -400,7 +405,7 @@ def report_api_call(
         hook(
             BackendAPICall(
                 method=call.method,
-                endpoint=endpoint_of(call.path),
+                endpoint=endpoint_of(call.path, call.ids),
                 status=status,
                 failure=_label(failure),
                 attempts=attempts,

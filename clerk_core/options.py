@@ -356,6 +356,11 @@ class ClerkOptions:
                 if flag not in _TRUE_WORDS + _FALSE_WORDS:
                     raise ClerkConfigurationError(f"{var} must be true or false, got {raw!r}.")
                 values[name] = flag in _TRUE_WORDS
+            elif name == "debug":
+                flag = raw.strip().lower()
+                if flag not in _TRUE_WORDS + _FALSE_WORDS:
+                    raise ClerkConfigurationError(f"{var} must be true or false, got {raw!r}.")
+                values[name] = flag in _TRUE_WORDS
             elif name == "clock_skew":
                 try:
                     values[name] = float(raw)
@@ -423,6 +428,7 @@ _ENV_VARS: dict[str, str] = {
     "machine_token_issuers": "CLERK_MACHINE_TOKEN_ISSUERS",
     "oauth_client_ids": "CLERK_OAUTH_CLIENT_IDS",
     "m2m_machine_ids": "CLERK_M2M_MACHINE_IDS",
+    "debug": "CLERK_DEBUG",
 }
 _LIST_ENV_VARS = (
     "authorized_parties",

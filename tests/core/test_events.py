@@ -14,7 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from clerk_core import AuthStatus, Clerk, ClerkAPIError, ClerkConfigurationError, RequestView
+from clerk_core import (
+    AuthStatus,
+    Clerk,
+    ClerkAPIError,
+    ClerkConfigurationError,
+    ClerkOptions,
+    RequestView,
+)
 from clerk_core.events import (
     LOGGER_NAME,
     AuthEvent,
@@ -591,3 +598,16 @@ def test_no_event_of_the_token_corpus_carries_token_or_key_material(
                     fragments.add(signature[:16])
             for fragment in fragments:
                 assert all(fragment not in text for text in texts), case["id"]
+
+
+def test_clerk_debug_environment_variable() -> None:
+    instance = LocalClerkInstance()
+    base = {
+        "CLERK_PUBLISHABLE_KEY": instance.publishable_key,
+        "CLERK_SECRET_KEY": instance.secret_key,
+    }
+    assert ClerkOptions.from_env({**base, "CLERK_DEBUG": "true"}).debug is True
+    assert ClerkOptions.from_env({**base, "CLERK_DEBUG": "0"}).debug is False
+    assert ClerkOptions.from_env(base).debug is False
+    with pytest.raises(ClerkConfigurationError, match="CLERK_DEBUG must be true or false"):
+        ClerkOptions.from_env({**base, "CLERK_DEBUG": "verbose"})

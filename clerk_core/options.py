@@ -351,12 +351,7 @@ class ClerkOptions:
                 continue
             if name == "is_satellite":
                 values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
-            elif name == "satellite_auto_sync":
-                flag = raw.strip().lower()
-                if flag not in _TRUE_WORDS + _FALSE_WORDS:
-                    raise ClerkConfigurationError(f"{var} must be true or false, got {raw!r}.")
-                values[name] = flag in _TRUE_WORDS
-            elif name == "debug":
+            elif name in ("satellite_auto_sync", "debug"):
                 flag = raw.strip().lower()
                 if flag not in _TRUE_WORDS + _FALSE_WORDS:
                     raise ClerkConfigurationError(f"{var} must be true or false, got {raw!r}.")

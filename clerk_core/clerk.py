@@ -36,6 +36,7 @@ from ._verify import verified_claims, verify_session_token
 from .backend_api import AsyncBackendAPI, BackendAPI
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
+from .events import attach_hook, observer_for
 from .keys import JWKSCache, KeySource, NoKeySource, PEMKeySource
 from .options import TOKEN_TYPES, ClerkOptions, normalise_accepts_token
 from .request import RequestView, parse_authorization
@@ -110,6 +111,9 @@ class Clerk:
         self._io = Performer(opts, self.keys, http_client, async_http_client)
         self.user_cache: UserCache = MemoryUserCache()
         """Where ``current_user`` keeps users between requests (60 s in memory by default)."""
+        # Auth events (clerk_core.events): None unless a hook or debug asks for them.
+        self._observer = observer_for(self)
+        attach_hook(self)
         if opts.is_production and not (opts.allowed_hosts or opts.authorized_parties):
             logger.warning(
                 "Clerk: live keys without allowed_hosts or authorized_parties: the request's Host "
@@ -185,6 +189,8 @@ class Clerk:
         self, request: RequestView, *, accepts_token: AcceptsToken = None
     ) -> RequestState:
         """Authenticate a request (sync). Never raises for bad input: bad tokens are signed-out states."""
+        observer = self._observer
+        started = observer.start() if observer is not None else 0.0
         accepts = None if accepts_token is None else self._per_call(accepts_token)
         token = parse_authorization(request.headers.get("authorization"))
         state, digest = self._fast_path(token, accepts)
@@ -200,12 +206,16 @@ class Clerk:
                 logger.exception("Unexpected error while authenticating a request")
                 state = unexpected()
         state._engine = self
+        if observer is not None:
+            observer.emit(state, started, "authenticate_request")
         return state
 
     async def authenticate_request_async(
         self, request: RequestView, *, accepts_token: AcceptsToken = None
     ) -> RequestState:
         """Authenticate a request (async): the same procedure, with async I/O."""
+        observer = self._observer
+        started = observer.start() if observer is not None else 0.0
         accepts = None if accepts_token is None else self._per_call(accepts_token)
         token = parse_authorization(request.headers.get("authorization"))
         state, digest = self._fast_path(token, accepts)
@@ -221,6 +231,8 @@ class Clerk:
                 logger.exception("Unexpected error while authenticating a request")
                 state = unexpected()
         state._engine = self
+        if observer is not None:
+            observer.emit(state, started, "authenticate_request_async")
         return state
 
     def remembered_state(self, authorization: str | None) -> RequestState | None:
@@ -236,9 +248,13 @@ class Clerk:
         joins them)."""
         if not authorization:
             return None
+        observer = self._observer
+        started = observer.start() if observer is not None else 0.0
         state, _ = self._fast_path(parse_authorization(authorization), None)
         if state is not None:
             state._engine = self
+            if observer is not None:
+                observer.emit(state, started, "remembered_state")
         return state
 
     def verify_token(self, token: str) -> dict[str, Any]:

@@ -32,10 +32,14 @@ from .options import _check_satellite as _satellite_rules
 from .webhooks import WebhookVerifier
 
 __all__ = [
+    "BUNDLE_FORMAT",
     "EXIT_ERROR",
     "EXIT_OK",
     "CheckResult",
     "Status",
+    "add_bundle_arguments",
+    "build_bundle",
+    "bundle_after_checks",
     "check_apis",
     "check_authorized_parties",
     "check_environment",
@@ -47,8 +51,11 @@ __all__ = [
     "format_human",
     "format_json",
     "mask",
+    "recorded_events",
     "run_checks",
+    "settings_summary",
     "static_checks",
+    "write_bundle",
 ]
 
 Status = Literal["ok", "warning", "error"]
@@ -750,6 +757,7 @@ def add_arguments(parser: Any) -> None:
         action="store_true",
         help="print a JSON list of {id, status, message, fix, docs}",
     )
+    add_bundle_arguments(parser)
 
 
 def run_command(
@@ -760,9 +768,11 @@ def run_command(
     clock: Callable[[], float] = time.time,
     timer: Callable[[], float] = time.perf_counter,
     stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
     **_: Any,
 ) -> int:
-    """``python -m clerk_core doctor``: the checks on ``ClerkOptions.from_env()``."""
+    """``python -m clerk_core doctor``: the checks on ``ClerkOptions.from_env()``; with
+    ``--bundle FILE``, the debug bundle too."""
     env = os.environ if environ is None else environ
     results = run_checks(
         lambda: ClerkOptions.from_env(env),
@@ -775,4 +785,274 @@ def run_command(
     )
     out = stdout or sys.stdout
     out.write(render(results, as_json=bool(args.json)))
+    if getattr(args, "bundle", None):
+        written = bundle_after_checks(
+            args.bundle,
+            lambda: ClerkOptions.from_env(env),
+            results,
+            events_file=args.events,
+            environ=env,
+        )
+        (stderr or sys.stderr).write(f"Wrote the debug bundle (secrets masked) to {written}\n")
     return exit_code(results)
+
+
+# ------------------------------------------------------------------------------ debug bundle
+# ``doctor --bundle FILE``: one redacted JSON file to attach to a support ticket (versions,
+# settings with secrets masked, the checks, the last auth decisions). See docs/observability.md.
+
+BUNDLE_FORMAT = 1
+"""The bundle's ``format`` field; raised when a field changes meaning."""
+
+_DISTRIBUTIONS = (
+    "clerk-integrations",
+    "django",
+    "djangorestframework",
+    "flask",
+    "werkzeug",
+    "starlette",
+    "fastapi",
+    "uvicorn",
+    "gunicorn",
+    "httpx",
+    "cryptography",
+    "pyjwt",
+    "cachetools",
+    "standardwebhooks",
+    "redis",
+    "opentelemetry-api",
+    "opentelemetry-sdk",
+)
+_SECRET_OPTIONS = ("secret_key", "machine_secret_key", "webhook_signing_secret", "jwt_key")
+_SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD")
+_EVENT_FIELDS = (
+    "status",
+    "reason",
+    "token_type",
+    "token_source",
+    "memory_hit",
+    "key_source",
+    "handshake",
+    "refresh",
+    "duration_ms",
+    "entry_point",
+    "timestamp",
+    "frontend_api",
+)
+_ID_FIELDS = ("user_id", "session_id", "org_id")
+
+
+def add_bundle_arguments(parser: Any) -> None:
+    """``--bundle FILE`` and ``--events FILE`` (this CLI and ``manage.py clerk_doctor``)."""
+    parser.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help="also write a redacted debug bundle (versions, masked settings, the checks, recent "
+        "auth decisions) to FILE, to attach to a support ticket",
+    )
+    parser.add_argument(
+        "--events",
+        metavar="FILE",
+        help="the JSON Lines file a DecisionRecorder(path=...) writes: its last decisions go "
+        "into the bundle",
+    )
+
+
+def _redact_url(value: str) -> str:
+    """A URL without its user-info (``https://user:pass@host`` -> ``https://***@host``)."""
+    return re.sub(r"(?<=://)[^/@\s]*@", "***@", value)
+
+
+def _bundle_value(name: str, value: Any) -> Any:
+    """One setting as the bundle shows it: secrets masked, URLs without credentials, callables
+    and patterns by name, everything else as JSON allows."""
+    if name in _SECRET_OPTIONS:
+        if name == "jwt_key":
+            return "(set: PEM public key)" if value else "(unset)"
+        return mask(value) if value else "(unset)"
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return _redact_url(value)
+    if isinstance(value, re.Pattern):
+        return f"re:{value.pattern}"
+    if callable(value):
+        return f"<{type(value).__qualname__}>"
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return [_bundle_value(name, v) for v in value]
+    return f"<{type(value).__qualname__}>"
+
+
+def settings_summary(options: ClerkOptions) -> dict[str, Any]:
+    """Every ``ClerkOptions`` setting and the instance facts derived from them, secrets masked
+    (:func:`mask`: the prefix and at most the last 4 characters), URLs without credentials."""
+    shown: dict[str, Any] = {
+        f.name: _bundle_value(f.name, getattr(options, f.name))
+        for f in dataclasses.fields(options)
+        if f.init
+    }
+    shown["frontend_api"] = options.frontend_api
+    shown["instance_type"] = options.instance_type
+    return shown
+
+
+def _environment_summary(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``CLERK_*`` variables set, secret-like ones masked."""
+    shown: dict[str, str] = {}
+    for name in sorted(environ):
+        if not name.startswith("CLERK_"):
+            continue
+        value = environ[name]
+        secret = name != "CLERK_PUBLISHABLE_KEY" and any(w in name for w in _SECRET_WORDS)
+        shown[name] = mask(value) if secret else _redact_url(value)[:300]
+    return shown
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    found: dict[str, str] = {}
+    for name in _DISTRIBUTIONS:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def _event_dict(event: Any, include_ids: bool) -> dict[str, Any]:
+    """An auth decision (an ``AuthEvent`` or the dict a recorder's file holds), reduced to the
+    event's own fields: whatever else a file line carries is dropped."""
+    data = event.as_dict() if hasattr(event, "as_dict") else dict(event)
+    names = _EVENT_FIELDS + (_ID_FIELDS if include_ids else ())
+    return {name: data[name] for name in names if data.get(name) is not None}
+
+
+def recorded_events(
+    options: ClerkOptions | None,
+    *,
+    events_file: str | os.PathLike[str] | None = None,
+    limit: int = 100,
+) -> list[Any]:
+    """The last ``limit`` decisions available to the bundle: those of a
+    :class:`~clerk_core.events.DecisionRecorder` installed as ``on_auth_event`` (in memory, or
+    read from its file when its memory is empty, as in a separate command process), else those
+    of ``events_file``."""
+    from .events import DecisionRecorder, read_events_file
+
+    hook = options.on_auth_event if options is not None else None
+    recorder = hook if isinstance(hook, DecisionRecorder) else None
+    if recorder is None:
+        first = getattr(hook, "first", None)  # a hook chained by clerk_core.otel.instrument
+        recorder = first if isinstance(first, DecisionRecorder) else None
+    if recorder is not None:
+        events: list[Any] = list(recorder.events())
+        if events:
+            return events[-limit:] if limit > 0 else []
+        if events_file is None and recorder.path is not None:
+            events_file = recorder.path
+    if events_file is not None:
+        return list(read_events_file(events_file, limit))
+    return []
+
+
+def build_bundle(
+    results: Sequence[CheckResult],
+    *,
+    options: ClerkOptions | None = None,
+    events: Sequence[Any] = (),
+    environ: Mapping[str, str] | None = None,
+    include_ids: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> dict[str, Any]:
+    """The debug bundle as a dict: ``format``, ``created_at``, ``versions``, ``python``,
+    ``platform``, ``settings`` (masked; ``None`` when the settings do not build), ``environment``
+    (the ``CLERK_*`` variables set, masked), ``checks`` and ``auth_events`` (ids only with
+    ``include_ids``)."""
+    import platform
+
+    env = os.environ if environ is None else environ
+    created = datetime.datetime.fromtimestamp(clock(), tz=datetime.timezone.utc)
+    return {
+        "format": BUNDLE_FORMAT,
+        "created_at": created.isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "python": {
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+        },
+        "platform": platform.platform(terse=True),
+        "settings": settings_summary(options) if options is not None else None,
+        "environment": _environment_summary(env),
+        "checks": [r.as_dict() for r in results],
+        "auth_events": [_event_dict(e, include_ids) for e in events],
+    }
+
+
+def write_bundle(
+    path: str | os.PathLike[str],
+    *,
+    engine: Any = None,
+    options: ClerkOptions | None = None,
+    results: Sequence[CheckResult] | None = None,
+    events: Sequence[Any] | None = None,
+    events_file: str | os.PathLike[str] | None = None,
+    limit: int = 100,
+    include_ids: bool = False,
+    network: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """Write the debug bundle of a running app (``engine``, a :class:`~clerk_core.Clerk`) or of
+    ``options`` to ``path`` (readable by its owner only); returns the path.
+
+    ``results`` defaults to the doctor's checks, network-free unless ``network=True`` (then
+    through the engine's HTTP client); ``events`` to the last ``limit`` decisions of the
+    options' :class:`~clerk_core.events.DecisionRecorder` or of ``events_file``."""
+    if engine is not None:
+        options = engine.options
+    if options is None:
+        raise ValueError("write_bundle needs engine= or options=.")
+    if results is None:
+        built = options
+        results = run_checks(
+            lambda: built,
+            publishable_key=built.publishable_key,
+            secret_key=built.secret_key,
+            http_client=engine.http_client if engine is not None else None,
+            environ=environ,
+            network=network,
+        )
+    if events is None:
+        events = recorded_events(options, events_file=events_file, limit=limit)
+    bundle = build_bundle(
+        results, options=options, events=events, environ=environ, include_ids=include_ids
+    )
+    return _write_json(path, bundle)
+
+
+def _write_json(path: str | os.PathLike[str], bundle: Mapping[str, Any]) -> str:
+    target = os.fspath(path)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(bundle, out, indent=2, sort_keys=False)
+        out.write("\n")
+    return target
+
+
+def bundle_after_checks(
+    path: str | os.PathLike[str],
+    build: Callable[[], ClerkOptions],
+    results: Sequence[CheckResult],
+    *,
+    events_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """What the doctor commands do with ``--bundle``: the bundle of the checks just run, the
+    options ``build()`` gives (``None`` when it refuses them) and the recorded decisions."""
+    try:
+        options: ClerkOptions | None = build()
+    except ClerkConfigurationError:
+        options = None
+    events = recorded_events(options, events_file=events_file)
+    bundle = build_bundle(results, options=options, events=events, environ=environ)
+    return _write_json(path, bundle)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextvars
 import json
 import logging
 import random
@@ -58,6 +59,12 @@ __all__ = [
 JWKSSource = Literal["backend_api", "frontend_api"]
 """Where a :class:`JWKSCache` loads keys from: the Backend API (with the secret key) or the
 Frontend API (``ClerkOptions.frontend_jwks_url``, no credentials)."""
+
+waited_for_fetch: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "clerk_waited_for_jwks_fetch", default=False
+)
+"""Set when a key lookup waited for a JWKS fetch (its own or one in flight), on the slow path only:
+the auth-decision event of the request reads it (``clerk_core.events``, ``key_source``)."""
 
 _EMPTY_JWKS_MESSAGE = (
     "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com. "
@@ -351,6 +358,8 @@ class JWKSCache(KeySource):
         self._background: set[asyncio.Task[None]] = set()
         # Observability for tests and metrics.
         self.fetch_count = 0
+        self.on_fetch: Callable[[Any], None] | None = None
+        """Called with a :class:`clerk_core.events.JWKSFetch` after each fetch (metrics)."""
 
     def __repr__(self) -> str:
         return f"JWKSCache(url={self._url!r}, kids={sorted(self._keys)!r})"
@@ -506,6 +515,10 @@ class JWKSCache(KeySource):
             else:
                 logger.warning("Could not load Clerk JWKS: %s", result.message)
         flight.done.set()
+        if self.on_fetch is not None:
+            from .events import report_jwks_fetch
+
+            report_jwks_fetch(self.on_fetch, flight.deadline - self._timeout, result)
 
     # ------------------------------------------------------------------ response handling (shared)
     def _interpret(self, status: int, headers: httpx.Headers, body: bytes) -> _FetchResult:
@@ -612,6 +625,7 @@ class JWKSCache(KeySource):
             if action == _FAIL:
                 raise TokenVerificationError(value[0], value[1])
             flight: _Flight = value
+            waited_for_fetch.set(True)
             if action == _START:
                 self._start_thread(flight)
             flight.done.wait(max(0.0, flight.deadline - time.monotonic()))
@@ -692,6 +706,7 @@ class JWKSCache(KeySource):
             if action == _FAIL:
                 raise TokenVerificationError(value[0], value[1])
             flight: _Flight = value
+            waited_for_fetch.set(True)
             if action == _START:
                 self._start_task(flight)
             await self._wait_async(flight)

@@ -15,7 +15,7 @@ import hashlib
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
@@ -28,6 +28,7 @@ from .routes import compile_path
 
 if TYPE_CHECKING:
     from .csp import ContentSecurityPolicy
+    from .events import AuthEvent
 
 __all__ = [
     "TOKEN_TYPES",
@@ -258,6 +259,18 @@ class ClerkOptions:
     :class:`clerk_core.csp.ContentSecurityPolicy` or a mapping of its fields. Each HTML response
     then gets the directives ClerkJS needs, merged into its own policy, with a per-request nonce
     the template helpers apply. Normalised to a ``ContentSecurityPolicy`` (or ``None``: off)."""
+    # Observability (docs/observability.md, clerk_core.events).
+    on_auth_event: Callable[[AuthEvent], None] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+    """Called with one :class:`clerk_core.events.AuthEvent` per request state (status, reason,
+    token type and source, memory hit, key source, duration, handshake and refresh outcome; never
+    a token or a secret). A hook that raises is logged once and never breaks a request."""
+    auth_events_include_ids: bool = False
+    """Add the user, session and organization ids of signed-in requests to auth events."""
+    debug: bool = False
+    """Log each auth decision through the ``clerk_core.events`` logger (``INFO``), with every
+    field of the event in the record's ``extra`` (``clerk_status``, ``clerk_reason``...)."""
 
     # Derived at construction.
     frontend_api: str | None = dataclasses.field(init=False, default=None)
@@ -300,6 +313,7 @@ class ClerkOptions:
         _check_satellite(self)
         _check_frontend_key_source(self)
         _check_clerk_js(self)
+        _check_observability(self)
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -378,7 +392,7 @@ class ClerkOptions:
                 continue
             if name == "is_satellite":
                 values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
-            elif name == "satellite_auto_sync":
+            elif name in ("satellite_auto_sync", "debug"):
                 flag = raw.strip().lower()
                 if flag not in _TRUE_WORDS + _FALSE_WORDS:
                     raise ClerkConfigurationError(f"{var} must be true or false, got {raw!r}.")
@@ -453,6 +467,7 @@ _ENV_VARS: dict[str, str] = {
     "clerk_js_version": "CLERK_JS_VERSION",
     "clerk_js_url": "CLERK_JS_URL",
     "content_security_policy": "CLERK_CONTENT_SECURITY_POLICY",
+    "debug": "CLERK_DEBUG",
 }
 _LIST_ENV_VARS = (
     "authorized_parties",
@@ -703,6 +718,19 @@ def _check_statuses_and_flags(options: ClerkOptions) -> None:
         raise ClerkConfigurationError(
             "satellite_auto_sync must be True or False (CLERK_SATELLITE_AUTO_SYNC: true or false)."
         )
+
+
+def _check_observability(options: ClerkOptions) -> None:
+    """``on_auth_event`` is a callable; ``debug`` and ``auth_events_include_ids`` are booleans."""
+    hook = options.on_auth_event
+    if hook is not None and not callable(hook):
+        raise ClerkConfigurationError(
+            "on_auth_event must be a callable taking one clerk_core.events.AuthEvent (for "
+            f"example clerk_core.events.DecisionRecorder()), got {type(hook).__name__}."
+        )
+    for name in ("debug", "auth_events_include_ids"):
+        if not isinstance(getattr(options, name), bool):
+            raise ClerkConfigurationError(f"{name} must be True or False.")
 
 
 def _normalise_audience(options: ClerkOptions) -> None:

@@ -9,9 +9,10 @@
   clean-up, ``app.config["CLERK_ON_USER_DELETED"]`` (a callable or a dotted path, called with a
   ``clerk_core.privacy.Deletion``). Exit status 0 done, 1 Clerk did not delete (nothing local was
   touched), 2 a usage error, 3 Clerk deleted but the clean-up failed (run the same command again).
-* ``flask clerk doctor [--json]``: the doctor's checks (``clerk_core.doctor``, docs/doctor.md) on
-  the extension's options and HTTP client. Exit status 0 no error (warnings allowed), 1 an
-  error, 2 a usage error.
+* ``flask clerk doctor [--json] [--bundle FILE [--events FILE]]``: the doctor's checks
+  (``clerk_core.doctor``, docs/doctor.md) on the extension's options and HTTP client, and with
+  ``--bundle`` a redacted debug bundle (docs/observability.md). Exit status 0 no error (warnings
+  allowed), 1 an error, 2 a usage error.
 """
 
 from __future__ import annotations
@@ -146,7 +147,20 @@ def import_users_command(arguments: tuple[str, ...]) -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print a JSON list of {id, status, message, fix}."
 )
-def doctor_command(as_json: bool) -> None:
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write a redacted debug bundle (versions, masked settings, the checks, recent "
+    "auth decisions) to this file.",
+)
+@click.option(
+    "--events",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The JSON Lines file a DecisionRecorder(path=...) writes, for the bundle.",
+)
+def doctor_command(as_json: bool, bundle: str | None, events: str | None) -> None:
     """Check the app's Clerk settings and talk to Clerk (exit status 1 on an error)."""
     engine = _state().engine
     options = engine.options
@@ -159,6 +173,11 @@ def doctor_command(as_json: bool) -> None:
         debug=True if current_app.debug else None,
     )
     click.echo(doctor.render(results, as_json=as_json), nl=False)
+    if bundle:
+        written = doctor.bundle_after_checks(
+            bundle, lambda: options, results, events_file=events, environ=os.environ
+        )
+        click.echo(f"Wrote the debug bundle (secrets masked) to {written}", err=True)
     code = doctor.exit_code(results)
     if code != doctor.EXIT_OK:
         raise click.exceptions.Exit(code)

@@ -73,10 +73,14 @@ EXPECTED: dict[str, list[str]] = {
         "run_guard",
     ],
     "clerk_core.doctor": [
+        "BUNDLE_FORMAT",
         "EXIT_ERROR",
         "EXIT_OK",
         "CheckResult",
         "Status",
+        "add_bundle_arguments",
+        "build_bundle",
+        "bundle_after_checks",
         "check_apis",
         "check_authorized_parties",
         "check_environment",
@@ -88,9 +92,24 @@ EXPECTED: dict[str, list[str]] = {
         "format_human",
         "format_json",
         "mask",
+        "recorded_events",
         "run_checks",
+        "settings_summary",
         "static_checks",
+        "write_bundle",
     ],
+    "clerk_core.events": [
+        "LOGGER_NAME",
+        "AuthEvent",
+        "AuthEventHook",
+        "BackendAPICall",
+        "DecisionRecorder",
+        "JWKSFetch",
+        "KeySource",
+        "read_events_file",
+        "subscribe",
+    ],
+    "clerk_core.otel": ["ClerkInstrumentation", "instrument", "span_attributes"],
     "clerk_core.explain": [
         "CAUSES",
         "EXIT_SIGNED_IN",
@@ -275,6 +294,8 @@ def load(name: str) -> Any:
         pytest.importorskip("jinja2")
     if name == "clerk_django.drf":
         pytest.importorskip("rest_framework")
+    if name == "clerk_core.otel":
+        pytest.importorskip("opentelemetry")
     return importlib.import_module(name)
 
 

@@ -134,7 +134,7 @@ class BackendAPI(Core):
         """
         query = to_query(**(params or {}))
         call = Call(method.upper(), path, raw, query, body=json, retryable=retry)
-        closed = self._raw_closed()
+        closed = self._raw_closed(call)
         if closed is not None:
             return closed
         deadline = self.clock() + self.policy.deadline
@@ -148,13 +148,13 @@ class BackendAPI(Core):
                 ) as response:
                     body = read_capped(response, self.policy.max_body_bytes)
             except BodyTooLarge:
-                return self._raw_too_large()
+                return self._raw_too_large(call, deadline, attempt)
             except NETWORK_ERRORS as exc:
                 again = isinstance(exc, RETRYABLE_ERRORS) and attempt < attempts
                 if again and deadline - self.clock() > 0:
                     continue
-                return self._raw_failure(exc)
-            return self._raw_answer(response.status_code, body)
+                return self._raw_failure(exc, call, deadline, attempt)
+            return self._raw_answer(response.status_code, body, call, deadline, attempt)
 
     def paginate(
         self,

@@ -151,6 +151,8 @@ class Core:
         self.clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter
         self._circuit = _Circuit(self.policy.circuit_threshold, self.policy.circuit_cooldown)
+        self.on_call: Callable[[Any], None] | None = None
+        """Called with a :class:`clerk_core.events.BackendAPICall` when a call ends (metrics)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base={self.base!r})"
@@ -216,6 +218,46 @@ class Core:
         """The result, a retry after some delay, or a raised ``ClerkAPIError``.
 
         ``body`` is the response's body, read under the cap."""
+        if self.on_call is None:
+            return self._decide(call, attempt, deadline, response, failure, body)
+        status = response.status_code if response is not None else None
+        try:
+            outcome = self._decide(call, attempt, deadline, response, failure, body)
+        except ClerkAPIError as exc:
+            self._report(call, deadline, attempt, status, _error_code(exc, failure))
+            raise
+        if not isinstance(outcome, Retry):
+            self._report(call, deadline, attempt, status, None)
+        return outcome
+
+    def _report(
+        self,
+        call: Call[Any],
+        deadline: float,
+        attempts: int,
+        status: int | None,
+        failure: str | None,
+    ) -> None:
+        """One :class:`clerk_core.events.BackendAPICall` to ``on_call`` (never raises)."""
+        hook = self.on_call
+        if hook is not None:
+            from ..events import report_api_call
+
+            started = deadline - self.policy.deadline
+            circuit_open = bool(self._circuit.seconds_open(self.clock()))
+            report_api_call(
+                hook, call, self.clock() - started, attempts, status, failure, circuit_open
+            )
+
+    def _decide(
+        self,
+        call: Call[T],
+        attempt: int,
+        deadline: float,
+        response: httpx.Response | None,
+        failure: Exception | None,
+        body: bytes = b"",
+    ) -> T | Retry:
         now = self.clock()
         remaining = deadline - now
         if response is not None and response.status_code < 400:
@@ -260,38 +302,69 @@ class Core:
         raise error
 
     # ------------------------------------------------------------------ decisions for send_raw()
-    def _raw_closed(self) -> RawResult | None:
+    def _raw_closed(self, call: Call[Any] | None = None) -> RawResult | None:
         """``RawResult(None, failure="circuit_open")`` while the circuit is open, else ``None``."""
         if self._circuit.seconds_open(self.clock()):
+            if call is not None and self.on_call is not None:
+                self._report(call, self.clock() + self.policy.deadline, 0, None, "circuit_open")
             return RawResult(None, None, "circuit_open")
         return None
 
-    def _raw_answer(self, status: int, body: bytes) -> RawResult:
+    def _raw_answer(
+        self,
+        status: int,
+        body: bytes,
+        call: Call[Any] | None = None,
+        deadline: float = 0.0,
+        attempt: int = 1,
+    ) -> RawResult:
         """An answer, whatever its status: 5xx counts as a failure of the API, 429 as neither."""
         if status >= 500:
             self._circuit.failure(self.clock())
         elif status != 429:
             self._circuit.success()
+        if call is not None and self.on_call is not None:
+            self._report(call, deadline, attempt, status, None)
         try:
             data = json.loads(body) if body else None
         except ValueError:
             data = None
         return RawResult(status, data)
 
-    def _raw_failure(self, failure: Exception) -> RawResult:
+    def _raw_failure(
+        self,
+        failure: Exception,
+        call: Call[Any] | None = None,
+        deadline: float = 0.0,
+        attempt: int = 1,
+    ) -> RawResult:
         """The API could not be reached (counts toward the circuit)."""
         self._circuit.failure(self.clock())
         kind = "timeout" if isinstance(failure, httpx.TimeoutException) else "network_error"
         logger.debug("Clerk: a Backend API call failed (%s: %s).", kind, type(failure).__name__)
+        if call is not None and self.on_call is not None:
+            self._report(call, deadline, attempt, None, kind)
         return RawResult(None, None, kind)
 
-    def _raw_too_large(self) -> RawResult:
+    def _raw_too_large(
+        self, call: Call[Any] | None = None, deadline: float = 0.0, attempt: int = 1
+    ) -> RawResult:
+        if call is not None and self.on_call is not None:
+            self._report(call, deadline, attempt, None, "response_too_large")
         logger.warning(
             "Clerk: a Backend API response exceeded %d bytes (ApiPolicy.max_body_bytes, the "
             "engine's api_max_body_bytes); treated as a failed call.",
             self.policy.max_body_bytes,
         )
         return RawResult(None, None, "response_too_large")
+
+
+def _error_code(error: ClerkAPIError, failure: Exception | None) -> str:
+    """What a failed call reports: the network failure's kind, else Clerk's error code."""
+    if failure is not None:
+        return "timeout" if isinstance(failure, httpx.TimeoutException) else "network_error"
+    code = error.errors[0].get("code") if error.errors else None
+    return code if isinstance(code, str) and code else f"http_{error.status}"
 
 
 def _form_value(value: Any) -> str:

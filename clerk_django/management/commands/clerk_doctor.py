@@ -1,4 +1,5 @@
-"""``manage.py clerk_doctor [--json]``: the doctor's checks on ``settings.CLERK``.
+"""``manage.py clerk_doctor [--json] [--bundle FILE [--events FILE]]``: the doctor's checks on
+``settings.CLERK``, and with ``--bundle`` a redacted debug bundle (docs/observability.md).
 
 The settings are the ones the app reads (``settings.CLERK``, the ``CLERK_*`` environment for
 anything not set there, or a ready engine's options); ``DEBUG`` off counts as production. The
@@ -79,6 +80,11 @@ class Command(BaseCommand):
             **extra,
         )
         self.stdout.write(doctor.render(results, as_json=options["json"]), ending="")
+        if options.get("bundle"):
+            written = doctor.bundle_after_checks(
+                options["bundle"], build, results, events_file=options.get("events")
+            )
+            self.stderr.write(f"Wrote the debug bundle (secrets masked) to {written}")
         if doctor.exit_code(results) != doctor.EXIT_OK:
             errors = sum(r.status == "error" for r in results)
             raise CommandError(

@@ -457,7 +457,7 @@ class ClerkMiddleware:
             # Then raise, as Starlette's own lifespan does after a failed start-up: servers stop
             # waiting for the lifespan (uvicorn ignores the exception once start-up failed).
             raise ClerkConfigurationError(self.failure)
-        elif kind == "http":
+        if kind == "http":
             headers = [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(MISCONFIGURED_BODY)).encode()),

@@ -32,7 +32,7 @@ def test_a_healthy_app_exits_0(clerk_instance: LocalClerkInstance) -> None:
     result = app.test_cli_runner().invoke(args=["clerk", "doctor"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-1] == "10 checks: 0 errors, 0 warnings."
+    assert lines[-1] == "12 checks: 0 errors, 0 warnings."  # with extension, before_request
     assert all(line.startswith("OK ") for line in lines[:-1])
     assert clerk_instance.secret_key not in result.output
     assert clerk_instance.webhook_signing_secret not in result.output

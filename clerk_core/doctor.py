@@ -952,7 +952,7 @@ def inspect_app(app: Any) -> AppInspection:
             CheckResult(
                 "app",
                 "error",
-                f"The --app object is a {type(app).__name__}, not a Starlette, FastAPI or Flask "
+                f"The --app object (a {type(app).__name__}) is not a Starlette, FastAPI or Flask "
                 "app.",
                 "Give --app the application object your server runs, e.g. 'main:app'.",
             )

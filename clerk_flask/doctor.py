@@ -88,7 +88,11 @@ def installation_results(app: Flask) -> list[CheckResult]:
             )
         )
     else:
-        before = f"after {ours[0]} hook{'s' if ours[0] != 1 else ''} that do not read the auth"
+        before = (
+            "after 1 hook that does not read the auth"
+            if ours[0] == 1
+            else f"after {ours[0]} hooks that do not read the auth"
+        )
         results.append(
             CheckResult(
                 "before_request",

@@ -75,9 +75,13 @@ EXPECTED: dict[str, list[str]] = {
     "clerk_core.doctor": [
         "EXIT_ERROR",
         "EXIT_OK",
+        "EXIT_USAGE",
+        "AppInspection",
+        "AppLoadError",
         "CheckResult",
         "Status",
         "check_apis",
+        "check_at_startup",
         "check_authorized_parties",
         "check_environment",
         "check_key_shapes",
@@ -86,8 +90,11 @@ EXPECTED: dict[str, list[str]] = {
         "exit_code",
         "format_human",
         "format_json",
+        "inspect_app",
+        "load_app",
         "mask",
         "run_checks",
+        "startup_results",
         "static_checks",
     ],
     "clerk_core.explain": [
@@ -137,6 +144,7 @@ EXPECTED: dict[str, list[str]] = {
         "get_request_state",
         "request_view",
     ],
+    "clerk_starlette.doctor": ["inspect_app"],
     "clerk_starlette.fastapi": [
         "ClerkHTTPException",
         "Protect",
@@ -172,6 +180,7 @@ EXPECTED: dict[str, list[str]] = {
         "HasRole",
         "IsSignedIn",
     ],
+    "clerk_flask.doctor": ["inspect_app", "installation_results"],
     "clerk_flask": [
         "Clerk",
         "Protect",

@@ -261,11 +261,11 @@ def _order(entries: list[Any], clerk: int) -> CheckResult:
         for parent in getattr(entry.cls, "__mro__", ()):
             rule = _OUTER_FIRST.get(_qualified(parent))
             if rule is not None:
-                level, harm = rule
+                severity, harm = rule
                 name = entry.cls.__name__
                 problems.append(
                     (
-                        level,
+                        severity,
                         f"{name} runs inside ClerkMiddleware, so {harm}.",
                         f"add {name} after ClerkMiddleware",
                     )

@@ -38,7 +38,10 @@ from clerk_starlette.local import LocalFrontendMiddleware
 from tests.doctor_kit import both_apis
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKEN = {"publishable_key": "pk_test_broken", "secret_key": "sk_test_" + "s3cr3t" * 8}
+BROKEN: dict[str, Any] = {
+    "publishable_key": "pk_test_broken",
+    "secret_key": "sk_test_" + "s3cr3t" * 8,
+}
 
 
 async def home(request: Request) -> PlainTextResponse:

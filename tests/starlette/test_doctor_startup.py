@@ -8,6 +8,8 @@ import io
 import json
 import logging
 import os
+import re
+import runpy
 import socket
 import subprocess
 import sys
@@ -377,3 +379,22 @@ def test_doctor_app_checks_the_settings_the_app_gives_clerk(
     assert results["lifespan"]["status"] == "ok"
     assert other.secret_key not in out.getvalue()
     sys.modules.pop("doctor_app_s", None)
+
+
+def test_the_documented_inspection_example_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run from a file, as an app's module is (the doctor reads the middleware's source)."""
+    page = (ROOT / "docs" / "doctor.md").read_text("utf-8")
+    section = page.split("## The app's installation", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code is not None
+    example = tmp_path / "doc_example.py"
+    example.write_text(code.group(1), encoding="utf-8")
+    runpy.run_path(str(example), run_name="doc_example")
+    printed = capsys.readouterr().out.splitlines()
+    assert (
+        printed[0]
+        == "OK      middleware: ClerkMiddleware is middleware 2 of 2, from the outermost."
+    )
+    assert printed[-1] == "3 checks: 0 errors, 1 warning."

@@ -166,7 +166,9 @@ def _engine(request: HTTPConnection) -> Clerk:
                 built = Clerk(ClerkOptions.from_env())
                 check_at_startup(built.options, logger=middleware_logger)
             except ClerkConfigurationError as exc:
-                _default_failure = misconfiguration(exc)
+                _default_failure = misconfiguration(
+                    exc, "every request that depends on it is answered 500"
+                )
                 middleware_logger.error(_default_failure)
             else:
                 _default_engine = built

@@ -81,12 +81,12 @@ def server_running() -> bool:
     return True
 
 
-def misconfiguration(exc: Exception) -> str:
+def misconfiguration(exc: Exception, consequence: str = "the app cannot start") -> str:
     """The one message a misconfigured app logs (once) and gives the server at start-up."""
     if isinstance(exc, ClerkConfigurationError):
-        return f"Clerk is misconfigured, so the app cannot start: {exc}"
+        return f"Clerk is misconfigured, so {consequence}: {exc}"
     return (
-        f"Clerk could not be set up, so the app cannot start: {type(exc).__name__}: {exc} "
+        f"Clerk could not be set up, so {consequence}: {type(exc).__name__}: {exc} "
         "(python -m clerk_core doctor --app MODULE:ATTR checks the set-up)."
     )
 

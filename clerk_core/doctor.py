@@ -16,7 +16,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import email.utils
+import importlib
 import json
+import logging
 import os
 import re
 import sys
@@ -35,12 +37,16 @@ __all__ = [
     "BUNDLE_FORMAT",
     "EXIT_ERROR",
     "EXIT_OK",
+    "EXIT_USAGE",
+    "AppInspection",
+    "AppLoadError",
     "CheckResult",
     "Status",
     "add_bundle_arguments",
     "build_bundle",
     "bundle_after_checks",
     "check_apis",
+    "check_at_startup",
     "check_authorized_parties",
     "check_environment",
     "check_key_mode",
@@ -50,10 +56,13 @@ __all__ = [
     "exit_code",
     "format_human",
     "format_json",
+    "inspect_app",
+    "load_app",
     "mask",
     "recorded_events",
     "run_checks",
     "settings_summary",
+    "startup_results",
     "static_checks",
     "write_bundle",
 ]
@@ -383,6 +392,68 @@ def static_checks(options: ClerkOptions) -> list[CheckResult]:
     ]
 
 
+# ------------------------------------------------------------------------------ start-up
+
+_startup_logger = logging.getLogger("clerk_core.doctor")
+
+
+def startup_results(
+    options: ClerkOptions,
+    *,
+    environ: Mapping[str, str] | None = None,
+    debug: bool | None = None,
+    local_frontend: bool = False,
+) -> list[CheckResult]:
+    """What an app reports about built options when it starts, with the start-up severity: the
+    network-free checks that found something, in every adapter alike (Django's system checks map
+    them to their ids). ``environment`` (keys that do not fit the environment; development keys
+    are not flagged when ``local_frontend`` serves the test kit's sign-in) and ``satellite`` (a
+    ``domain`` without ``is_satellite``) are warnings; ``authorized_parties`` missing with live
+    keys is a **warning** at start-up (an error in the doctor), so running deployments keep
+    starting; a malformed ``webhook_secret`` is an error. Invalid keys never get here:
+    ``ClerkOptions`` and ``Clerk`` refuse them first. ``environ`` defaults to ``os.environ``."""
+    found: list[CheckResult] = []
+    if options.instance_type is not None:
+        environment = check_environment(options, environ, debug=debug)
+        skip = options.instance_type == "development" and local_frontend
+        if environment.status != "ok" and not skip:
+            found.append(environment)
+    parties = check_authorized_parties(options)
+    if parties.status == "error":
+        found.append(dataclasses.replace(parties, status="warning"))
+    satellite = check_satellite(options)
+    if satellite.status != "ok":
+        found.append(satellite)
+    webhook = check_webhook_secret(options.webhook_signing_secret)
+    if webhook is not None and webhook.status != "ok":
+        found.append(webhook)
+    return found
+
+
+def check_at_startup(
+    options: ClerkOptions,
+    *,
+    environ: Mapping[str, str] | None = None,
+    debug: bool | None = None,
+    local_frontend: bool = False,
+    logger: logging.Logger | None = None,
+) -> list[CheckResult]:
+    """Run :func:`startup_results` where an adapter builds its engine: an error raises
+    :class:`~clerk_core.errors.ClerkConfigurationError` (``"<what is wrong> Fix: <how>"``), each
+    warning is logged once (``logger``, default ``clerk_core.doctor``, with ``extra``
+    ``clerk_check`` = the check id). Returns the warnings."""
+    found = startup_results(options, environ=environ, debug=debug, local_frontend=local_frontend)
+    errors = [r for r in found if r.status == "error"]
+    if errors:
+        raise ClerkConfigurationError(" ".join(f"{r.message} Fix: {r.fix}" for r in errors))
+    log = logger or _startup_logger
+    for result in found:
+        log.warning(
+            "Clerk: %s Fix: %s", result.message, result.fix, extra={"clerk_check": result.id}
+        )
+    return found
+
+
 # ------------------------------------------------------------------------------ network
 
 
@@ -494,7 +565,8 @@ def check_apis(
     API's (``https://{frontend_api}/.well-known/jwks.json``), through ``client``. Results:
     ``backend_api`` and ``frontend_api`` (reachability, latency, key count and kids),
     ``same_instance`` (the two sets name the same kids) and ``clock_skew`` (this machine's clock
-    against the ``Date`` of Clerk's answer, ``clock`` in Unix seconds)."""
+    against the ``Date`` of Clerk's answer, ``clock`` in Unix seconds). With a ``proxy_url``, also
+    ``frontend_api_proxy``: the Frontend API as ClerkJS reaches it, through the proxy."""
     results: list[CheckResult] = []
     backend: _Fetched | None = None
     if options.secret_key:
@@ -545,9 +617,68 @@ def check_apis(
                 "Set CLERK_PUBLISHABLE_KEY.",
             )
         )
+    proxied: _Fetched | None = None
+    if options.proxy_url:
+        result, proxied = _check_proxy(options, client, frontend, clock, timer)
+        results.append(result)
+    if (frontend is None or not frontend.kids) and proxied is not None and proxied.kids:
+        frontend = proxied  # ClerkJS reaches the Frontend API through the proxy: compare that
     results.append(_same_instance(backend, frontend))
     results.append(_clock_skew(options, backend, frontend))
     return results
+
+
+def _check_proxy(
+    options: ClerkOptions,
+    client: httpx.Client,
+    frontend: _Fetched | None,
+    clock: Callable[[], float],
+    timer: Callable[[], float],
+) -> tuple[CheckResult, _Fetched | None]:
+    """``frontend_api_proxy``: the Frontend API as ClerkJS reaches it with ``proxy_url``
+    (``{proxy_url}/.well-known/jwks.json``, forwarded by the proxy to the Frontend API), and
+    whether the proxy forwards to this instance's Frontend API (the same kids). No credential is
+    sent to the proxy. A relative ``proxy_url`` is resolved by the browser against the page's
+    origin, which the doctor does not know: it is reported, not called."""
+    proxy = options.proxy_url or ""
+    if "://" not in proxy:
+        return _ok(
+            "frontend_api_proxy",
+            f"proxy_url {proxy} is relative: the browser resolves it against each page's origin, "
+            f"so the doctor did not call it (open https://<your app>{proxy.rstrip('/')}"
+            "/.well-known/jwks.json to try it).",
+        ), None
+    fapi = options.frontend_api or "your Frontend API"
+    fix = (
+        f"Make the proxy at {_shown(proxy)} forward every path below it to https://{fapi} "
+        "(Clerk's Frontend API proxy set-up), reachable from this machine."
+    )
+    result, proxied = _fetch_jwks(
+        "frontend_api_proxy",
+        "Frontend API through the proxy",
+        proxy.rstrip("/") + "/.well-known/jwks.json",
+        client,
+        {},
+        clock,
+        timer,
+        fix,
+        fix,
+    )
+    if (
+        proxied.kids
+        and frontend is not None
+        and frontend.kids
+        and not set(proxied.kids) & set(frontend.kids)
+    ):
+        return CheckResult(
+            "frontend_api_proxy",
+            "error",
+            f"The proxy at {_shown(proxy)} forwards to another Clerk instance: it serves the "
+            f"signing keys {', '.join(proxied.kids)}, the Frontend API {fapi} "
+            f"{', '.join(frontend.kids)}.",
+            f"Point the proxy at https://{fapi}, the Frontend API your publishable key names.",
+        ), proxied
+    return result, proxied
 
 
 def _same_instance(backend: _Fetched | None, frontend: _Fetched | None) -> CheckResult:
@@ -747,6 +878,17 @@ def register(subparsers: Any) -> None:
         "the clock. Exit codes: 0 no error (warnings allowed), 1 an error, 2 usage error.",
     )
     add_arguments(parser)
+    parser.add_argument(
+        "--app",
+        metavar="MODULE:ATTR",
+        help="also inspect this Starlette, FastAPI or Flask app (an import string as uvicorn "
+        "takes, e.g. 'main:app'): how Clerk is installed in it, and the settings it gives Clerk",
+    )
+    parser.add_argument(
+        "--factory",
+        action="store_true",
+        help="MODULE:ATTR is a function that returns the app (as uvicorn's --factory)",
+    )
     parser.set_defaults(handler=run_command)
 
 
@@ -771,24 +913,41 @@ def run_command(
     stderr: TextIO | None = None,
     **_: Any,
 ) -> int:
-    """``python -m clerk_core doctor``: the checks on ``ClerkOptions.from_env()``; with
+    """``python -m clerk_core doctor``: the checks on ``ClerkOptions.from_env()``; with ``--app``,
+    on the settings that app gives Clerk, followed by its installation checks; with
     ``--bundle FILE``, the debug bundle too."""
     env = os.environ if environ is None else environ
+    inspection: AppInspection | None = None
+    if getattr(args, "app", None):
+        try:
+            inspection = _inspect_spec(args.app, factory=bool(args.factory))
+        except AppLoadError as exc:
+            (stderr or sys.stderr).write(f"python -m clerk_core doctor: error: {exc}\n")
+            return EXIT_USAGE
+    build: Callable[[], ClerkOptions] = lambda: ClerkOptions.from_env(env)  # noqa: E731
+    publishable, secret = env.get("CLERK_PUBLISHABLE_KEY"), env.get("CLERK_SECRET_KEY")
+    if inspection is not None and inspection.build is not None:
+        build = inspection.build
+        publishable, secret = inspection.publishable_key, inspection.secret_key
+    if http_client is None and inspection is not None:
+        http_client = inspection.http_client
     results = run_checks(
-        lambda: ClerkOptions.from_env(env),
-        publishable_key=env.get("CLERK_PUBLISHABLE_KEY"),
-        secret_key=env.get("CLERK_SECRET_KEY"),
+        build,
+        publishable_key=publishable,
+        secret_key=secret,
         http_client=http_client,
         environ=env,
         clock=clock,
         timer=timer,
     )
+    if inspection is not None:
+        results.extend(inspection.results)
     out = stdout or sys.stdout
     out.write(render(results, as_json=bool(args.json)))
     if getattr(args, "bundle", None):
         written = bundle_after_checks(
             args.bundle,
-            lambda: ClerkOptions.from_env(env),
+            build,
             results,
             events_file=args.events,
             environ=env,
@@ -1056,3 +1215,105 @@ def bundle_after_checks(
     events = recorded_events(options, events_file=events_file)
     bundle = build_bundle(results, options=options, events=events, environ=environ)
     return _write_json(path, bundle)
+
+
+# ------------------------------------------------------------------------------ apps
+
+EXIT_USAGE = 2
+"""A usage error: an unknown option, or an ``--app`` that cannot be found."""
+
+
+@dataclasses.dataclass
+class AppInspection:
+    """What an adapter found by looking at an app object (``doctor --app``): ``results`` about how
+    Clerk is installed in it (``middleware``, ``middleware_order``, ``lifespan``, ``extension``...;
+    docs/doctor.md), and the settings its Clerk engine reads: ``build`` (``None``: the
+    ``CLERK_*`` environment's), the raw keys it gives (checked even when ``build`` refuses them),
+    and the engine's ``http_client`` when it was given one."""
+
+    results: list[CheckResult]
+    build: Callable[[], ClerkOptions] | None = None
+    publishable_key: str | None = None
+    secret_key: str | None = None
+    http_client: httpx.Client | None = None
+
+
+class AppLoadError(Exception):
+    """``--app`` names no importable module or no attribute of it (a usage error, exit 2)."""
+
+
+def load_app(spec: str, *, factory: bool = False) -> Any:
+    """The object ``MODULE:ATTR`` names (``ATTR`` may be dotted), as uvicorn imports it; with
+    ``factory``, the result of calling it. Raises :class:`AppLoadError` when the module or the
+    attribute does not exist; an exception the module raises while it is imported propagates."""
+    module_name, _, attrs = spec.partition(":")
+    if not module_name or not attrs:
+        raise AppLoadError(f"--app {spec!r} must be 'MODULE:ATTR', e.g. 'main:app'.")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name and not module_name.startswith(f"{exc.name}."):
+            raise  # the module exists but imports something that does not
+        raise AppLoadError(
+            f"no module {module_name!r} (run the doctor from the directory the server runs in)."
+        ) from None
+    target: Any = module
+    for attr in attrs.split("."):
+        try:
+            target = getattr(target, attr)
+        except AttributeError:
+            raise AppLoadError(f"module {module_name!r} has no attribute {attrs!r}.") from None
+    if factory:
+        target = target()
+    return target
+
+
+_INSPECTORS = {
+    "starlette": "clerk_starlette.doctor",
+    "fastapi": "clerk_starlette.doctor",
+    "clerk_starlette": "clerk_starlette.doctor",
+    "flask": "clerk_flask.doctor",
+    "clerk_flask": "clerk_flask.doctor",
+}
+"""The adapter module whose ``inspect_app(app)`` looks at an app of each framework, by the top
+package of a class in the app's type's MRO (imported only when such an app is inspected)."""
+
+
+def inspect_app(app: Any) -> AppInspection:
+    """How Clerk is installed in ``app`` (a Starlette or FastAPI app, or a Flask app), by the
+    adapter of its framework; an ``app`` error result for anything else."""
+    for cls in type(app).__mro__:
+        name = _INSPECTORS.get(cls.__module__.split(".")[0])
+        if name is not None:
+            inspector: Callable[[Any], AppInspection] = importlib.import_module(name).inspect_app
+            return inspector(app)
+    return AppInspection(
+        [
+            CheckResult(
+                "app",
+                "error",
+                f"The --app object (a {type(app).__name__}) is not a Starlette, FastAPI or Flask "
+                "app.",
+                "Give --app the application object your server runs, e.g. 'main:app'.",
+            )
+        ]
+    )
+
+
+def _inspect_spec(spec: str, *, factory: bool) -> AppInspection:
+    """:func:`load_app` then :func:`inspect_app`; an app whose import refuses Clerk's settings
+    (an engine built at import) is the ``app`` error, with the refusal's words."""
+    try:
+        app = load_app(spec, factory=factory)
+    except ClerkConfigurationError as exc:
+        return AppInspection(
+            [
+                CheckResult(
+                    "app",
+                    "error",
+                    f"Importing {spec} fails: {exc}",
+                    "Correct the setting the message names; the app cannot start until then.",
+                )
+            ]
+        )
+    return inspect_app(app)

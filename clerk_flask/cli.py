@@ -10,9 +10,10 @@
   ``clerk_core.privacy.Deletion``). Exit status 0 done, 1 Clerk did not delete (nothing local was
   touched), 2 a usage error, 3 Clerk deleted but the clean-up failed (run the same command again).
 * ``flask clerk doctor [--json] [--bundle FILE [--events FILE]]``: the doctor's checks
-  (``clerk_core.doctor``, docs/doctor.md) on the extension's options and HTTP client, and with
-  ``--bundle`` a redacted debug bundle (docs/observability.md). Exit status 0 no error (warnings
-  allowed), 1 an error, 2 a usage error.
+  (``clerk_core.doctor``, docs/doctor.md) on the extension's options and HTTP client, then how
+  Clerk is installed in the app (``extension``, ``before_request``: :mod:`clerk_flask.doctor`);
+  with ``--bundle`` a redacted debug bundle (docs/observability.md). Exit status 0 no error
+  (warnings allowed), 1 an error, 2 a usage error.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from clerk_core.privacy import (
     write_private_file,
 )
 
+from .doctor import inspect_app
 from .extension import _state
 
 __all__ = ["clerk_cli", "on_user_deleted"]
@@ -161,21 +163,25 @@ def import_users_command(arguments: tuple[str, ...]) -> None:
     help="The JSON Lines file a DecisionRecorder(path=...) writes, for the bundle.",
 )
 def doctor_command(as_json: bool, bundle: str | None, events: str | None) -> None:
-    """Check the app's Clerk settings and talk to Clerk (exit status 1 on an error)."""
-    engine = _state().engine
-    options = engine.options
+    """Check the app's Clerk settings, how Clerk is installed in it, and talk to Clerk (exit
+    status 1 on an error)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    inspection = inspect_app(app)
+    assert inspection is not None  # a Flask app
+    assert inspection.build is not None
     results = doctor.run_checks(
-        lambda: options,
-        publishable_key=options.publishable_key,
-        secret_key=options.secret_key,
-        http_client=engine.http_client,
+        inspection.build,
+        publishable_key=inspection.publishable_key,
+        secret_key=inspection.secret_key,
+        http_client=inspection.http_client,
         environ=os.environ,
         debug=True if current_app.debug else None,
     )
+    results.extend(inspection.results)
     click.echo(doctor.render(results, as_json=as_json), nl=False)
     if bundle:
         written = doctor.bundle_after_checks(
-            bundle, lambda: options, results, events_file=events, environ=os.environ
+            bundle, inspection.build, results, events_file=events, environ=os.environ
         )
         click.echo(f"Wrote the debug bundle (secrets masked) to {written}", err=True)
     code = doctor.exit_code(results)

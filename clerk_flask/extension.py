@@ -13,6 +13,7 @@ an unsafe method from another origin is refused with 403 (:mod:`clerk_core.origi
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ from clerk_core import (
 from clerk_core import Clerk as ClerkEngine
 from clerk_core.adapter import Refusal, before_app, headers_after_app, is_replaced, run_guard
 from clerk_core.csp import generate_nonce, is_html, with_content_security_policy
+from clerk_core.doctor import check_at_startup
 from clerk_core.options import unknown_options_message
 from clerk_core.request import environ_headers
 from clerk_core.resources import User
@@ -53,6 +55,7 @@ __all__ = [
     "request_view",
 ]
 
+logger = logging.getLogger("clerk_flask")
 _FIELDS = {f.name for f in dataclasses.fields(ClerkOptions) if f.init}
 _EXTRA = {"CLERK_OPTIONS", "CLERK_GUARD", "CLERK_LOCAL_FRONTEND", "CLERK_ENGINE"}
 Guard = Callable[[AuthObject, Any], Any]
@@ -276,6 +279,14 @@ class Clerk:
         if isinstance(guard, str):
             guard = import_string(guard)
         local = self._local_frontend or app.config.get("CLERK_LOCAL_FRONTEND")
+        # The doctor's network-free checks, as Django's system checks run them: an error raises
+        # ClerkConfigurationError here (the app is not created), a warning is logged once.
+        check_at_startup(
+            engine.options,
+            debug=True if app.debug else None,
+            local_frontend=local is not None,
+            logger=logger,
+        )
         app.extensions["clerk"] = ClerkState(engine=engine, guard=guard, local_frontend=local)
         app.before_request(_before_request)
         app.after_request(_after_request)

@@ -26,8 +26,17 @@ from fastapi.security.base import SecurityBase
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 
-from clerk_core import AuthObject, AuthResponse, AuthStatus, Clerk, ClerkOptions, RequestState
+from clerk_core import (
+    AuthObject,
+    AuthResponse,
+    AuthStatus,
+    Clerk,
+    ClerkConfigurationError,
+    ClerkOptions,
+    RequestState,
+)
 from clerk_core.adapter import before_app, protect_refusal
+from clerk_core.doctor import check_at_startup
 from clerk_core.origin import cross_origin_refusal
 from clerk_core.protect import ProtectParams
 from clerk_core.resources import User
@@ -37,15 +46,18 @@ if TYPE_CHECKING:
 
 from .middleware import (
     AUTH_KEY,
+    INTERNAL_ERROR,
     OPTIONS_KEY,
     POLICY_VIOLATION,
     STATE_KEY,
     authorization,
+    misconfiguration,
     request_view,
     store,
     websocket_close_reason,
 )
 from .middleware import current_user as middleware_current_user
+from .middleware import logger as middleware_logger
 
 __all__ = [
     "ClerkHTTPException",
@@ -136,15 +148,35 @@ def _install_handler(scope: Mapping[str, Any]) -> None:
             return
 
 
+_default_failure: str | None = None
+"""Why the environment's engine could not be built (logged once; later requests answer 500)."""
+
+
 def _engine(request: HTTPConnection) -> Clerk:
     engine = getattr(request.app.state, "clerk", None)
     if isinstance(engine, Clerk):
         return engine
-    global _default_engine
+    global _default_engine, _default_failure
     with _default_lock:
-        if _default_engine is None:
-            _default_engine = Clerk(ClerkOptions.from_env())
-        return _default_engine
+        if _default_engine is None and _default_failure is None:
+            # Built on the first request (dependencies have no start-up of their own): a
+            # configuration error is logged once, then every request is a plain 500. Setting
+            # app.state.clerk where the app is created moves the error to start-up.
+            try:
+                built = Clerk(ClerkOptions.from_env())
+                check_at_startup(built.options, logger=middleware_logger)
+            except ClerkConfigurationError as exc:
+                _default_failure = misconfiguration(
+                    exc, "every request that depends on it is answered 500"
+                )
+                middleware_logger.error(_default_failure)
+            else:
+                _default_engine = built
+        if _default_engine is not None:
+            return _default_engine
+    if request.scope["type"] == "websocket":
+        raise WebSocketException(INTERNAL_ERROR)
+    raise HTTPException(500, detail="Clerk is misconfigured: see the server log.")
 
 
 async def _authenticate(

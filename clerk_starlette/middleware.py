@@ -8,18 +8,28 @@ auth object is stored where :func:`get_auth` finds it, and, following Starlette'
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, MutableMapping
 from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 from starlette.authentication import AuthCredentials, BaseUser
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from clerk_core import AuthObject, AuthResponse, Clerk, ClerkOptions, RequestState, RequestView
+from clerk_core import (
+    AuthObject,
+    AuthResponse,
+    Clerk,
+    ClerkConfigurationError,
+    ClerkOptions,
+    RequestState,
+    RequestView,
+)
 from clerk_core.adapter import (
     GUARD_RESULT_ERROR,
     Refusal,
@@ -29,6 +39,7 @@ from clerk_core.adapter import (
     is_replaced,
 )
 from clerk_core.csp import generate_nonce, with_content_security_policy
+from clerk_core.doctor import check_at_startup
 from clerk_core.resources import User
 from clerk_core.routes import routed_path
 from clerk_core.users import current_user_async
@@ -55,6 +66,31 @@ ENGINE_KEY = "clerk.engine"
 USER_KEY = "clerk.current_user"
 NONCE_KEY = "clerk.nonce"
 POLICY_VIOLATION = 1008
+INTERNAL_ERROR = 1011
+MISCONFIGURED_BODY = b"Clerk is misconfigured: see the server log.\n"
+"""The body of the 500 a misconfigured middleware answers (the details go to the log only)."""
+
+logger = logging.getLogger("clerk_starlette")
+
+
+def server_running() -> bool:
+    """Whether this code runs inside an event loop (asyncio or trio), i.e. inside a running ASGI
+    server or test client rather than at import time."""
+    try:
+        anyio.get_current_task()
+    except RuntimeError:  # anyio's NoEventLoopError (sniffio's error on anyio 3)
+        return False
+    return True
+
+
+def misconfiguration(exc: Exception, consequence: str = "the app cannot start") -> str:
+    """The one message a misconfigured app logs (once) and gives the server at start-up."""
+    if isinstance(exc, ClerkConfigurationError):
+        return f"Clerk is misconfigured, so {consequence}: {exc}"
+    return (
+        f"Clerk could not be set up, so {consequence}: {type(exc).__name__}: {exc} "
+        "(python -m clerk_core doctor --app MODULE:ATTR checks the set-up)."
+    )
 
 
 def websocket_close_reason(response: AuthResponse) -> str:
@@ -321,7 +357,17 @@ class ClerkMiddleware:
     ``auth.protect(...)``; a refusal becomes the shared core response (sign-in redirect, 401, 403).
     A request signed in by the session cookie from another origin (an unsafe method, or any
     WebSocket) is refused first (:mod:`clerk_core.origin`).
+
+    The settings are checked where the middleware is built (``clerk_core.doctor.check_at_startup``:
+    a :class:`~clerk_core.ClerkConfigurationError` with the fix, warnings logged once). Built at
+    import (``ClerkMiddleware(app, ...)``) it raises. Built by Starlette, which builds
+    ``add_middleware`` entries on the server's first message (the lifespan start-up), it logs the
+    error once and fails the lifespan start-up with it, so the server refuses to start (uvicorn's
+    default ``--lifespan auto`` included, where a raised exception would be swallowed); with no
+    lifespan (``--lifespan off``) every request is answered 500.
     """
+
+    clerk: Clerk
 
     def __init__(
         self,
@@ -334,17 +380,33 @@ class ClerkMiddleware:
         **option_fields: Any,
     ) -> None:
         self.app = wrapped_app(app, option_fields)
-        if clerk is None:
-            if options is None:
-                options = ClerkOptions.from_env(**option_fields)
-            elif option_fields:
-                raise TypeError("pass either options=ClerkOptions(...) or option fields, not both")
-            clerk = Clerk(options)
-        self.clerk = clerk
         self.guard = guard
+        self.failure: str | None = None
+        """Why this middleware could not be set up, when it was built inside a running server
+        (see the class docstring); ``None`` normally."""
+        try:
+            if clerk is None:
+                if options is None:
+                    options = ClerkOptions.from_env(**option_fields)
+                elif option_fields:
+                    raise TypeError(
+                        "pass either options=ClerkOptions(...) or option fields, not both"
+                    )
+                clerk = Clerk(options)
+            check_at_startup(clerk.options, logger=logger)
+        except Exception as exc:
+            if not server_running():
+                raise  # at import or app creation: the developer sees it at once
+            self.failure = misconfiguration(exc)
+            logger.error(self.failure, exc_info=not isinstance(exc, ClerkConfigurationError))
+            return
+        self.clerk = clerk
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
+        if self.failure is not None:
+            await self._misconfigured(scope, receive, send)
+            return
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
@@ -404,6 +466,29 @@ class ClerkMiddleware:
             await send(message)
 
         return wrapped
+
+    async def _misconfigured(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A middleware that could not be set up: the lifespan start-up fails with the message
+        (the server logs it and exits, uvicorn's default ``--lifespan auto`` included); without a
+        lifespan, each request is answered 500 (a WebSocket closed with 1011), details in the log
+        only."""
+        kind = scope["type"]
+        if kind == "lifespan":
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.failed", "message": self.failure})
+            # Then raise, as Starlette's own lifespan does after a failed start-up: servers stop
+            # waiting for the lifespan (uvicorn ignores the exception once start-up failed).
+            raise ClerkConfigurationError(self.failure)
+        if kind == "http":
+            headers = [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(MISCONFIGURED_BODY)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": MISCONFIGURED_BODY})
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": INTERNAL_ERROR, "reason": ""})
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, response: AuthResponse) -> None:

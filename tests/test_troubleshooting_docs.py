@@ -113,7 +113,7 @@ def doctor_check_ids() -> set[str]:
 def django_check_ids() -> set[str]:
     found: set[str] = set()
     for path in sorted((ROOT / "clerk_django").rglob("*.py")):
-        found |= set(re.findall(r'\bid="(clerk\.[EW]\d+)"', path.read_text(encoding="utf-8")))
+        found |= set(re.findall(r'"(clerk\.[EW]\d{3})"', path.read_text(encoding="utf-8")))
     return found
 
 

@@ -64,7 +64,7 @@ def test_settings_clerk_keys_are_read_and_debug_off_means_production(
     line = next(x for x in out.splitlines() if x.startswith("WARNING environment:"))
     assert "Development (test) keys in what looks like production (DEBUG is off)." in line
     assert "Fix: Deploy with the production (pk_live_/sk_live_) keys" in line
-    assert out.splitlines()[-1] == "10 checks: 0 errors, 1 warning."
+    assert out.splitlines()[-1] == "12 checks: 0 errors, 1 warning."  # with middleware, _order
     assert clerk_instance.secret_key not in out
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from flask import Flask
 
-from clerk_core import Clerk
+from clerk_core import Clerk, ClerkConfigurationError
 from clerk_core.testing import LocalClerkInstance
 from clerk_flask import Clerk as ClerkExtension
 from tests.doctor_kit import both_apis
@@ -32,7 +32,7 @@ def test_a_healthy_app_exits_0(clerk_instance: LocalClerkInstance) -> None:
     result = app.test_cli_runner().invoke(args=["clerk", "doctor"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-1] == "10 checks: 0 errors, 0 warnings."
+    assert lines[-1] == "12 checks: 0 errors, 0 warnings."  # with extension, before_request
     assert all(line.startswith("OK ") for line in lines[:-1])
     assert clerk_instance.secret_key not in result.output
     assert clerk_instance.webhook_signing_secret not in result.output
@@ -64,19 +64,20 @@ def test_live_keys_in_a_debug_app_are_a_warning(monkeypatch: pytest.MonkeyPatch)
     )
 
 
-def test_a_malformed_webhook_secret_exits_1_without_showing_it(
+def test_a_malformed_webhook_secret_stops_the_app_at_creation_without_showing_it(
     clerk_instance: LocalClerkInstance,
 ) -> None:
+    """The doctor's start-up checks run in ``init_app`` (as Django's system checks do): the app is
+    not created, and the error carries the doctor's message and fix, the secret masked."""
     bad = "whsec_tooshort"
-    app = make_app(
-        engine_for(clerk_instance, both_apis(clerk_instance), webhook_signing_secret=bad)
+    engine = engine_for(clerk_instance, both_apis(clerk_instance), webhook_signing_secret=bad)
+    with pytest.raises(ClerkConfigurationError) as refused:
+        make_app(engine)
+    assert str(refused.value).startswith(
+        "The webhook signing secret whsec_… is malformed: expected 'whsec_' followed by base64"
     )
-    result = app.test_cli_runner().invoke(args=["clerk", "doctor"])
-    assert result.exit_code == 1
-    assert (
-        "ERROR   webhook_secret: The webhook signing secret whsec_… is malformed" in result.output
-    )
-    assert bad not in result.output
+    assert "Fix: Copy the signing secret again from your endpoint" in str(refused.value)
+    assert bad not in str(refused.value)
 
 
 def test_a_usage_error_exits_2(clerk_instance: LocalClerkInstance) -> None:

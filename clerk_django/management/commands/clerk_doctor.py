@@ -3,7 +3,9 @@
 
 The settings are the ones the app reads (``settings.CLERK``, the ``CLERK_*`` environment for
 anything not set there, or a ready engine's options); ``DEBUG`` off counts as production. The
-checks and their fixes are ``clerk_core.doctor``'s (``docs/doctor.md``). Exit status: 0 no error
+checks and their fixes are ``clerk_core.doctor``'s (``docs/doctor.md``), followed by
+``ClerkMiddleware``'s place in ``MIDDLEWARE`` (``middleware``, ``middleware_order``: the system
+checks W001, W002, W007-W009, E005). Django's system checks do not run first. Exit status: 0 no error
 (warnings allowed), 1 an error, 2 usage error.
 """
 
@@ -20,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from clerk_core import Clerk, ClerkConfigurationError, ClerkOptions, doctor
+from clerk_django.checks import installation_results
 from clerk_django.conf import build_options, clerk_settings
 
 
@@ -58,6 +61,9 @@ class Command(BaseCommand):
         "secret, the Backend and Frontend APIs, and the clock. Exit status: 0 no error "
         "(warnings allowed), 1 an error."
     )
+    requires_system_checks = ()
+    """The doctor reports what the system checks would (and more): a broken setting must not stop
+    it before it runs."""
     stealth_options = ("http_client", "clock", "timer")
     """Tests pass an ``httpx.Client`` on the local instance (and a clock) via ``call_command``."""
 
@@ -79,6 +85,7 @@ class Command(BaseCommand):
             debug=bool(getattr(settings, "DEBUG", False)),
             **extra,
         )
+        results.extend(installation_results())  # MIDDLEWARE: the system checks' W001, W002...
         self.stdout.write(doctor.render(results, as_json=options["json"]), ending="")
         if options.get("bundle"):
             written = doctor.bundle_after_checks(

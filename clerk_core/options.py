@@ -244,6 +244,21 @@ class ClerkOptions:
     m2m_machine_ids: Sequence[str] | None = None
     """When set, an M2M token (JWT or opaque) must come from one of these machines (``mch_...``)."""
 
+    # Where Clerk's sign-in and sign-up components send the user afterwards (docs/redirects.md).
+    sign_in_fallback_redirect_url: str | None = None
+    """Where sign-in goes when the URL carries no ``redirect_url`` (Clerk's
+    ``signInFallbackRedirectUrl``, ``CLERK_SIGN_IN_FALLBACK_REDIRECT_URL``). A path or an
+    absolute http(s) URL."""
+    sign_up_fallback_redirect_url: str | None = None
+    """Where sign-up goes when the URL carries no ``redirect_url`` (Clerk's
+    ``signUpFallbackRedirectUrl``, ``CLERK_SIGN_UP_FALLBACK_REDIRECT_URL``)."""
+    sign_in_force_redirect_url: str | None = None
+    """Where sign-in always goes, whatever ``redirect_url`` says (Clerk's
+    ``signInForceRedirectUrl``, ``CLERK_SIGN_IN_FORCE_REDIRECT_URL``)."""
+    sign_up_force_redirect_url: str | None = None
+    """Where sign-up always goes, whatever ``redirect_url`` says (Clerk's
+    ``signUpForceRedirectUrl``, ``CLERK_SIGN_UP_FORCE_REDIRECT_URL``)."""
+
     # Derived at construction.
     frontend_api: str | None = dataclasses.field(init=False, default=None)
     instance_type: InstanceType | None = dataclasses.field(init=False, default=None)
@@ -283,6 +298,7 @@ class ClerkOptions:
         _check_allow_lists(self)
         _check_sizes(self)
         _check_satellite(self)
+        _check_component_redirects(self)
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -406,6 +422,10 @@ _ENV_VARS: dict[str, str] = {
     "machine_token_issuers": "CLERK_MACHINE_TOKEN_ISSUERS",
     "oauth_client_ids": "CLERK_OAUTH_CLIENT_IDS",
     "m2m_machine_ids": "CLERK_M2M_MACHINE_IDS",
+    "sign_in_fallback_redirect_url": "CLERK_SIGN_IN_FALLBACK_REDIRECT_URL",
+    "sign_up_fallback_redirect_url": "CLERK_SIGN_UP_FALLBACK_REDIRECT_URL",
+    "sign_in_force_redirect_url": "CLERK_SIGN_IN_FORCE_REDIRECT_URL",
+    "sign_up_force_redirect_url": "CLERK_SIGN_UP_FORCE_REDIRECT_URL",
 }
 _LIST_ENV_VARS = (
     "authorized_parties",
@@ -508,6 +528,10 @@ _STRING_SETTINGS = (
     "sign_up_url",
     "proxy_url",
     "domain",
+    "sign_in_fallback_redirect_url",
+    "sign_up_fallback_redirect_url",
+    "sign_in_force_redirect_url",
+    "sign_up_force_redirect_url",
 )
 _DURATION_SETTINGS = (
     "jwks_cache_ttl",
@@ -735,3 +759,26 @@ def _check_satellite(options: ClerkOptions) -> None:
             "is_satellite is set but neither domain nor proxy_url is: a satellite application "
             "needs its domain (CLERK_DOMAIN) or a proxy URL (CLERK_PROXY_URL)."
         )
+
+
+_COMPONENT_REDIRECTS = (
+    "sign_in_url",
+    "sign_up_url",
+    "sign_in_fallback_redirect_url",
+    "sign_up_fallback_redirect_url",
+    "sign_in_force_redirect_url",
+    "sign_up_force_redirect_url",
+)
+_PAGE_URL_RE = re.compile(r"^(?:https?://[^/\s?#@\\]+(?:[/?#][^\s\\]*)?|/(?![/\\])[^\s\\]*)$", re.I)
+
+
+def _check_component_redirects(options: ClerkOptions) -> None:
+    """The sign-in and sign-up pages and the URLs Clerk's components redirect to: a path on the
+    app (``/dashboard``) or an absolute http(s) URL, never another scheme (``javascript:``)."""
+    for name in _COMPONENT_REDIRECTS:
+        value = getattr(options, name)
+        if value is not None and not _PAGE_URL_RE.match(value):
+            raise ClerkConfigurationError(
+                f"{name} {value!r} must be a path such as '/dashboard' or an absolute http(s) URL "
+                f"such as 'https://app.example.com/dashboard' (CLERK_{name.upper()})."
+            )

@@ -142,6 +142,8 @@ EXPECTED: dict[str, list[str]] = {
         "current_user",
         "get_auth",
         "get_request_state",
+        "redirect_to_sign_in",
+        "redirect_to_sign_up",
         "request_view",
     ],
     "clerk_starlette.fastapi": [
@@ -155,6 +157,8 @@ EXPECTED: dict[str, list[str]] = {
         "get_auth",
         "get_request_state",
         "protect",
+        "redirect_to_sign_in",
+        "redirect_to_sign_up",
         "require_auth",
     ],
     "clerk_django": ["acurrent_user", "aget_auth", "current_user", "get_auth", "get_request_state"],
@@ -163,6 +167,8 @@ EXPECTED: dict[str, list[str]] = {
         "ClerkProtectMixin",
         "auth_required",
         "protect",
+        "redirect_to_sign_in",
+        "redirect_to_sign_up",
         "require_auth",
     ],
     "clerk_django.drf": [
@@ -188,6 +194,8 @@ EXPECTED: dict[str, list[str]] = {
         "get_auth",
         "get_request_state",
         "protect",
+        "redirect_to_sign_in",
+        "redirect_to_sign_up",
         "require_auth",
     ],
 }
@@ -221,6 +229,18 @@ CONCEPTS: dict[str, dict[str, str]] = {
         "clerk_starlette.fastapi": "get_auth",
         "clerk_django": "get_auth",
         "clerk_flask": "get_auth",
+    },
+    "redirect_to_sign_in": {
+        "clerk_starlette": "redirect_to_sign_in",
+        "clerk_starlette.fastapi": "redirect_to_sign_in",
+        "clerk_django.decorators": "redirect_to_sign_in",
+        "clerk_flask": "redirect_to_sign_in",
+    },
+    "redirect_to_sign_up": {
+        "clerk_starlette": "redirect_to_sign_up",
+        "clerk_starlette.fastapi": "redirect_to_sign_up",
+        "clerk_django.decorators": "redirect_to_sign_up",
+        "clerk_flask": "redirect_to_sign_up",
     },
     "current_user": {
         "clerk_starlette.fastapi": "current_user",

@@ -15,13 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
+from ._machine import MACHINE_PREFIXES
 from .auth import AuthObject, reverification_requirement, route_token_types
-from .errors import ClerkConfigurationError, ProtectError
+from .errors import ClerkConfigurationError, ProtectError, TokenTypeMismatch
 from .options import ClerkOptions
 from .request import RequestView, parse_authorization
 from .state import AuthStatus, RequestState
 
-__all__ = ["ProtectParams", "check_protect", "route_accepts_token", "validate_protect_params"]
+__all__ = [
+    "ProtectParams",
+    "check_protect",
+    "route_accepts_token",
+    "sent_machine_type",
+    "validate_protect_params",
+]
 
 
 class ProtectParams(TypedDict, total=False):
@@ -101,8 +108,22 @@ def route_accepts_token(
     return types
 
 
+def sent_machine_type(request: RequestView | Callable[[], RequestView]) -> str | None:
+    """The machine type an opaque ``Authorization`` token's prefix names (``ak_``, ``mt_``,
+    ``oat_``), or ``None``."""
+    view = request if isinstance(request, RequestView) else request()
+    sent = parse_authorization(view.headers.get("authorization"))
+    if sent is None:
+        return None
+    return next((kind for prefix, kind in MACHINE_PREFIXES if sent.startswith(prefix)), None)
+
+
 def check_protect(
-    state: RequestState | None, auth: AuthObject, params: Mapping[str, Any]
+    state: RequestState | None,
+    auth: AuthObject,
+    params: Mapping[str, Any],
+    *,
+    request: RequestView | Callable[[], RequestView] | None = None,
 ) -> ProtectError | RequestState | None:
     """What a protected view must answer instead of running, or ``None`` when it may run.
 
@@ -110,9 +131,18 @@ def check_protect(
     refreshing), or any state carrying a ``Location`` (the development handshake's return trip,
     signed in or out, which sets the new cookies and drops the handshake parameters); otherwise
     ``auth.protect(**params)`` decides. Render the result with ``auth_response``.
+
+    With ``token=`` and the ``request`` given, an opaque machine token of a type the route does
+    not take is refused as ``token-type-mismatch`` even when the app-wide ``accepts_token`` made
+    the engine read it as a malformed session token (signed out).
     """
     if state is not None and (state.status is AuthStatus.HANDSHAKE or state.location):
         return state
+    token = params.get("token")
+    if token is not None and request is not None and not auth.is_authenticated:
+        sent = sent_machine_type(request)
+        if sent is not None and sent not in route_token_types(token):
+            return TokenTypeMismatch()
     try:
         auth.protect(**params)
     except ProtectError as exc:

@@ -54,7 +54,7 @@ from clerk_core import (
 )
 from clerk_core.auth import route_token_types
 from clerk_core.options import AcceptsToken
-from clerk_core.protect import route_accepts_token, validate_protect_params
+from clerk_core.protect import route_accepts_token, sent_machine_type, validate_protect_params
 from clerk_core.routes import routed_path
 
 from ._http import authenticate, request_state, request_view, store
@@ -219,7 +219,10 @@ class ClerkAuthentication(BaseAuthentication):
                 auth = store(django_request, state)
             sent = parse_authorization(django_request.headers.get("authorization"))
             types = route_token_types(self.accepts_token)
-            if (sent is not None or auth.is_authenticated) and auth.token_type not in types:
+            machine = sent_machine_type(request_view(django_request)) if sent else None
+            if ((sent is not None or auth.is_authenticated) and auth.token_type not in types) or (
+                machine is not None and machine not in types
+            ):
                 view = (request.parser_context or {}).get("view")
                 raise _refusal(request, view, TokenTypeMismatch(), failed=True)
         if state is not None and state.location:

@@ -13,8 +13,10 @@ states an adapter answers itself, before the app runs.
 | page (document navigation) | signed out | 307 to sign-in with ``redirect_url`` = the full URL |
 | page | pending session | 307 to ``<sign-in>/tasks`` with ``redirect_url`` |
 | API | signed out | 401 JSON ``{"error": "unauthenticated", "reason": ...}``, ``WWW-Authenticate: Bearer`` (404 with ``unauthenticated_status=404``) |
+| any | a token of a type the route does not take (``TokenTypeMismatch``), or none on a machine-only route (``MachineUnauthenticated``) | 401 JSON ``{"error": "unauthenticated", "reason": ...}``, never a redirect |
 | any | signed in, not allowed, ``unauthorized_url`` allowed | 307 to it |
 | any | signed in, not allowed | 403 JSON ``{"error": "forbidden"}`` (404 with ``unauthorized_status=404``) |
+| any | signed in, reverification needed (``ReverificationRequired``) | 403 JSON, Clerk's ``{"clerk_error": {"type": "forbidden", "reason": "reverification-error", ...}}`` |
 | any | a route matcher met a malformed path (``MalformedURLError``) | 400 JSON ``{"error": "bad_request", "reason": "malformed-url"}`` |
 | unsafe / WebSocket | signed in by the cookie, from another origin (:mod:`clerk_core.origin`) | 403 JSON ``{"error": "forbidden", "reason": "cross-origin-request"}`` |
 

@@ -3,6 +3,7 @@ component options (Clerk's createRedirect.ts and ClerkProvider props)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -66,7 +67,7 @@ def test_production_never_forwards_a_dev_browser_token() -> None:
     ],
 )
 def test_sign_up_url_is_used_as_clerk_uses_it(
-    clerk_instance: LocalClerkInstance, settings: dict[str, str], target: str
+    clerk_instance: LocalClerkInstance, settings: dict[str, Any], target: str
 ) -> None:
     """``signUpUrl``, else ``<signInUrl>/create`` (the sign-in-or-up page), else the portal."""
     request = clerk_instance.request("/x")

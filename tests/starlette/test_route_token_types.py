@@ -52,7 +52,7 @@ def test_openapi_names_the_token_types_a_route_takes(clerk_instance: LocalClerkI
 
 def test_a_wrong_argument_fails_when_the_dependency_is_built() -> None:
     with pytest.raises(ClerkConfigurationError, match="token"):
-        Protect(token="apikey")  # type: ignore[arg-type]
+        Protect(token="apikey")
 
 
 def _guarded(instance: LocalClerkInstance) -> TestClient:

@@ -1,6 +1,7 @@
 """docs/redirects.md and the "Token types per route" and "Reverification" sections of
-docs/protect.md: every ``python`` example runs as written and prints what its comments say
-(``py`` blocks are framework sketches that need a project around them)."""
+docs/protect.md: every ``python`` example runs as written, and each ``print(...)`` prints what the
+comment line under it says (``py`` blocks are framework sketches that need a project around
+them)."""
 
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ def test_each_example_prints_what_its_comments_say(code: str) -> None:
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         exec(compile(code, "docs example", "exec"), {"__name__": "docs_example"})  # noqa: S102
+    lines = code.splitlines()
     wanted = [
-        line.split("  # ", 1)[1]
-        for line in code.splitlines()
-        if line.lstrip().startswith("print(") and "  # " in line
+        following.strip().removeprefix("# ")
+        for line, following in zip(lines, lines[1:])
+        if line.lstrip().startswith("print(")
     ]
     assert printed.getvalue().splitlines() == wanted

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import re
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_each_example_prints_what_its_comments_say(code: str) -> None:
     lines = code.splitlines()
     wanted = [
         following.strip().removeprefix("# ")
-        for line, following in zip(lines, lines[1:])
+        for line, following in itertools.pairwise(lines)
         if line.lstrip().startswith("print(")
     ]
     assert printed.getvalue().splitlines() == wanted

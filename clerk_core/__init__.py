@@ -19,8 +19,11 @@ from .errors import (
     ClerkAPIError,
     ClerkConfigurationError,
     ClerkError,
+    MachineUnauthenticated,
     MalformedURLError,
     ProtectError,
+    ReverificationRequired,
+    TokenTypeMismatch,
     TokenVerificationError,
     TokenVerificationErrorReason,
     Unauthenticated,
@@ -29,14 +32,17 @@ from .errors import (
 )
 from .options import ClerkOptions, cookie_suffix, parse_publishable_key
 from .protect import ProtectParams, check_protect
-from .redirects import is_allowed_redirect, safe_redirect_url
+from .redirects import component_redirect_options, is_allowed_redirect, safe_redirect_url
 from .request import RequestView, parse_authorization, parse_cookie_header
 from .responses import (
     AuthResponse,
     auth_response,
     early_response,
     is_page_request,
+    redirect_to_sign_in,
+    redirect_to_sign_up,
     sign_in_redirect_url,
+    sign_up_redirect_url,
 )
 from .routes import RouteMatcher, create_route_matcher, normalize_path, routed_path
 from .webhooks import (
@@ -60,15 +66,18 @@ __all__ = [
     "ClerkError",
     "ClerkOptions",
     "MachineAuth",
+    "MachineUnauthenticated",
     "MalformedURLError",
     "MemoryIdempotencyStore",
     "ProtectError",
     "ProtectParams",
     "RequestState",
     "RequestView",
+    "ReverificationRequired",
     "RouteMatcher",
     "SessionAuth",
     "SignedOutAuth",
+    "TokenTypeMismatch",
     "TokenVerificationError",
     "TokenVerificationErrorReason",
     "Unauthenticated",
@@ -80,6 +89,7 @@ __all__ = [
     "__version__",
     "auth_response",
     "check_protect",
+    "component_redirect_options",
     "cookie_suffix",
     "create_route_matcher",
     "early_response",
@@ -92,8 +102,11 @@ __all__ = [
     "parse_authorization",
     "parse_cookie_header",
     "parse_publishable_key",
+    "redirect_to_sign_in",
+    "redirect_to_sign_up",
     "routed_path",
     "safe_redirect_url",
     "sign_in_redirect_url",
+    "sign_up_redirect_url",
     "verify_webhook",
 ]

@@ -192,7 +192,7 @@ def protect_refusal(
 ) -> AuthResponse | None:
     """The response a protected view (a decorator, a dependency) sends instead of running, or
     ``None`` when it may run (:func:`clerk_core.protect.check_protect`, rendered)."""
-    outcome = check_protect(state, auth, params)
+    outcome = check_protect(state, auth, params, request=request)
     if outcome is None:
         return None
     return auth_response(outcome, _view(request), options, state=state)

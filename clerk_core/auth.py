@@ -13,13 +13,50 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .authorization import decode_org_claims, has_authorization
-from .errors import ClerkError, Unauthenticated, Unauthorized
+from .authorization import REVERIFICATION_PRESETS, decode_org_claims, has_authorization
+from .errors import (
+    ClerkError,
+    MachineUnauthenticated,
+    ReverificationRequired,
+    TokenTypeMismatch,
+    Unauthenticated,
+    Unauthorized,
+)
+from .options import TOKEN_TYPES, normalise_accepts_token
 
 if TYPE_CHECKING:
     from .clerk import Clerk
 
 __all__ = ["AuthObject", "MachineAuth", "SessionAuth", "SignedOutAuth"]
+
+
+def route_token_types(token: str | Sequence[str]) -> tuple[str, ...]:
+    """The token types a ``protect(token=...)`` names: ``"any"`` is all four, a single type or a
+    list is itself. Raises :class:`~clerk_core.errors.ClerkConfigurationError` for anything else
+    (an unknown type, an empty list)."""
+    value = normalise_accepts_token(token)
+    if value == "any":
+        return TOKEN_TYPES
+    return (value,) if isinstance(value, str) else value
+
+
+def reverification_requirement(requirement: Any) -> tuple[str, float] | None:
+    """``(level, after_minutes)`` of a ``reverification=`` value (a preset such as ``"strict"``, or
+    ``{"level": ..., "after_minutes": ...}`` / ``afterMinutes``); ``None`` when it is malformed."""
+    if isinstance(requirement, str):
+        preset = REVERIFICATION_PRESETS.get(requirement)
+        return (preset[0], preset[1]) if preset is not None else None
+    if isinstance(requirement, Mapping):
+        level = requirement.get("level")
+        after = requirement.get("after_minutes", requirement.get("afterMinutes"))
+        if (
+            level in ("first_factor", "second_factor", "multi_factor")
+            and type(after) in (int, float)
+            and after > 0
+            and after != float("inf")
+        ):
+            return level, after
+    return None
 
 
 class _AuthBase:
@@ -67,8 +104,27 @@ class _AuthBase:
         condition: Callable[[Callable[..., bool]], bool] | None = None,
         unauthenticated_url: str | None = None,
         unauthorized_url: str | None = None,
+        token: str | Sequence[str] | None = None,
     ) -> AuthObject:
-        """Return this object, or raise ``Unauthenticated`` / ``Unauthorized``."""
+        """Return this object, or raise ``Unauthenticated`` / ``Unauthorized``.
+
+        ``token`` names the token types the caller takes (``"session_token"``, ``"api_key"``,
+        ``"m2m_token"``, ``"oauth_token"``, a list of them, or ``"any"``), as Clerk's
+        ``auth.protect({token})``: another type raises :class:`TokenTypeMismatch` (a 401), and
+        when no session token is taken a signed-out request raises
+        :class:`MachineUnauthenticated` (a 401, never a sign-in redirect). ``None`` takes what the
+        app accepts (``accepts_token``). A failed ``reverification`` raises
+        :class:`ReverificationRequired` (Clerk's 403 reverification hint)."""
+        sessions_taken = True
+        if token is not None:
+            types = route_token_types(token)
+            if self.token_type not in types:
+                raise TokenTypeMismatch()
+            sessions_taken = "session_token" in types
+        if not self.is_authenticated and not sessions_taken:
+            raise MachineUnauthenticated(
+                "A machine token is required.", reason=getattr(self, "reason", None)
+            )
         if not self.is_authenticated:
             pending = self.session_status == "pending"
             raise Unauthenticated(
@@ -83,14 +139,8 @@ class _AuthBase:
                 raise Unauthorized("Machine tokens carry no roles.", redirect_url=unauthorized_url)
             return self  # type: ignore[return-value]
         allowed = True
-        if asked:
-            allowed = self.has(
-                role=role,
-                permission=permission,
-                feature=feature,
-                plan=plan,
-                reverification=reverification,
-            )
+        if any(v is not None for v in (role, permission, feature, plan)):
+            allowed = self.has(role=role, permission=permission, feature=feature, plan=plan)
         if allowed and condition is not None:
             try:
                 allowed = bool(condition(self.has))
@@ -98,6 +148,11 @@ class _AuthBase:
                 allowed = False
         if not allowed:
             raise Unauthorized("Not authorized.", redirect_url=unauthorized_url)
+        if reverification is not None and not self.has(reverification=reverification):
+            needed = reverification_requirement(reverification)
+            if needed is None:  # a malformed requirement fails closed, as has() does
+                raise Unauthorized("Not authorized.", redirect_url=unauthorized_url)
+            raise ReverificationRequired(*needed, redirect_url=unauthorized_url)
         return self  # type: ignore[return-value]
 
 

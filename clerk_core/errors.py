@@ -25,8 +25,11 @@ __all__ = [
     "ClerkAPIError",
     "ClerkConfigurationError",
     "ClerkError",
+    "MachineUnauthenticated",
     "MalformedURLError",
     "ProtectError",
+    "ReverificationRequired",
+    "TokenTypeMismatch",
     "TokenVerificationError",
     "TokenVerificationErrorAction",
     "TokenVerificationErrorReason",
@@ -211,6 +214,33 @@ class Unauthorized(ProtectError):
     """The request is signed in but lacks the role, permission, feature, plan or reverification."""
 
     status_code = 403
+
+
+class MachineUnauthenticated(Unauthenticated):
+    """A route that takes no session tokens (``protect(token=...)`` naming only machine types)
+    refused the request: always a 401, never a sign-in redirect (Clerk's ``unauthorized()``)."""
+
+
+class TokenTypeMismatch(MachineUnauthenticated):
+    """The request's token is not a type the route takes (``protect(token=...)``): a 401 with
+    Clerk's reason ``token-type-mismatch``, never a sign-in redirect."""
+
+    def __init__(self, message: str = "The route does not accept this kind of token.") -> None:
+        super().__init__(message, reason="token-type-mismatch")
+
+
+class ReverificationRequired(Unauthorized):
+    """The session is allowed but has not verified recently enough (``protect(reverification=)``).
+
+    ``level`` and ``after_minutes`` are the requirement, a preset resolved (``"strict"`` is
+    ``second_factor`` within 10 minutes); the response is Clerk's 403 reverification hint."""
+
+    def __init__(
+        self, level: str, after_minutes: float, *, redirect_url: str | None = None
+    ) -> None:
+        self.level = level
+        self.after_minutes = after_minutes
+        super().__init__("Reverification required.", redirect_url=redirect_url)
 
 
 class MalformedURLError(ClerkError, ValueError):

@@ -271,6 +271,20 @@ class ClerkOptions:
     debug: bool = False
     """Log each auth decision through the ``clerk_core.events`` logger (``INFO``), with every
     field of the event in the record's ``extra`` (``clerk_status``, ``clerk_reason``...)."""
+    # Where Clerk's sign-in and sign-up components send the user afterwards (docs/redirects.md).
+    sign_in_fallback_redirect_url: str | None = None
+    """Where sign-in goes when the URL carries no ``redirect_url`` (Clerk's
+    ``signInFallbackRedirectUrl``, ``CLERK_SIGN_IN_FALLBACK_REDIRECT_URL``). A path or an
+    absolute http(s) URL."""
+    sign_up_fallback_redirect_url: str | None = None
+    """Where sign-up goes when the URL carries no ``redirect_url`` (Clerk's
+    ``signUpFallbackRedirectUrl``, ``CLERK_SIGN_UP_FALLBACK_REDIRECT_URL``)."""
+    sign_in_force_redirect_url: str | None = None
+    """Where sign-in always goes, whatever ``redirect_url`` says (Clerk's
+    ``signInForceRedirectUrl``, ``CLERK_SIGN_IN_FORCE_REDIRECT_URL``)."""
+    sign_up_force_redirect_url: str | None = None
+    """Where sign-up always goes, whatever ``redirect_url`` says (Clerk's
+    ``signUpForceRedirectUrl``, ``CLERK_SIGN_UP_FORCE_REDIRECT_URL``)."""
 
     # Derived at construction.
     frontend_api: str | None = dataclasses.field(init=False, default=None)
@@ -314,6 +328,7 @@ class ClerkOptions:
         _check_frontend_key_source(self)
         _check_clerk_js(self)
         _check_observability(self)
+        _check_component_redirects(self)
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -468,6 +483,10 @@ _ENV_VARS: dict[str, str] = {
     "clerk_js_url": "CLERK_JS_URL",
     "content_security_policy": "CLERK_CONTENT_SECURITY_POLICY",
     "debug": "CLERK_DEBUG",
+    "sign_in_fallback_redirect_url": "CLERK_SIGN_IN_FALLBACK_REDIRECT_URL",
+    "sign_up_fallback_redirect_url": "CLERK_SIGN_UP_FALLBACK_REDIRECT_URL",
+    "sign_in_force_redirect_url": "CLERK_SIGN_IN_FORCE_REDIRECT_URL",
+    "sign_up_force_redirect_url": "CLERK_SIGN_UP_FORCE_REDIRECT_URL",
 }
 _LIST_ENV_VARS = (
     "authorized_parties",
@@ -570,6 +589,10 @@ _STRING_SETTINGS = (
     "sign_up_url",
     "proxy_url",
     "domain",
+    "sign_in_fallback_redirect_url",
+    "sign_up_fallback_redirect_url",
+    "sign_in_force_redirect_url",
+    "sign_up_force_redirect_url",
 )
 _DURATION_SETTINGS = (
     "jwks_cache_ttl",
@@ -859,3 +882,26 @@ def _check_clerk_js(options: ClerkOptions) -> None:
         "content_security_policy",
         normalise_content_security_policy(options.content_security_policy),
     )
+
+
+_COMPONENT_REDIRECTS = (
+    "sign_in_url",
+    "sign_up_url",
+    "sign_in_fallback_redirect_url",
+    "sign_up_fallback_redirect_url",
+    "sign_in_force_redirect_url",
+    "sign_up_force_redirect_url",
+)
+_PAGE_URL_RE = re.compile(r"^(?:https?://[^/\s?#@\\]+(?:[/?#][^\s\\]*)?|/(?![/\\])[^\s\\]*)$", re.I)
+
+
+def _check_component_redirects(options: ClerkOptions) -> None:
+    """The sign-in and sign-up pages and the URLs Clerk's components redirect to: a path on the
+    app (``/dashboard``) or an absolute http(s) URL, never another scheme (``javascript:``)."""
+    for name in _COMPONENT_REDIRECTS:
+        value = getattr(options, name)
+        if value is not None and not _PAGE_URL_RE.match(value):
+            raise ClerkConfigurationError(
+                f"{name} {value!r} must be a path such as '/dashboard' or an absolute http(s) URL "
+                f"such as 'https://app.example.com/dashboard' (CLERK_{name.upper()})."
+            )

@@ -24,9 +24,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, quote, unquote, urlencode, urlsplit
 
-__all__ = ["AllowedOrigin", "is_allowed_redirect", "origin_of", "safe_redirect_url", "with_query"]
+if TYPE_CHECKING:
+    from .options import ClerkOptions
+
+__all__ = [
+    "AllowedOrigin",
+    "component_redirect_options",
+    "is_allowed_redirect",
+    "origin_of",
+    "safe_redirect_url",
+    "with_query",
+]
 
 AllowedOrigin = str | re.Pattern[str]
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -170,3 +181,29 @@ def with_query(url: str, params: Sequence[tuple[str, str]], *, replace: Sequence
     extra = urlencode(list(params), quote_via=quote)
     query = "&".join([*kept, extra]) if extra else "&".join(kept)
     return SplitResult(split.scheme, split.netloc, split.path, query, split.fragment).geturl()
+
+
+_COMPONENT_OPTIONS = (
+    ("sign_in_url", "signInUrl"),
+    ("sign_up_url", "signUpUrl"),
+    ("sign_in_fallback_redirect_url", "signInFallbackRedirectUrl"),
+    ("sign_up_fallback_redirect_url", "signUpFallbackRedirectUrl"),
+    ("sign_in_force_redirect_url", "signInForceRedirectUrl"),
+    ("sign_up_force_redirect_url", "signUpForceRedirectUrl"),
+)
+
+
+def component_redirect_options(options: ClerkOptions) -> dict[str, str]:
+    """The redirect options ClerkJS takes (``Clerk.load(...)`` and the sign-in / sign-up
+    components), under Clerk's names, for the settings that are set::
+
+        {"signInUrl": "/sign-in", "signUpUrl": "/sign-up",
+         "signInFallbackRedirectUrl": "/dashboard", ...}
+
+    Template helpers pass this dict to ClerkJS as JSON (never string-built JavaScript). The
+    values were checked when the options were built (a path or an http(s) URL)."""
+    return {
+        clerk_name: value
+        for name, clerk_name in _COMPONENT_OPTIONS
+        if (value := getattr(options, name)) is not None
+    }

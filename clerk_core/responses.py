@@ -13,8 +13,10 @@ states an adapter answers itself, before the app runs.
 | page (document navigation) | signed out | 307 to sign-in with ``redirect_url`` = the full URL |
 | page | pending session | 307 to ``<sign-in>/tasks`` with ``redirect_url`` |
 | API | signed out | 401 JSON ``{"error": "unauthenticated", "reason": ...}``, ``WWW-Authenticate: Bearer`` (404 with ``unauthenticated_status=404``) |
+| any | a token of a type the route does not take (``TokenTypeMismatch``), or none on a machine-only route (``MachineUnauthenticated``) | 401 JSON ``{"error": "unauthenticated", "reason": ...}``, never a redirect |
 | any | signed in, not allowed, ``unauthorized_url`` allowed | 307 to it |
 | any | signed in, not allowed | 403 JSON ``{"error": "forbidden"}`` (404 with ``unauthorized_status=404``) |
+| any | signed in, reverification needed (``ReverificationRequired``) | 403 JSON, Clerk's ``{"clerk_error": {"type": "forbidden", "reason": "reverification-error", ...}}`` |
 | any | a route matcher met a malformed path (``MalformedURLError``) | 400 JSON ``{"error": "bad_request", "reason": "malformed-url"}`` |
 | unsafe / WebSocket | signed in by the cookie, from another origin (:mod:`clerk_core.origin`) | 403 JSON ``{"error": "forbidden", "reason": "cross-origin-request"}`` |
 
@@ -31,7 +33,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .errors import MalformedURLError, ProtectError, Unauthenticated
+from .errors import (
+    ClerkConfigurationError,
+    MachineUnauthenticated,
+    MalformedURLError,
+    ProtectError,
+    ReverificationRequired,
+    Unauthenticated,
+)
 from .hosts import trusted_public_url
 from .options import ClerkOptions, accounts_host
 from .redirects import origin_of, safe_redirect_url, with_query
@@ -44,7 +53,11 @@ __all__ = [
     "early_response",
     "headers_to_add",
     "is_page_request",
+    "redirect_to_sign_in",
+    "redirect_to_sign_up",
+    "reverification_body",
     "sign_in_redirect_url",
+    "sign_up_redirect_url",
 ]
 
 Headers = list[tuple[str, str]]
@@ -110,39 +123,168 @@ def _dev_browser_token(
     return cookies.get("__clerk_db_jwt") or None
 
 
+def _account_page(options: ClerkOptions, public: str, kind: str) -> str | None:
+    """The absolute sign-in or sign-up page (Clerk's ``createRedirect``): the configured URL
+    (a relative one resolved against the request), for sign-up else ``<sign_in_url>/create`` (the
+    combined sign-in-or-up page), else the Account Portal's ``/sign-in`` or ``/sign-up``."""
+    page = options.sign_in_url
+    if kind == "sign-up":
+        page = options.sign_up_url
+        if not page and options.sign_in_url:
+            base = urlsplit(urljoin(public, options.sign_in_url))
+            page = base._replace(path=base.path.rstrip("/") + "/create").geturl()
+    if not page:
+        if not options.frontend_api:
+            return None
+        page = f"https://{accounts_host(options.frontend_api)}/{kind}"
+    return urljoin(public, page)
+
+
+def _account_redirect_url(
+    request: RequestView,
+    options: ClerkOptions,
+    kind: str,
+    *,
+    pending: bool,
+    state: RequestState | None,
+    return_back_url: str | None,
+) -> str | None:
+    trusted = trusted_public_url(request, options)
+    if trusted is None:
+        return None
+    public = trusted.geturl()
+    target = _account_page(options, public, kind)
+    if target is None:
+        return None
+    if pending:
+        split = urlsplit(target)
+        target = split._replace(path=split.path.rstrip("/") + "/tasks").geturl()
+    cross_origin = origin_of(urlsplit(target)) != origin_of(urlsplit(public))
+    return_url = public
+    if return_back_url is not None:
+        return_url = (
+            safe_redirect_url(
+                return_back_url, current=trusted, allowed_origins=options.allowed_redirect_origins
+            )
+            or public
+        )
+    if options.is_satellite and cross_origin:
+        return_url = with_query(
+            return_url, [("__clerk_synced", "false")], replace=("__clerk_synced",)
+        )
+    params = [("redirect_url", return_url)]
+    replace = ["redirect_url"]
+    if cross_origin and not options.is_production:
+        dev_token = _dev_browser_token(request, options, state)
+        if dev_token:
+            params.append(("__clerk_db_jwt", dev_token))
+            replace.append("__clerk_db_jwt")
+    return with_query(target, params, replace=replace)
+
+
 def sign_in_redirect_url(
     request: RequestView,
     options: ClerkOptions,
     *,
     pending: bool = False,
     state: RequestState | None = None,
+    return_back_url: str | None = None,
 ) -> str | None:
     """Where a signed-out page request goes: the sign-in URL with ``redirect_url`` set to the full
     public URL of the request (``None`` when no sign-in URL can be known, or when the request's host
-    may not be used: see :mod:`clerk_core.hosts`)."""
-    trusted = trusted_public_url(request, options)
-    if trusted is None:
-        return None
-    public = trusted.geturl()
-    sign_in = options.sign_in_url
-    if not sign_in:
-        if not options.frontend_api:
-            return None
-        sign_in = f"https://{accounts_host(options.frontend_api)}/sign-in"
-    target = urljoin(public, sign_in)
-    if pending:
-        split = urlsplit(target)
-        target = split._replace(path=split.path.rstrip("/") + "/tasks").geturl()
-    cross_origin = origin_of(urlsplit(target)) != origin_of(urlsplit(public))
-    return_url = public
-    if options.is_satellite and cross_origin:
-        return_url = with_query(public, [("__clerk_synced", "false")], replace=("__clerk_synced",))
-    params = [("redirect_url", return_url)]
-    if cross_origin and not options.is_production:
-        dev_token = _dev_browser_token(request, options, state)
-        if dev_token:
-            params.append(("__clerk_db_jwt", dev_token))
-    return with_query(target, params, replace=("redirect_url",))
+    may not be used: see :mod:`clerk_core.hosts`).
+
+    ``return_back_url`` replaces the request's URL as ``redirect_url`` when it passes the
+    open-redirect rules (:mod:`clerk_core.redirects`: a path, or a URL on the request's origin or an
+    ``allowed_redirect_origins`` entry); otherwise the request's URL is used."""
+    return _account_redirect_url(
+        request, options, "sign-in", pending=pending, state=state, return_back_url=return_back_url
+    )
+
+
+def sign_up_redirect_url(
+    request: RequestView,
+    options: ClerkOptions,
+    *,
+    pending: bool = False,
+    state: RequestState | None = None,
+    return_back_url: str | None = None,
+) -> str | None:
+    """:func:`sign_in_redirect_url` for the sign-up page: ``sign_up_url``, else
+    ``<sign_in_url>/create``, else the Account Portal's ``/sign-up`` (Clerk's
+    ``redirectToSignUp``)."""
+    return _account_redirect_url(
+        request, options, "sign-up", pending=pending, state=state, return_back_url=return_back_url
+    )
+
+
+def _redirect_to(
+    kind: str,
+    request: RequestView,
+    options: ClerkOptions,
+    state: RequestState | None,
+    return_back_url: str | None,
+) -> AuthResponse:
+    if not (options.sign_in_url or options.sign_up_url or options.frontend_api):
+        setting = "sign_up_url" if kind == "sign-up" else "sign_in_url"
+        raise ClerkConfigurationError(
+            f"redirect_to_{kind.replace('-', '_')}() needs the page to send the user to: set "
+            f"{setting} (CLERK_{setting.upper()}) or publishable_key (CLERK_PUBLISHABLE_KEY, whose "
+            "instance's Account Portal is then used)."
+        )
+    auth = state.to_auth() if state is not None else None
+    pending = auth is not None and auth.session_status == "pending"
+    target = _account_redirect_url(
+        request, options, kind, pending=pending, state=state, return_back_url=return_back_url
+    )
+    if target is None:  # the request's host may not be used: the API answer, as auth_response
+        return auth_response(
+            Unauthenticated("Sign-in required."), request, options, state=state, page=False
+        )
+    return _redirect(target, _carried(state))
+
+
+def redirect_to_sign_in(
+    request: RequestView,
+    options: ClerkOptions,
+    *,
+    state: RequestState | None = None,
+    return_back_url: str | None = None,
+) -> AuthResponse:
+    """Clerk's ``redirectToSignIn()``: a 307 to the sign-in page that brings the user back.
+
+    ``redirect_url`` is the request's full public URL, or ``return_back_url`` when it passes the
+    open-redirect rules. A pending session goes to ``<sign-in>/tasks``; a development instance
+    whose sign-in page is on another origin gets the dev-browser token appended, and a satellite
+    asks its primary to sync back, as Clerk does. When the request's host may not be used
+    (:mod:`clerk_core.hosts`) the answer is the 401 an API request gets. Raises
+    :class:`ClerkConfigurationError` when neither ``sign_in_url`` nor a publishable key is set."""
+    return _redirect_to("sign-in", request, options, state, return_back_url)
+
+
+def redirect_to_sign_up(
+    request: RequestView,
+    options: ClerkOptions,
+    *,
+    state: RequestState | None = None,
+    return_back_url: str | None = None,
+) -> AuthResponse:
+    """Clerk's ``redirectToSignUp()``: :func:`redirect_to_sign_in` for the sign-up page
+    (``sign_up_url``, else ``<sign_in_url>/create``, else the Account Portal's ``/sign-up``)."""
+    return _redirect_to("sign-up", request, options, state, return_back_url)
+
+
+def reverification_body(level: str, after_minutes: float) -> dict[str, Any]:
+    """Clerk's reverification hint (``reverificationError`` in ``@clerk/shared``), the body
+    ClerkJS's ``useReverification`` acts on."""
+    minutes: float = int(after_minutes) if float(after_minutes).is_integer() else after_minutes
+    return {
+        "clerk_error": {
+            "type": "forbidden",
+            "reason": "reverification-error",
+            "metadata": {"reverification": {"level": level, "afterMinutes": minutes}},
+        }
+    }
 
 
 def _json(status: int, headers: Headers, body: Mapping[str, Any]) -> AuthResponse:
@@ -224,11 +366,12 @@ def auth_response(
         reason = error.reason or (state.reason if state is not None else None)
         if error.pending and reason is None:
             reason = "session-pending"
-        if page if page is not None else is_page_request(request):
+        machine = isinstance(error, MachineUnauthenticated)
+        if not machine and (page if page is not None else is_page_request(request)):
             target = sign_in_redirect_url(request, options, pending=error.pending, state=state)
             if target is not None:
                 return _redirect(target, carried)
-        if options.unauthenticated_status == 404:
+        if options.unauthenticated_status == 404 and not machine:
             return _json(404, carried, {"error": "not_found"})
         challenge = 'Bearer error="invalid_token"' if _token_present(request, options) else "Bearer"
         if not any(k.lower() == "x-clerk-auth-reason" for k, _ in carried) and reason:
@@ -239,6 +382,10 @@ def auth_response(
             {"error": "unauthenticated", "reason": reason},
         )
 
+    if isinstance(error, ReverificationRequired):
+        # ClerkJS acts on this body whatever the page: its useReverification prompts the user
+        # and retries; a 404 would hide the hint, so unauthorized_status does not apply.
+        return _json(403, carried, reverification_body(error.level, error.after_minutes))
     if options.unauthorized_status == 404:
         return _json(404, carried, {"error": "not_found"})
     return _json(403, carried, {"error": "forbidden"})

@@ -47,14 +47,17 @@ from clerk_core import (
     AuthStatus,
     ProtectError,
     RequestState,
+    TokenTypeMismatch,
     Unauthenticated,
-    Unauthorized,
     auth_response,
     parse_authorization,
 )
+from clerk_core.auth import route_token_types
+from clerk_core.options import AcceptsToken
+from clerk_core.protect import route_accepts_token, sent_machine_type, validate_protect_params
 from clerk_core.routes import routed_path
 
-from ._http import authenticate, request_state, request_view
+from ._http import authenticate, request_state, request_view, store
 from .conf import clerk_settings, get_clerk
 
 __all__ = [
@@ -183,10 +186,45 @@ class ClerkAuthentication(BaseAuthentication):
     the check off.
     """
 
+    accepts_token: AcceptsToken | None = None
+    """The token types this view takes (``"api_key"``, a list, ``"any"``), on top of the app-wide
+    ``accepts_token``: another type sent is refused with a 401 ``token-type-mismatch``; a type the
+    app-wide setting excludes is verified again with these types. ``None``: the app's setting.
+    Set it on a subclass, or use :meth:`accepting`."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.accepts_token is not None:
+            validate_protect_params({"token": cls.accepts_token})
+
+    @classmethod
+    def accepting(cls, token: AcceptsToken) -> type[ClerkAuthentication]:
+        """This class taking only ``token`` (``authentication_classes =
+        [ClerkAuthentication.accepting(["api_key", "m2m_token"])]``)."""
+        return type(f"{cls.__name__}Accepting", (cls,), {"accepts_token": token})
+
     def authenticate(self, request: Request) -> tuple[Any, AuthObject] | None:
         django_request = request._request
         auth = authenticate(django_request)
         state = request_state(django_request)
+        if self.accepts_token is not None:
+            params = {"token": self.accepts_token}
+            wider = route_accepts_token(
+                state, auth, params, get_clerk().options, lambda: request_view(django_request)
+            )
+            if wider is not None:
+                state = get_clerk().authenticate_request(
+                    request_view(django_request), accepts_token=wider
+                )
+                auth = store(django_request, state)
+            sent = parse_authorization(django_request.headers.get("authorization"))
+            types = route_token_types(self.accepts_token)
+            machine = sent_machine_type(request_view(django_request)) if sent else None
+            if ((sent is not None or auth.is_authenticated) and auth.token_type not in types) or (
+                machine is not None and machine not in types
+            ):
+                view = (request.parser_context or {}).get("view")
+                raise _refusal(request, view, TokenTypeMismatch(), failed=True)
         if state is not None and state.location:
             # A handshake or the development return trip: a redirect DRF cannot send here (the
             # middleware does), so the request is anonymous rather than half signed in.
@@ -259,12 +297,27 @@ class _Instance(BasePermission):
         auth = request.auth
         return auth if auth is not None and hasattr(auth, "has") else None
 
-    def _refuse(self, request: Request, view: Any, auth: AuthObject | None) -> bool:
-        outcome: ProtectError = (
-            Unauthorized("Forbidden.")
-            if auth is not None and auth.is_authenticated
-            else Unauthenticated("Sign-in required.")
-        )
+    token: AcceptsToken | None = None
+
+    def _refuse(
+        self,
+        request: Request,
+        view: Any,
+        auth: AuthObject | None,
+        *,
+        condition: Any = None,
+        **params: Any,
+    ) -> bool:
+        """``True`` when ``auth.protect(token=self.token, **params)`` allows the request, else
+        ``False`` with the refusal kept (reverification hint and token-type mismatch included)."""
+        if auth is None:
+            outcome: ProtectError = Unauthenticated("Sign-in required.")
+        else:
+            try:
+                auth.protect(token=self.token, condition=condition, **params)
+                return True
+            except ProtectError as exc:
+                outcome = exc
         # Rendered only when DRF reads ``message``, i.e. refuses: inside a composition that lets
         # the request in, nothing of the refusal (headers included) reaches the response.
         _denied.set((self, lambda: _refusal(request, view, outcome)))
@@ -280,23 +333,37 @@ class _Instance(BasePermission):
 
 
 class IsSignedIn(_Instance):
-    """A Clerk session or an accepted machine token."""
+    """A Clerk session or an accepted machine token. List the class in ``permission_classes``, or
+    an instance ``IsSignedIn(token="api_key")`` for the token types the view takes (another type
+    sent: 401 ``token-type-mismatch``)."""
+
+    def __init__(self, *, token: AcceptsToken | None = None) -> None:
+        if token is not None:
+            validate_protect_params({"token": token})
+        self.token = token
+
+    def __repr__(self) -> str:
+        return "IsSignedIn()" if self.token is None else f"IsSignedIn(token={self.token!r})"
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        auth = self._auth(request)
-        if auth is not None and auth.is_authenticated:
-            return True
-        return self._refuse(request, view, auth)
+        return self._refuse(request, view, self._auth(request))
 
 
 class Has(_Instance):
     """Any ``has()`` check: ``Has(role=..., permission=..., feature=..., plan=...,
-    reverification=...)`` or ``Has(condition=lambda has: ...)``."""
+    reverification=...)`` or ``Has(condition=lambda has: ...)``; ``token=`` names the token types
+    the view takes. A failed ``reverification`` answers Clerk's 403 reverification hint."""
 
     def __init__(
-        self, *, condition: Callable[[Callable[..., bool]], bool] | None = None, **params: Any
+        self,
+        *,
+        condition: Callable[[Callable[..., bool]], bool] | None = None,
+        token: AcceptsToken | None = None,
+        **params: Any,
     ) -> None:
+        validate_protect_params({**params, "token": token})
         self.condition = condition
+        self.token = token
         self.params: Mapping[str, Any] = params
 
     def __repr__(self) -> str:
@@ -304,21 +371,7 @@ class Has(_Instance):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         auth = self._auth(request)
-        if auth is None or not auth.is_authenticated:
-            return self._refuse(request, view, auth)
-        if self._allows(auth):
-            return True
-        return self._refuse(request, view, auth)
-
-    def _allows(self, auth: AuthObject) -> bool:
-        if self.params and not auth.has(**self.params):
-            return False
-        if self.condition is not None:
-            try:
-                return bool(self.condition(auth.has))
-            except Exception:
-                return False
-        return True
+        return self._refuse(request, view, auth, condition=self.condition, **self.params)
 
 
 class HasRole(Has):

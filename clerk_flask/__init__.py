@@ -5,7 +5,14 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("clerk_flask needs Flask: pip install 'clerk-integrations[flask]'") from exc
 
-from .decorators import Protect, auth_required, protect, require_auth
+from .decorators import (
+    Protect,
+    auth_required,
+    protect,
+    redirect_to_sign_in,
+    redirect_to_sign_up,
+    require_auth,
+)
 from .extension import Clerk, current_user, get_auth, get_request_state
 from .globals import current_auth
 
@@ -18,5 +25,7 @@ __all__ = [
     "get_auth",
     "get_request_state",
     "protect",
+    "redirect_to_sign_in",
+    "redirect_to_sign_up",
     "require_auth",
 ]

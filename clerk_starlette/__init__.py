@@ -21,6 +21,7 @@ from .middleware import (
     get_request_state,
     request_view,
 )
+from .redirects import redirect_to_sign_in, redirect_to_sign_up
 
 __all__ = [
     "ClerkBackend",
@@ -30,5 +31,7 @@ __all__ = [
     "current_user",
     "get_auth",
     "get_request_state",
+    "redirect_to_sign_in",
+    "redirect_to_sign_up",
     "request_view",
 ]

@@ -36,9 +36,10 @@ from clerk_core import (
     RequestState,
 )
 from clerk_core.adapter import before_app, protect_refusal
+from clerk_core.auth import route_token_types
 from clerk_core.doctor import check_at_startup
 from clerk_core.origin import cross_origin_refusal
-from clerk_core.protect import ProtectParams
+from clerk_core.protect import ProtectParams, route_accepts_token, validate_protect_params
 from clerk_core.resources import User
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 from .middleware import (
     AUTH_KEY,
+    ENGINE_KEY,
     INTERNAL_ERROR,
     OPTIONS_KEY,
     POLICY_VIOLATION,
@@ -58,6 +60,7 @@ from .middleware import (
 )
 from .middleware import current_user as middleware_current_user
 from .middleware import logger as middleware_logger
+from .redirects import redirect_to_sign_in, redirect_to_sign_up
 
 __all__ = [
     "ClerkHTTPException",
@@ -70,6 +73,8 @@ __all__ = [
     "get_auth",
     "get_request_state",
     "protect",
+    "redirect_to_sign_in",
+    "redirect_to_sign_up",
     "require_auth",
 ]
 
@@ -251,17 +256,42 @@ async def get_request_state(
     return state
 
 
+_TOKEN_LABELS = {
+    "session_token": "a Clerk session token",
+    "api_key": "a Clerk API key (ak_...)",
+    "m2m_token": "a Clerk M2M token (mt_... or a JWT)",
+    "oauth_token": "a Clerk OAuth access token (oat_... or a JWT)",
+}
+
+
+def _bearer_scheme(token: Any) -> tuple[Any, str]:
+    """The OpenAPI bearer scheme (model, name) of a route: :data:`clerk_bearer` by default, or one
+    named after the route's token types (``Clerk-api_key``) whose description lists them."""
+    if token is None:
+        return clerk_bearer.model, clerk_bearer.scheme_name
+    types = route_token_types(token)
+    name = "Clerk-" + "-".join(types)
+    scheme = HTTPBearer(
+        auto_error=False,
+        scheme_name=name,
+        description="Accepts " + ", or ".join(_TOKEN_LABELS[t] for t in types) + ".",
+    )
+    return scheme.model, name
+
+
 class Protect(SecurityBase):
     """A dependency that allows only what ``auth.protect(...)`` allows.
 
     It is itself the HTTP bearer security scheme of :data:`clerk_bearer` (``Clerk`` in OpenAPI,
     Swagger UI's *Authorize* button), so FastAPI resolves a single dependency per request rather
-    than this one and a bearer scheme beneath it."""
+    than this one and a bearer scheme beneath it. ``Protect(token=...)`` takes only those token
+    types (``"api_key"``, a list, ``"any"``; see docs/protect.md): its scheme is named after them
+    (``Clerk-api_key``) and describes them. Arguments are checked here, at import time."""
 
     def __init__(self, **params: "Unpack[ProtectParams]") -> None:
+        validate_protect_params(params)
         self.kwargs: Mapping[str, Any] = params
-        self.model = clerk_bearer.model
-        self.scheme_name = clerk_bearer.scheme_name
+        self.model, self.scheme_name = _bearer_scheme(params.get("token"))
 
     def __repr__(self) -> str:
         asked = {k: v for k, v in self.kwargs.items() if v is not None}
@@ -270,6 +300,17 @@ class Protect(SecurityBase):
     async def __call__(self, request: HTTPConnection, response: Response) -> AuthObject:
         auth, state = await _authenticate(request, response)
         scope = request.scope
+        wider = route_accepts_token(
+            state, auth, self.kwargs, scope[OPTIONS_KEY], lambda: request_view(scope)
+        )
+        if wider is not None:
+            # The route takes a token type the app-wide accepts_token excludes: judge the
+            # request's token again with the route's types (docs/protect.md).
+            engine: Clerk = scope[ENGINE_KEY]
+            state = await engine.authenticate_request_async(
+                request_view(scope), accepts_token=wider
+            )
+            auth = store(scope, state, engine)
         refusal = protect_refusal(
             state,
             auth,

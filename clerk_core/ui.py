@@ -36,6 +36,7 @@ from typing import Any
 
 from .errors import ClerkConfigurationError
 from .options import ClerkOptions
+from .redirects import component_redirect_options
 
 __all__ = [
     "COMPONENTS",
@@ -144,8 +145,9 @@ def clerk_js_tags(options: ClerkOptions, *, nonce: str | None = None, **load_opt
     """The ``<script>`` tags that load ClerkJS and mount the page's components.
 
     ``load_options`` go to ``Clerk.load()`` (``appearance``, ``after_sign_out_url``, ...), after
-    the instance's ``sign_in_url`` / ``sign_up_url``. Put it once per page, in ``<head>`` or at the
-    end of ``<body>``.
+    the instance's ``sign_in_url`` / ``sign_up_url`` and its fallback and force redirect URLs
+    (:func:`clerk_core.redirects.component_redirect_options`). Put it once per page, in
+    ``<head>`` or at the end of ``<body>``.
     """
     if not options.publishable_key:
         raise ClerkConfigurationError(
@@ -162,9 +164,9 @@ def clerk_js_tags(options: ClerkOptions, *, nonce: str | None = None, **load_opt
         f'<script async crossorigin="anonymous" data-clerk-js-script{rendered}'
         f'{_nonce_attr(nonce)} src="{html.escape(clerk_js_url(options))}"></script>'
     )
-    load = props_for_clerk(
-        {"sign_in_url": options.sign_in_url, "sign_up_url": options.sign_up_url, **load_options}
-    )
+    # The instance's sign-in / sign-up pages and the fallback and force redirect URLs
+    # (``sign_in_fallback_redirect_url``...), then what the template passes, which wins.
+    load = props_for_clerk({**component_redirect_options(options), **load_options})
     return (
         loader
         + json_data_block(load, "data-clerk-load")

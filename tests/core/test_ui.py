@@ -279,3 +279,26 @@ def test_the_inline_bootstrap_is_static_and_cannot_end_its_tag() -> None:
     assert "<!--" not in code
     assert clerk_js_tags(options()).count(code) == 1
     assert clerk_js_tags(options(), appearance={"x": 1}).count(code) == 1
+
+
+def test_the_fallback_and_force_redirect_settings_reach_clerk_load() -> None:
+    """``sign_in_fallback_redirect_url`` and friends go to ``Clerk.load()`` under Clerk's names;
+    what a template passes wins."""
+    import json
+    import re
+
+    from clerk_core.testing import LocalClerkInstance
+    from clerk_core.ui import clerk_js_tags
+
+    options = LocalClerkInstance().options(
+        sign_in_url="/sign-in",
+        sign_in_fallback_redirect_url="/dashboard",
+        sign_up_force_redirect_url="/welcome",
+    )
+    html = clerk_js_tags(options, sign_in_url="/login")
+    block = re.search(r"data-clerk-load[^>]*>(.*?)</script>", html, re.S)
+    assert block is not None
+    load = json.loads(block.group(1))
+    assert load["signInFallbackRedirectUrl"] == "/dashboard"
+    assert load["signUpForceRedirectUrl"] == "/welcome"
+    assert load["signInUrl"] == "/login"

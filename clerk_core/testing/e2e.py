@@ -109,6 +109,10 @@ async def testing_token_async(api: AsyncBackendAPI) -> str:
     return _token_of((await api.testing_tokens.create()).token)
 
 
+testing_token.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+testing_token_async.__test__ = False  # type: ignore[attr-defined]
+
+
 def _token_of(token: str | None) -> str:
     if not token:
         raise ClerkConfigurationError(
@@ -132,17 +136,16 @@ def frontend_api_pattern(frontend_api: str) -> re.Pattern[str]:
     """The URLs of a Frontend API's ``/v1/`` endpoints: ``frontend_api`` is a host
     (``clerk.example.accounts.dev``, as in a publishable key; HTTPS) or a base URL
     (``https://clerk.example.com``, ``http://127.0.0.1:8000/__clerk`` for a proxy)."""
-    base = frontend_api.strip().rstrip("/")
-    if not base:
+    raw = frontend_api.strip()
+    if not raw:
         raise ValueError("frontend_api is empty: give the Frontend API's host or base URL.")
-    if "://" not in base:
-        base = "https://" + base
+    base = raw if "://" in raw else "https://" + raw
     parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise ValueError(
             f"frontend_api must be a host or an http(s) base URL, got {frontend_api!r}"
         )
-    return re.compile("^" + re.escape(base) + r"/v1/(?:[^?#]*)(?:\?[^#]*)?$")
+    return re.compile("^" + re.escape(base.rstrip("/")) + r"/v1/(?:[^?#]*)(?:\?[^#]*)?$")
 
 
 _set_up: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()

@@ -86,8 +86,11 @@ def test_create_sends_what_clerk_expects_and_reads_the_token(
         "pending",
         "sign_in_token",
     )
-    assert created.id is not None and created.id.startswith("sit_")
-    assert created.token and created.url and created.token in created.url
+    assert created.id is not None
+    assert created.id.startswith("sit_")
+    assert created.token
+    assert created.url
+    assert created.token in created.url
     assert created.raw["created_at"] == int(fake_clock() * 1000)
     stored = instance.backend.sign_in_tokens[created.id]
     assert stored["_expires_at"] == int(fake_clock() * 1000) + 300_000

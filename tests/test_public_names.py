@@ -127,6 +127,17 @@ EXPECTED: dict[str, list[str]] = {
         "validate",
         "write_report",
     ],
+    "clerk_core.testing.e2e": [
+        "LOCAL_FRONTEND_API",
+        "SIGN_IN_SCRIPT",
+        "TESTING_TOKEN_PARAM",
+        "ClerkE2E",
+        "frontend_api_pattern",
+        "setup_testing_token",
+        "testing_token",
+        "testing_token_async",
+        "with_testing_token",
+    ],
     "clerk_starlette": [
         "ClerkBackend",
         "ClerkMiddleware",

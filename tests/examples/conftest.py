@@ -158,6 +158,20 @@ class DjangoLiveServer:
                 self.process.wait(10)
 
 
+def require_playwright() -> None:
+    """At the top of a browser test module: skip it without Playwright, except in CI (``CI``
+    set), where a missing Playwright fails the run as a missing browser does."""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "playwright is missing: it is a test dependency (pip install -e '.[test]')",
+                pytrace=False,
+            )
+        pytest.skip("playwright is not installed (pip install playwright)", allow_module_level=True)
+
+
 @pytest.fixture
 def chromium_path() -> str:
     if CHROMIUM is None:
@@ -169,14 +183,10 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def browser_page(chromium_path: str) -> Iterator[Any]:
-    """A page of headless Chromium (Debian's, through Playwright), 10 s default timeout. Without
-    Playwright the test skips, except in CI (``CI`` set), where it fails."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is missing: it is a test dependency (pip install -e '.[test]')")
-        pytest.skip("playwright is not installed (pip install playwright)")
+    """A page of headless Chromium (Debian's, through Playwright), 10 s default timeout."""
+    require_playwright()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:

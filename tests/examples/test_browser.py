@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("playwright")
-
 from clerk_core.testing.e2e import ClerkE2E
+from tests.examples.conftest import require_playwright
+
+require_playwright()
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("playwright")
 pytest.importorskip("fastapi")
 
 from example_apps.fastapi_app import create_app
-from tests.examples.conftest import CHROMIUM_ARGS, ROOT
+from tests.examples.conftest import CHROMIUM_ARGS, ROOT, require_playwright
+
+require_playwright()
 
 PAGE = ROOT / "docs" / "testing-e2e.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.DOTALL)

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 
-pytest.importorskip("playwright")
 pytest.importorskip("starlette")
 
 from starlette.applications import Starlette
@@ -27,6 +26,9 @@ from starlette.routing import Route
 
 from clerk_core.testing import LocalClerkInstance
 from clerk_core.testing.e2e import TESTING_TOKEN_PARAM, ClerkE2E, setup_testing_token
+from tests.examples.conftest import require_playwright
+
+require_playwright()
 
 
 class EchoFrontendAPI:

@@ -429,8 +429,9 @@ class ClerkE2E:
         Against Clerk (as ``clerk.signIn`` of ``@clerk/testing``): ``page`` must show a page of
         the app that loads ClerkJS; the testing token is set up, a sign-in token (5 minutes) is
         created for the user through the Backend API and ClerkJS signs in with it (strategy
-        ``ticket``), or with ``password`` (strategy ``password``, the user's email address or id
-        as identifier). Against the local instance: the app's sign-in page is opened (kept when
+        ``ticket``), or with ``password`` (strategy ``password``; the identifier is the email
+        address given, else the user's primary email address or username). In local mode
+        ``password`` is not used. Against the local instance: the app's sign-in page is opened (kept when
         ``page`` is already on it, else with ``redirect_url`` back to the current page) and the
         user's button clicked; it returns once the browser has left the sign-in page.
         ``timeout`` is in milliseconds (Playwright's default otherwise)."""
@@ -441,8 +442,11 @@ class ClerkE2E:
         page.wait_for_function(_CLERK_LOADED, timeout=timeout)
         params: dict[str, str]
         if password is not None:
-            identifier = user if isinstance(user, str) else self.user_id(user)
-            params = {"strategy": "password", "identifier": identifier, "password": password}
+            params = {
+                "strategy": "password",
+                "identifier": self._identifier(user),
+                "password": password,
+            }
         else:
             ticket = self.api.sign_in_tokens.create(
                 user_id=self.user_id(user), expires_in_seconds=_SIGN_IN_TOKEN_LIFETIME
@@ -454,6 +458,19 @@ class ClerkE2E:
             params = {"strategy": "ticket", "ticket": ticket}
         page.evaluate(SIGN_IN_SCRIPT, params)
         page.wait_for_function(_CLERK_SIGNED_IN, timeout=timeout)
+
+    def _identifier(self, user: Any) -> str:
+        """What a password sign-in names the user by: an email address as given, else the
+        user's primary email address (or username) from the Backend API."""
+        if isinstance(user, str) and "@" in user:
+            return user
+        found = self.api.users.get(self.user_id(user))
+        identifier = found.primary_email_address or found.username
+        if not identifier:
+            raise LookupError(
+                f"User {found.id!r} has no email address or username to sign in with a password."
+            )
+        return identifier
 
     def _local_sign_in(self, page: Page, user_id: str, timeout: float | None) -> None:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout

@@ -287,3 +287,12 @@ def test_sign_in_waits_for_clerkjs(browser_page: Any, clerk_mode: ClerkE2E) -> N
     browser_page.set_content("<!doctype html><title>no ClerkJS here</title>")
     with pytest.raises(PlaywrightTimeout):
         clerk_mode.sign_in(browser_page, "user_1", timeout=500)
+
+
+def test_a_password_sign_in_by_id_names_the_users_email_address(
+    browser_page: Any, clerk_mode: ClerkE2E
+) -> None:
+    """Clerk's password strategy takes an email address or username, not a user id."""
+    browser_page.set_content(CLERKJS_STAND_IN)
+    clerk_mode.sign_in(browser_page, "user_1", password="hunter2-test")
+    assert browser_page.evaluate("window.__calls")[0][1]["identifier"] == "one@example.test"

@@ -194,27 +194,40 @@ def setup_testing_token(
 def _forward(route: Route, url: str, retries: int, retry_delay: float) -> None:
     from playwright.sync_api import Error as PlaywrightError
 
-    if route.request.is_navigation_request():
-        route.continue_(url=url)  # the browser follows a handshake's redirects and cookies
-        return
-    for attempt in range(retries + 1):
-        try:
-            response = route.fetch(url=url, max_redirects=0)
-        except PlaywrightError:
-            if attempt < retries:
+    try:
+        if route.request.is_navigation_request():
+            route.continue_(url=url)  # the browser follows a handshake's redirects and cookies
+            return
+        for attempt in range(retries + 1):
+            try:
+                response = route.fetch(url=url, max_redirects=0)
+            except PlaywrightError as exc:
+                if _closed(exc):
+                    raise
+                if attempt < retries:
+                    _back_off(attempt, retry_delay)
+                    continue
+                route.continue_(url=url)
+                return
+            if response.status in _RETRY_STATUSES and attempt < retries:
                 _back_off(attempt, retry_delay)
                 continue
-            route.continue_(url=url)
+            body = _bypass_captcha(response.body(), response.headers.get("content-type", ""))
+            if body is None:
+                route.fulfill(response=response)
+            else:
+                route.fulfill(response=response, json=body)
             return
-        if response.status in _RETRY_STATUSES and attempt < retries:
-            _back_off(attempt, retry_delay)
-            continue
-        body = _bypass_captcha(response.body(), response.headers.get("content-type", ""))
-        if body is None:
-            route.fulfill(response=response)
-        else:
-            route.fulfill(response=response, json=body)
-        return
+    except PlaywrightError as exc:
+        if not _closed(exc):
+            raise
+        # The page, its context or Playwright closed while the request was on its way: nothing
+        # is waiting for an answer any more.
+
+
+def _closed(exc: Exception) -> bool:
+    message = str(exc)
+    return "has been closed" in message or "Event loop is closed" in message
 
 
 def _back_off(attempt: int, delay: float) -> None:

@@ -183,7 +183,8 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def browser_page(chromium_path: str) -> Iterator[Any]:
-    """A page of headless Chromium (Debian's, through Playwright), 10 s default timeout."""
+    """A page of headless Chromium (Debian's, through Playwright), 10 s default timeout. Ask for
+    it after the fixture serving the app, so the browser closes before the app stops."""
     require_playwright()
     from playwright.sync_api import sync_playwright
 
@@ -193,6 +194,9 @@ def browser_page(chromium_path: str) -> Iterator[Any]:
             page = browser.new_page()
             page.set_default_timeout(10_000)
             yield page
+            # Route handlers still running (the testing token's, on a request the page made just
+            # before the test ended) finish before the browser closes.
+            page.context.unroute_all(behavior="wait")
         finally:
             browser.close()
 

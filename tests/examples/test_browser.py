@@ -54,7 +54,7 @@ def member_journey(page: Any, e2e: ClerkE2E, base: str, admin_path: str, shots: 
 
 
 def test_fastapi_member_signs_in_and_out(
-    browser_page: Any, e2e: ClerkE2E, live_server_factory: Any, tmp_path: Path
+    live_server_factory: Any, browser_page: Any, e2e: ClerkE2E, tmp_path: Path
 ) -> None:
     pytest.importorskip("fastapi")
     from example_apps.fastapi_app import create_app
@@ -64,7 +64,7 @@ def test_fastapi_member_signs_in_and_out(
 
 
 def test_flask_member_signs_in_and_out(
-    browser_page: Any, e2e: ClerkE2E, live_server_factory: Any, tmp_path: Path
+    live_server_factory: Any, browser_page: Any, e2e: ClerkE2E, tmp_path: Path
 ) -> None:
     pytest.importorskip("flask")
     from example_apps.flask_app import create_app
@@ -74,13 +74,13 @@ def test_flask_member_signs_in_and_out(
 
 
 def test_django_member_signs_in_and_out(
-    browser_page: Any, e2e: ClerkE2E, django_live_server: Any, tmp_path: Path
+    django_live_server: Any, browser_page: Any, e2e: ClerkE2E, tmp_path: Path
 ) -> None:
     member_journey(browser_page, e2e, django_live_server.url, "/admin-area", tmp_path)
 
 
 def test_signing_in_a_user_the_page_does_not_offer_says_so(
-    browser_page: Any, e2e: ClerkE2E, live_server_factory: Any
+    live_server_factory: Any, browser_page: Any, e2e: ClerkE2E
 ) -> None:
     pytest.importorskip("fastapi")
     from example_apps.fastapi_app import create_app
@@ -92,7 +92,7 @@ def test_signing_in_a_user_the_page_does_not_offer_says_so(
 
 
 def test_sign_in_by_email_and_sign_out_from_any_page(
-    browser_page: Any, e2e: ClerkE2E, live_server_factory: Any
+    live_server_factory: Any, browser_page: Any, e2e: ClerkE2E
 ) -> None:
     """An email address is looked up through the (local) Backend API; signing in from a page
     comes back to it; ``sign_out`` works from any page of the app."""

@@ -102,7 +102,7 @@ def local_e2e() -> Iterator[ClerkE2E]:
 
 
 def test_the_testing_token_reaches_every_frontend_api_request(
-    browser_page: Any, echo: tuple[EchoFrontendAPI, str], local_e2e: ClerkE2E
+    echo: tuple[EchoFrontendAPI, str], browser_page: Any, local_e2e: ClerkE2E
 ) -> None:
     fake, base = echo
     browser_page.goto(base + "/")
@@ -130,7 +130,7 @@ def test_the_testing_token_reaches_every_frontend_api_request(
 
 
 def test_a_navigation_gets_the_token_and_keeps_the_browser_in_charge(
-    browser_page: Any, echo: tuple[EchoFrontendAPI, str], local_e2e: ClerkE2E
+    echo: tuple[EchoFrontendAPI, str], browser_page: Any, local_e2e: ClerkE2E
 ) -> None:
     _fake, base = echo
     local_e2e.setup_testing_token(browser_page.context)
@@ -141,7 +141,7 @@ def test_a_navigation_gets_the_token_and_keeps_the_browser_in_charge(
 
 
 def test_a_non_json_answer_passes_unchanged(
-    browser_page: Any, echo: tuple[EchoFrontendAPI, str]
+    echo: tuple[EchoFrontendAPI, str], browser_page: Any
 ) -> None:
     _fake, base = echo
     browser_page.goto(base + "/")
@@ -153,7 +153,7 @@ def test_a_non_json_answer_passes_unchanged(
 
 
 def test_busy_answers_are_retried_with_the_token(
-    browser_page: Any, echo: tuple[EchoFrontendAPI, str]
+    echo: tuple[EchoFrontendAPI, str], browser_page: Any
 ) -> None:
     fake, base = echo
     browser_page.goto(base + "/")
@@ -164,7 +164,7 @@ def test_busy_answers_are_retried_with_the_token(
 
 
 def test_busy_answers_are_passed_on_when_retries_run_out(
-    browser_page: Any, echo: tuple[EchoFrontendAPI, str]
+    echo: tuple[EchoFrontendAPI, str], browser_page: Any
 ) -> None:
     fake, base = echo
     browser_page.goto(base + "/")
@@ -177,7 +177,7 @@ def test_busy_answers_are_passed_on_when_retries_run_out(
     assert (status, len(fake.seen)) == (503, 2)
 
 
-def test_setting_up_twice_routes_once(browser_page: Any, echo: tuple[EchoFrontendAPI, str]) -> None:
+def test_setting_up_twice_routes_once(echo: tuple[EchoFrontendAPI, str], browser_page: Any) -> None:
     """A second set-up of the same context is a no-op, so the first token stays (as in
     ``@clerk/testing``, where the context remembers that it is set up)."""
     fake, base = echo

@@ -32,6 +32,7 @@ __all__ = [
     "PhoneNumber",
     "Session",
     "SessionData",
+    "SignInToken",
     "SmsData",
     "TestingToken",
     "Token",
@@ -696,6 +697,33 @@ class TestingToken(ClerkObject):
     def expires_at(self) -> int | None:
         """When it expires (Unix seconds, as Clerk gives it)."""
         return self._int("expires_at")
+
+
+class SignInToken(ClerkObject):
+    """A sign-in token (``sign_in_tokens``): a one-time ticket that signs its user in. Its
+    ``repr`` leaves the ticket out."""
+
+    def __repr__(self) -> str:
+        return f"SignInToken(id={self.id!r}, user_id={self.user_id!r}, status={self.status!r})"
+
+    @property
+    def user_id(self) -> str | None:
+        return self._str("user_id")
+
+    @property
+    def token(self) -> str | None:
+        """The ticket (``signIn.create({strategy: "ticket", ticket})`` in ClerkJS)."""
+        return self._str("token")
+
+    @property
+    def status(self) -> str | None:
+        """``"pending"``, ``"accepted"`` or ``"revoked"``."""
+        return self._str("status")
+
+    @property
+    def url(self) -> str | None:
+        """A sign-in URL carrying the ticket (``__clerk_ticket``), when Clerk gives one."""
+        return self._str("url")
 
 
 # ------------------------------------------------------------------ users: identifiers and deletions

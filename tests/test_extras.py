@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOT_IN_ALL = {"all", "testing", "test"}  # the test kit and the project's own test tools
+NOT_IN_ALL = {"all", "testing", "e2e", "test"}  # the test kits and the project's test tools
 
 
 def _requirements(extra: list[str]) -> set[str]:

@@ -189,6 +189,17 @@ EXPECTED: dict[str, list[str]] = {
     "clerk_starlette.templates": ["clerk_template_globals", "install_clerk_templates"],
     "clerk_flask.templates": ["clerk_template_globals"],
     "clerk_django.templatetags.clerk": ["register"],
+    "clerk_core.testing.e2e": [
+        "LOCAL_FRONTEND_API",
+        "SIGN_IN_SCRIPT",
+        "TESTING_TOKEN_PARAM",
+        "ClerkE2E",
+        "frontend_api_pattern",
+        "setup_testing_token",
+        "testing_token",
+        "testing_token_async",
+        "with_testing_token",
+    ],
     "clerk_starlette": [
         "ClerkBackend",
         "ClerkMiddleware",

@@ -32,6 +32,7 @@ from ._organizations_async import (
     _AsyncOrganizations,
 )
 from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
+from ._sign_in_tokens_async import _AsyncSignInTokens
 from ._users_async import _AsyncEmailAddresses, _AsyncPhoneNumbers, _AsyncUsers
 from .endpoints import jwks
 
@@ -49,7 +50,8 @@ class AsyncBackendAPI(Core):
     ``organizations``, ``organization_memberships``, ``organization_invitations``, ``sessions``,
     ``invitations``, ``allowlist_identifiers`` (``allowlist``), ``blocklist_identifiers``
     (``blocklist``), ``jwt_templates``, ``api_keys``, ``m2m_tokens``, ``oauth_tokens``,
-    ``testing_tokens``; and ``jwks()``, ``paginate()`` and ``request()`` for any other endpoint.
+    ``testing_tokens``, ``sign_in_tokens``; and ``jwks()``, ``paginate()`` and ``request()`` for
+    any other endpoint.
     ``http_client`` is used as given (and left open); without one, a pooled client is made on
     first use and closed by ``aclose()`` (or by leaving ``async with``)."""
 
@@ -76,6 +78,7 @@ class AsyncBackendAPI(Core):
         self.m2m_tokens = _AsyncM2MTokens(self)
         self.oauth_tokens = _AsyncOAuthTokens(self)
         self.testing_tokens = _AsyncTestingTokens(self)
+        self.sign_in_tokens = _AsyncSignInTokens(self)
         self.organization_memberships = _AsyncOrganizationMemberships(self)
         self.organization_invitations = _AsyncOrganizationInvitations(self)
         self.allowlist_identifiers = self.allowlist = _AsyncAllowlistIdentifiers(self)

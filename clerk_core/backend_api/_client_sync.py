@@ -32,6 +32,7 @@ from ._organizations_sync import (
     _Organizations,
 )
 from ._policy import NETWORK_ERRORS, RETRYABLE_ERRORS, ApiPolicy, Core, RawResult, Retry
+from ._sign_in_tokens_sync import _SignInTokens
 from ._users_sync import _EmailAddresses, _PhoneNumbers, _Users
 from .endpoints import jwks
 
@@ -49,7 +50,8 @@ class BackendAPI(Core):
     ``organizations``, ``organization_memberships``, ``organization_invitations``, ``sessions``,
     ``invitations``, ``allowlist_identifiers`` (``allowlist``), ``blocklist_identifiers``
     (``blocklist``), ``jwt_templates``, ``api_keys``, ``m2m_tokens``, ``oauth_tokens``,
-    ``testing_tokens``; and ``jwks()``, ``paginate()`` and ``request()`` for any other endpoint.
+    ``testing_tokens``, ``sign_in_tokens``; and ``jwks()``, ``paginate()`` and ``request()`` for
+    any other endpoint.
     ``http_client`` is used as given (and left open); without one, a pooled client is made on
     first use and closed by ``close()`` (or by leaving ``with``)."""
 
@@ -76,6 +78,7 @@ class BackendAPI(Core):
         self.m2m_tokens = _M2MTokens(self)
         self.oauth_tokens = _OAuthTokens(self)
         self.testing_tokens = _TestingTokens(self)
+        self.sign_in_tokens = _SignInTokens(self)
         self.organization_memberships = _OrganizationMemberships(self)
         self.organization_invitations = _OrganizationInvitations(self)
         self.allowlist_identifiers = self.allowlist = _AllowlistIdentifiers(self)

@@ -133,6 +133,7 @@ class FakeBackendAPI:
         and ``list`` show them with an id made from the name)."""
         self.handshake_payloads: dict[str, list[str]] = {}
         self.testing_tokens: list[str] = []  # created by POST /testing_tokens (_fake_machine)
+        self.sign_in_tokens: dict[str, dict[str, Any]] = {}  # by id (_fake_sign_in_tokens)
         self._faults: list[tuple[int, str | None]] = []
         self._lock = threading.RLock()
 
@@ -406,4 +407,10 @@ def _email(user: Mapping[str, Any]) -> str | None:
     return None
 
 
-from . import _fake_instance, _fake_machine, _fake_organizations, _fake_users  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    _fake_instance,
+    _fake_machine,
+    _fake_organizations,
+    _fake_sign_in_tokens,
+    _fake_users,
+)

@@ -11,12 +11,16 @@ Fixtures:
   ``Clerk(app, options=...)``) needs no network; Backend API calls (machine tokens, users) need
   ``clerk_engine``;
 * ``clerk_engine``: a ``Clerk`` engine whose HTTP clients talk to the instance's fake Backend API;
-* ``clerk_token_factory``: ``clerk_token_factory(user_id="user_test", **claims) -> str``.
+* ``clerk_token_factory``: ``clerk_token_factory(user_id="user_test", **claims) -> str``;
+* ``clerk_e2e`` (session): a :class:`~clerk_core.testing.e2e.ClerkE2E` for browser tests: your Clerk
+  development instance when ``CLERK_SECRET_KEY`` (``sk_test_``) and ``CLERK_PUBLISHABLE_KEY`` are
+  set, the local instance otherwise; a live key fails every test that uses it;
+* ``clerk_testing_token`` (session): its testing token (``__clerk_testing_token``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,6 +29,7 @@ from clerk_core.clerk import Clerk
 from clerk_core.options import ClerkOptions
 
 if TYPE_CHECKING:
+    from .e2e import ClerkE2E
     from .instance import LocalClerkInstance
 
 
@@ -56,3 +61,23 @@ def clerk_token_factory(clerk_instance: LocalClerkInstance) -> Callable[..., str
         return clerk_instance.session_token(user_id, **kwargs)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def clerk_e2e() -> Iterator[ClerkE2E]:
+    """Browser-test helpers against Clerk (a development instance's keys in the environment) or the
+    local instance (no secret key): ``clerk_e2e.sign_in(page, "user_member")``,
+    ``clerk_e2e.setup_testing_token(page)``, ``clerk_e2e.users``. See ``ClerkE2E.from_env``."""
+    from clerk_core.testing.e2e import ClerkE2E
+
+    e2e = ClerkE2E.from_env()
+    try:
+        yield e2e
+    finally:
+        e2e.close()
+
+
+@pytest.fixture(scope="session")
+def clerk_testing_token(clerk_e2e: ClerkE2E) -> str:
+    """A testing token from the instance ``clerk_e2e`` uses (created once per session)."""
+    return clerk_e2e.testing_token

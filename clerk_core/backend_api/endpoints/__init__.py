@@ -18,6 +18,7 @@ from . import (
     organization_invitations,
     organizations,
     sessions,
+    sign_in_tokens,
     users,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "organization_invitations",
     "organizations",
     "sessions",
+    "sign_in_tokens",
     "users",
 ]
 

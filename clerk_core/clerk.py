@@ -28,6 +28,7 @@ import httpx
 
 from ._context import AuthenticateContext, Instance
 from ._cookie_flow import cookie_flow, remembered_cookie
+from ._cookie_memory import CookieMemory, Slot, cookie_key, instance_eligible, request_eligible
 from ._effects import Flow, Performer, drive_async, drive_sync
 from ._machine import MACHINE_PREFIXES, machine_flow
 from ._outcomes import signed_out, unexpected
@@ -108,6 +109,9 @@ class Clerk:
             self.keys = NoKeySource()
         self._instance = Instance(opts, self._clock, self.keys)
         self._memory = self._instance.memory
+        # Signed-in Cookie headers, answered without parsing them again (_cookie_memory).
+        self._cookie_fast = instance_eligible(self._instance)
+        self._cookies = CookieMemory(opts.token_cache_size if self._cookie_fast else 0)
         self._io = Performer(opts, self.keys, http_client, async_http_client)
         self.user_cache: UserCache = MemoryUserCache()
         """Where ``current_user`` keeps users between requests (60 s in memory by default)."""
@@ -257,6 +261,65 @@ class Clerk:
                 observer.emit(state, started, "remembered_state")
         return state
 
+    def remembered_cookie_state(
+        self,
+        cookie: str | None,
+        *,
+        method: str,
+        query: str = "",
+        sec_fetch_dest: str | None = None,
+        referer: str | None = None,
+    ) -> RequestState | None:
+        """The state of a browser request without an ``Authorization`` header whose ``Cookie``
+        header (its one value, as sent) this engine signed in before and whose session token it
+        still remembers, found without a view of the request; ``None`` for anything else, which
+        :meth:`authenticate_request` then judges.
+
+        It is what :meth:`authenticate_request` answers for such a request (same token, claims,
+        source, development browser token), signed in with no response headers and no redirect.
+        Only a request whose answer depends on the ``Cookie`` header alone is answered here
+        (``clerk_core._cookie_memory``): a safe ``method``, a ``query`` (the raw query string)
+        without Clerk's parameters, and no page navigation (``sec_fetch_dest`` ``document``)
+        carrying a ``referer``. The adapter passes ``None`` when the request has an
+        ``Authorization`` header or several ``Cookie`` lines, and keeps its framework's own host
+        checks."""
+        if not cookie or not self._cookie_fast:
+            return None
+        method = method.upper()
+        if sec_fetch_dest is not None:
+            sec_fetch_dest = sec_fetch_dest.strip(" \t")
+        if referer is not None:
+            referer = referer.strip(" \t")
+        if not request_eligible(method, query, sec_fetch_dest, referer):
+            return None
+        cookie = cookie.strip(" \t")
+        if len(cookie) > self.options.max_cookie_header_bytes:
+            return None
+        key = cookie_key(cookie)
+        slot = self._cookies.get(key)
+        if slot is None:
+            return None
+        opts = self.options
+        remembered = self._memory.get(
+            slot.digest, self._clock(), opts.clock_skew, self.keys.generation
+        )
+        if remembered is None:
+            self._cookies.discard(key)
+            return None
+        observer = self._observer
+        started = observer.start() if observer is not None else 0.0
+        state = RequestState(
+            AuthStatus.SIGNED_IN, token=cookie[slot.start : slot.end], claims=remembered.claims
+        )
+        state.token_source = "cookie"
+        state._remembered = remembered
+        if slot.dev_start >= 0:
+            state.dev_browser_token = cookie[slot.dev_start : slot.dev_end]
+        state._engine = self
+        if observer is not None:
+            observer.emit(state, started, "remembered_cookie_state")
+        return state
+
     def verify_token(self, token: str) -> dict[str, Any]:
         """Verify a session token and return its claims; raises :class:`TokenVerificationError`.
 
@@ -382,7 +445,44 @@ class Clerk:
         state = remembered_cookie(ctx)
         if state is not None:
             state.token_source = "cookie"
+            if accepts is None and self._cookie_fast:
+                self._remember_cookie(request, state)
         return state, ctx
+
+    def _remember_cookie(self, request: RequestView, state: RequestState) -> None:
+        """Remember a ``Cookie`` header that the remembered-cookie path signed in, when the
+        answer depends on that header alone (:meth:`remembered_cookie_state` then answers it)."""
+        headers = request.headers
+        cookie = headers.get("cookie")
+        token = state.token
+        if (
+            not cookie
+            or not token
+            or state.status is not AuthStatus.SIGNED_IN
+            or state.headers
+            or "authorization" in headers
+            or len(cookie) > self.options.max_cookie_header_bytes
+            or not request_eligible(
+                request.method,
+                request.url.partition("?")[2],
+                headers.get("sec-fetch-dest"),
+                headers.get("referer"),
+            )
+        ):
+            return
+        # Where the tokens sit in the header (the same header gives the same offsets): neither
+        # the header nor a token is kept.
+        start = cookie.find(token)
+        if start < 0:
+            return  # a value the cookie parser decoded (percent escapes): not served from here
+        slot = Slot(self._instance.digest(token), start, start + len(token))
+        dev = state.dev_browser_token
+        if dev:
+            dev_start = cookie.find(dev)
+            if dev_start < 0:
+                return
+            slot.dev_start, slot.dev_end = dev_start, dev_start + len(dev)
+        self._cookies.put(cookie_key(cookie), slot)
 
     # ------------------------------------------------------------------------- dispatch
     def _flow(

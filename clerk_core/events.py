@@ -58,7 +58,12 @@ LOGGER_NAME = "clerk_core.events"
 logger = logging.getLogger(LOGGER_NAME)
 
 KeySource = Literal["cached", "fetched", "pem"]
-EntryPoint = Literal["authenticate_request", "authenticate_request_async", "remembered_state"]
+EntryPoint = Literal[
+    "authenticate_request",
+    "authenticate_request_async",
+    "remembered_state",
+    "remembered_cookie_state",
+]
 
 _REFRESH_PREFIX = "session-token-expired-refresh-"
 _LABEL = re.compile(r"[^A-Za-z0-9._:-]")

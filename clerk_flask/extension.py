@@ -186,8 +186,21 @@ def _before_request() -> Response | None:
     options = engine.options
     if options.content_security_policy is not None:
         g.clerk_nonce = generate_nonce()  # the template globals put it on their script tags
-    # A repeated Bearer token is answered from the engine's memory before any view is built.
-    request_state = engine.remembered_state(req.environ.get("HTTP_AUTHORIZATION"))
+    # A repeated Bearer token or signed-in Cookie header is answered from the engine's memory
+    # before any view is built.
+    environ = req.environ
+    bearer = environ.get("HTTP_AUTHORIZATION")
+    request_state = (
+        engine.remembered_state(bearer)
+        if bearer is not None
+        else engine.remembered_cookie_state(
+            environ.get("HTTP_COOKIE"),
+            method=req.method,
+            query=environ.get("QUERY_STRING", ""),
+            sec_fetch_dest=environ.get("HTTP_SEC_FETCH_DEST"),
+            referer=environ.get("HTTP_REFERER"),
+        )
+    )
     view: RequestView | Callable[[], RequestView]
     if request_state is None:
         view = _view_of(req)

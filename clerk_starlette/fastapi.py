@@ -52,8 +52,8 @@ from .middleware import (
     OPTIONS_KEY,
     POLICY_VIOLATION,
     STATE_KEY,
-    authorization,
     misconfiguration,
+    remembered,
     request_view,
     store,
     websocket_close_reason,
@@ -191,10 +191,11 @@ async def _authenticate(
     if AUTH_KEY in scope:
         return scope[AUTH_KEY], scope[STATE_KEY]
     engine = _engine(request)
-    # A repeated Bearer token is answered from the engine's memory before any view is built.
-    remembered = engine.remembered_state(authorization(scope.get("headers", ())))
-    if remembered is not None:
-        return store(scope, remembered, engine), remembered
+    # A repeated Bearer token or signed-in Cookie header is answered from the engine's memory
+    # before any view is built.
+    answered = remembered(engine, scope)
+    if answered is not None:
+        return store(scope, answered, engine), answered
     view = request_view(scope)
     state = await engine.authenticate_request_async(view)
     if state.status is not AuthStatus.HANDSHAKE:

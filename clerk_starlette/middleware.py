@@ -218,6 +218,41 @@ def authorization(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     return None if found is None else found.decode("latin-1")
 
 
+def remembered(clerk: Clerk, scope: Scope) -> RequestState | None:
+    """What the engine's memories answer for this request before any view is built: a repeated
+    Bearer session token (``Clerk.remembered_state``), or, for an HTTP request without an
+    ``Authorization`` header, a repeated signed-in ``Cookie`` header
+    (``Clerk.remembered_cookie_state``). ``None``: the full procedure judges the request.
+
+    Headers read through one ``dict`` of the scope's list when every name is lower-case and none
+    repeats (what ASGI servers send); otherwise only the Bearer memory is asked, by a scan that
+    sees every spelling and every line."""
+    raw = scope.get("headers") or []
+    try:
+        headers: dict[bytes, bytes] | None = dict(raw)
+        if headers is not None and (len(headers) != len(raw) or not b"".join(headers).islower()):
+            headers = None
+    except (TypeError, ValueError):
+        headers = None
+    if headers is None:
+        return clerk.remembered_state(authorization(raw))
+    bearer = headers.get(b"authorization")
+    if bearer is not None:
+        return clerk.remembered_state(bearer.decode("latin-1"))
+    cookie = headers.get(b"cookie")
+    if cookie is None or scope["type"] != "http":
+        return None
+    dest = headers.get(b"sec-fetch-dest")
+    referer = headers.get(b"referer")
+    return clerk.remembered_cookie_state(
+        cookie.decode("latin-1"),
+        method=scope.get("method", "GET"),
+        query=(scope.get("query_string") or b"").decode("latin-1"),
+        sec_fetch_dest=dest.decode("latin-1") if dest is not None else None,
+        referer=referer.decode("latin-1") if referer is not None else None,
+    )
+
+
 def _raw_host(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     """The ``host`` header as sent (spaces kept: such a host is not a valid one)."""
     for raw_name, raw_value in raw_headers:  # usually the first header
@@ -414,8 +449,9 @@ class ClerkMiddleware:
         if kind == "http" and options.content_security_policy is not None:
             send = _with_policy(scope, send, options)
         view: RequestView | Callable[[], RequestView]
-        # A repeated Bearer token is answered from the engine's memory before any view is built.
-        state = self.clerk.remembered_state(authorization(scope.get("headers", ())))
+        # A repeated Bearer token or signed-in Cookie header is answered from the engine's memory
+        # before any view is built.
+        state = remembered(self.clerk, scope)
         if state is None:
             view = request_view(scope)
             state = await self.clerk.authenticate_request_async(view)

@@ -1,0 +1,121 @@
+"""The remembered ``Cookie`` header: a signed-in browser's repeated request without cookie parsing.
+
+A browser repeats the same ``Cookie`` header on every request until a cookie changes (about once a
+minute, when ClerkJS refreshes the session token). The first such request is judged in full; the
+second goes through the cookie flow's fast path (``_cookie_flow.remembered_cookie``), which parses
+every cookie, picks Clerk's suffixed or plain cookies and checks them against the verified-token
+memory. When that path signs the request in, the engine remembers the outcome here, keyed by the
+SHA-256 of the ``Cookie`` header, and from then on the same header is answered with one hash, one
+lookup here and one in the verified-token memory: no request view, no cookie parsing.
+
+What an entry holds is only what the header itself decided: the verified-token memory's key for
+the session token, and where in the header the session token and the development browser token
+sit (offsets, so that neither the header nor a token is kept). The verified-token memory is asked
+again on every request, so an expired token or a rotated key set ends the entry as it ends the
+token's.
+
+Only requests whose answer depends on the ``Cookie`` header alone take this path
+(:func:`request_eligible`, :func:`instance_eligible`): a safe method (no cross-site request
+check), no ``Authorization`` header (the adapter's part), no query parameter the cookie flow reads
+(``__clerk_*``, also percent-encoded), no page navigation with a ``Referer`` (Clerk's cross-origin
+sync check reads it), and an instance that is no satellite and has no organization sync patterns
+(both read the URL). Everything else takes the full procedure, which reaches the same answer
+(``tests/core/test_cookie_memory.py`` compares the two on a matrix of requests).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from hashlib import sha256
+
+from ._context import Instance
+from .origin import SAFE_METHODS
+
+__all__ = ["CookieMemory", "Slot", "cookie_key", "instance_eligible", "request_eligible"]
+
+
+class Slot:
+    """Where a remembered header's session token (and development browser token) sit in it, and
+    the verified-token memory's key for that token."""
+
+    __slots__ = ("dev_end", "dev_start", "digest", "end", "start")
+
+    def __init__(
+        self, digest: bytes, start: int, end: int, dev_start: int = -1, dev_end: int = -1
+    ) -> None:
+        self.digest = digest
+        self.start = start
+        self.end = end
+        self.dev_start = dev_start
+        self.dev_end = dev_end
+
+
+class CookieMemory:
+    """Remembered ``Cookie`` headers, bounded, least recently used evicted first (all O(1))."""
+
+    __slots__ = ("_entries", "_lock", "_size")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[bytes, Slot] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: bytes) -> Slot | None:
+        return self._entries.get(key)
+
+    def put(self, key: bytes, slot: Slot) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            entries = self._entries
+            if key in entries:
+                entries.move_to_end(key)
+            elif len(entries) >= self._size:
+                entries.popitem(last=False)
+            entries[key] = slot
+
+    def discard(self, key: bytes) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def cookie_key(cookie: str) -> bytes:
+    """The memory's key for a ``Cookie`` header (as the request view holds it: spaces and tabs
+    around it stripped)."""
+    return sha256(cookie.encode("utf-8", "surrogatepass")).digest()
+
+
+def instance_eligible(inst: Instance) -> bool:
+    """Whether this instance's cookie requests may be answered by their header alone: no
+    satellite (its sync reads the URL), no organization sync patterns (they read the path), and
+    a verified-token memory to ask."""
+    opts = inst.options
+    return (
+        not opts.is_satellite
+        and not inst.org_patterns
+        and not inst.personal_patterns
+        and opts.token_cache_size > 0
+    )
+
+
+def request_eligible(
+    method: str, query: str, sec_fetch_dest: str | None, referer: str | None
+) -> bool:
+    """Whether a cookie request's answer depends on its ``Cookie`` header alone, given the rest of
+    what the cookie flow reads: a safe method (the cross-site request check applies to the others),
+    a query without Clerk's parameters (``__clerk_handshake``, ``__clerk_db_jwt``... and any
+    percent-encoded name, which could spell one), and no page navigation that carries a
+    ``Referer`` (Clerk's cross-origin sync for a primary domain reads it)."""
+    if method not in SAFE_METHODS:
+        return False
+    if query and ("__clerk" in query or "%" in query):
+        return False
+    return not (referer and method == "GET" and sec_fetch_dest == "document")

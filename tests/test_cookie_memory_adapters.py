@@ -1,0 +1,145 @@
+"""Every adapter answers a repeated signed-in ``Cookie`` header from the engine's memory before it
+builds a request view (``Clerk.remembered_cookie_state``), with the answer of the full procedure;
+an ``Authorization`` header beside the cookie still takes the header's path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from clerk_core import Clerk
+from clerk_core.testing import LocalClerkInstance
+from tests.conftest import FakeClock
+from tests.test_refusal_adapters import ADAPTERS, Build
+
+
+@pytest.fixture(params=sorted(ADAPTERS))
+def adapter(request: pytest.FixtureRequest) -> Build:
+    module, build = ADAPTERS[request.param]
+    pytest.importorskip(module)
+    return build
+
+
+@pytest.fixture
+def prod() -> LocalClerkInstance:
+    return LocalClerkInstance(
+        instance_type="production",
+        frontend_api="clerk.prod.test",
+        authorized_parties=("http://testserver",),
+        clock=FakeClock(),
+    )
+
+
+def browser(instance: LocalClerkInstance, token: str) -> dict[str, str]:
+    uat = int(instance.clock()) - 100
+    return {
+        "accept": "application/json",
+        "sec-fetch-dest": "empty",
+        "referer": "http://testserver/dashboard",
+        "cookie": f"_ga=GA1.1.2; __session={token}; __client_uat={uat}; theme=dark",
+    }
+
+
+def counting(engine: Clerk, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each full authentication the engine runs."""
+    calls: list[str] = []
+    sync, asynchronous = engine.authenticate_request, engine.authenticate_request_async
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append("sync")
+        return sync(*args, **kwargs)
+
+    async def aspy(*args: Any, **kwargs: Any) -> Any:
+        calls.append("async")
+        return await asynchronous(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "authenticate_request", spy)
+    monkeypatch.setattr(engine, "authenticate_request_async", aspy)
+    return calls
+
+
+def test_a_repeated_cookie_header_skips_the_full_procedure(
+    prod: LocalClerkInstance, adapter: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = prod.clerk()
+    get = adapter(engine)
+    calls = counting(engine, monkeypatch)
+    headers = browser(prod, prod.session_token("user_c"))
+    answers = [get("/signed-in", headers) for _ in range(5)]
+    assert {(a[0], repr(a[1])) for a in answers} == {(200, repr({"user_id": "user_c"}))}
+    # Verified, then remembered (which remembers the header), then answered from the header.
+    assert len(calls) == 2
+
+
+def test_the_remembered_header_gets_the_answer_of_its_first_requests(
+    prod: LocalClerkInstance, adapter: Build
+) -> None:
+    engine = prod.clerk()
+    get = adapter(engine)
+    member = browser(prod, prod.session_token("user_m", org_id="org_1", org_role="org:member"))
+    first = get("/admin", member)
+    assert first[0] == 403
+    assert get("/admin", member) == first == get("/admin", member) == get("/admin", member)
+
+
+def test_an_authorization_header_beside_a_remembered_cookie_is_judged(
+    prod: LocalClerkInstance, adapter: Build
+) -> None:
+    engine = prod.clerk()
+    get = adapter(engine)
+    headers = browser(prod, prod.session_token("user_c"))
+    for _ in range(3):
+        assert get("/signed-in", headers)[0] == 200
+    forged = {**headers, "authorization": f"Bearer {prod.bad_signature_token()}"}
+    status, body, _ = get("/signed-in", forged)
+    assert status == 401
+    assert body["reason"] == "token-invalid-signature"
+
+
+def test_an_expired_session_token_is_not_served_from_its_header(
+    prod: LocalClerkInstance, adapter: Build
+) -> None:
+    engine = prod.clerk()
+    get = adapter(engine)
+    headers = browser(prod, prod.session_token("user_c", lifetime=60))
+    for _ in range(3):
+        assert get("/signed-in", headers)[0] == 200
+    prod.clock.advance(120)  # type: ignore[attr-defined]
+    assert get("/signed-in", headers)[0] == 401
+
+
+# ------------------------------------------------------------------ Starlette's raw ASGI headers
+def _scope(headers: list[tuple[bytes, bytes]], method: str = "GET") -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": method,
+        "scheme": "http",
+        "path": "/api",
+        "raw_path": b"/api",
+        "query_string": b"",
+        "headers": headers,
+        "server": ("testserver", 80),
+    }
+
+
+def test_starlette_reads_raw_headers_conservatively(prod: LocalClerkInstance) -> None:
+    pytest.importorskip("starlette")
+    from clerk_core import RequestView
+    from clerk_starlette.middleware import remembered
+
+    engine = prod.clerk()
+    cookie = browser(prod, prod.session_token("user_c"))["cookie"]
+    view = RequestView("GET", "http://testserver/api", {"host": "testserver", "cookie": cookie})
+    for _ in range(2):
+        assert engine.authenticate_request(view).is_signed_in
+    plain = [(b"host", b"testserver"), (b"cookie", cookie.encode())]
+    assert remembered(engine, _scope(plain)) is not None
+    # An Authorization line, however spelt, sends the request to the header's path.
+    for name in (b"authorization", b"Authorization"):
+        assert remembered(engine, _scope([*plain, (name, b"Bearer junk")])) is None
+    # Two Cookie lines are joined by the full procedure: not answered from one of them.
+    assert remembered(engine, _scope([*plain, (b"cookie", b"theme=light")])) is None
+    # A WebSocket and an unsafe method carry the cross-site check: not answered here.
+    assert remembered(engine, {**_scope(plain), "type": "websocket"}) is None
+    assert remembered(engine, _scope(plain, method="POST")) is None

@@ -404,7 +404,9 @@ class LocalFrontendAPI:
             return _json(401, {"error": "signed-out", "message": "Sign in first."})
         self.instance.verify_session(client.session_id)
         suffixed = f"__session_{self.instance.cookie_suffix}" in request.cookies
-        headers = [("set-cookie", c) for c in self._session_cookies(public, client, suffixed=suffixed)]
+        headers = [
+            ("set-cookie", c) for c in self._session_cookies(public, client, suffixed=suffixed)
+        ]
         headers.append(("cache-control", "no-store"))
         fva = self.instance.factor_verification_age(client.session_id)
         return _json(200, {"verified": True, "fva": fva}, headers)

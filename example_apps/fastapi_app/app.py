@@ -56,7 +56,9 @@ ORDERS = [
     {"id": "ord_1001", "item": "Espresso machine", "total": 349.0},
     {"id": "ord_1002", "item": "Grinder", "total": 129.5},
 ]
-DANGER_ZONE_MESSAGE = "Verified recently: a real app would delete your data now (this demo deletes nothing)."
+DANGER_ZONE_MESSAGE = (
+    "Verified recently: a real app would delete your data now (this demo deletes nothing)."
+)
 is_admin_area = create_route_matcher(["/admin(.*)"])
 is_socket = create_route_matcher(["/ws"])
 

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,12 +43,13 @@ def view(path: str, method: str = "GET", **headers: str) -> RequestView:
 
 def cookie_values(response: Any) -> dict[str, str]:
     pairs = (v.split(";")[0].split("=", 1) for k, v in response.headers if k == "set-cookie")
-    return {name: value for name, value in pairs}
+    return dict(pairs)
 
 
 def signed_in(frontend: LocalFrontendAPI, user: str = "user_member") -> dict[str, str]:
     response = frontend.handle(view("/sign-in", "POST"), f"user_id={user}".encode())
-    assert response is not None and response.status == 303
+    assert response is not None
+    assert response.status == 303
     return cookie_values(response)
 
 
@@ -91,7 +91,8 @@ def test_sign_in_is_an_hour_old_and_reverify_makes_it_fresh() -> None:
     reverify = frontend.handle(
         view("/__clerk/v1/local/reverify", "POST", origin=ORIGIN, cookie=cookie_header(cookies))
     )
-    assert reverify is not None and reverify.status == 200
+    assert reverify is not None
+    assert reverify.status == 200
     assert json.loads(reverify.body) == {"verified": True, "fva": [0, 0]}
     assert ("cache-control", "no-store") in reverify.headers
     fresh = cookie_values(reverify)["__session"]
@@ -102,7 +103,8 @@ def test_sign_in_is_an_hour_old_and_reverify_makes_it_fresh() -> None:
     handshake = frontend.handle(
         view("/__clerk/v1/client/handshake?redirect_url=/", cookie=cookie_header(cookies))
     )
-    assert handshake is not None and fva(cookie_values(handshake)["__session"]) == [0, 0]
+    assert handshake is not None
+    assert fva(cookie_values(handshake)["__session"]) == [0, 0]
     # So does the Backend API's session token endpoint.
     sid = jwt.decode(fresh, options={"verify_signature": False})["sid"]
     minted = frontend.instance.transport().handle_request(
@@ -113,7 +115,8 @@ def test_sign_in_is_an_hour_old_and_reverify_makes_it_fresh() -> None:
             json={},
         )
     )
-    assert minted.status_code == 200 and fva(minted.json()["jwt"]) == [0, 0]
+    assert minted.status_code == 200
+    assert fva(minted.json()["jwt"]) == [0, 0]
 
 
 def test_sign_in_factor_age_is_configurable_and_checked() -> None:
@@ -138,7 +141,8 @@ def test_reverify_is_same_origin_only(headers: dict[str, str]) -> None:
     response = frontend.handle(
         view("/__clerk/v1/local/reverify", "POST", cookie=cookie_header(cookies), **headers)
     )
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     assert json.loads(response.body)["error"] == "cross-origin-request"
     assert "set-cookie" not in dict(response.headers)
 
@@ -149,11 +153,66 @@ def test_reverify_needs_a_signed_in_browser() -> None:
         response = frontend.handle(
             view("/__clerk/v1/local/reverify", "POST", origin=ORIGIN, cookie=cookie)
         )
-        assert response is not None and response.status == 401
+        assert response is not None
+        assert response.status == 401
         assert "set-cookie" not in dict(response.headers)
     # GET is not the endpoint.
     response = frontend.handle(view("/__clerk/v1/local/reverify", origin=ORIGIN))
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
+
+
+# ---------------------------------------------------------------------- the example apps' action
+HINT = {
+    "clerk_error": {
+        "type": "forbidden",
+        "reason": "reverification-error",
+        "metadata": {"reverification": {"level": "second_factor", "afterMinutes": 10}},
+    }
+}
+
+
+def body_of(response: Any) -> Any:
+    """The JSON body of an httpx (TestClient) or a Werkzeug test response."""
+    return response.json() if callable(response.json) else response.json
+
+
+def action_journey(client: Any, origin: str) -> None:
+    """Sign in as the member; the action is refused with the hint until the user re-verifies."""
+    headers = {"origin": origin}  # a browser's fetch sends it; the engine needs it on a POST
+    client.post("/sign-in", data={"user_id": "user_member", "redirect_url": "/"})
+    dashboard = client.get("/dashboard", headers={"sec-fetch-dest": "document"})
+    assert dashboard.status_code == 200
+    assert 'action="/api/danger-zone" data-clerk-reverify' in dashboard.text
+    refused = client.post("/api/danger-zone", headers=headers)
+    assert refused.status_code == 403
+    assert body_of(refused) == HINT
+    verified = client.post("/__clerk/v1/local/reverify", headers=headers)
+    assert verified.status_code == 200
+    done = client.post("/api/danger-zone", headers=headers)
+    assert done.status_code == 200
+    assert body_of(done) == {"message": MESSAGE, "user_id": "user_member"}
+
+
+def test_fastapi_example_action_needs_a_recent_verification() -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from example_apps.fastapi_app import create_app
+
+    client = TestClient(create_app({}), base_url="http://127.0.0.1:8000", follow_redirects=False)
+    action_journey(client, "http://127.0.0.1:8000")
+
+
+def test_flask_example_action_needs_a_recent_verification() -> None:
+    pytest.importorskip("flask")
+    from example_apps.flask_app import create_app
+
+    action_journey(create_app({}).test_client(), "http://localhost")
+
+
+# The Django example's own suite (example_apps/django_app/shop/tests.py, run by
+# tests/examples/test_django_app.py) checks its DRF action the same way.
 
 
 # ---------------------------------------------------------------------- in the browser
@@ -185,6 +244,11 @@ def journey(page: Any, url: str, message: str) -> None:
     page.wait_for_selector(f"{form}[data-clerk-reverify-state=done]")
     assert page.query_selector(".cl-userVerification") is None
     assert page.inner_text(f"{form} output") == message
+
+    # The helper hands any other answer back untouched, with no prompt.
+    wrapped = "window.ClerkIntegrations.withReverification(() => fetch('/no-such-page'))()"
+    assert page.evaluate(f"{wrapped}.then(response => response.status)") == 404
+    assert page.query_selector(".cl-userVerification") is None
 
 
 def run_in_browser(chromium_path: str, url: str, message: str, tmp_path: Path) -> None:
@@ -262,12 +326,13 @@ def django_example_server(tmp_path: Path) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(f"{url}/", timeout=1).close()
+                httpx.get(f"{url}/", timeout=1)
                 break
-            except OSError:
+            except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
-                        "the Django example did not start: " + (tmp_path / "runserver.log").read_text()
+                        "the Django example did not start: "
+                        + (tmp_path / "runserver.log").read_text()
                     ) from None
                 time.sleep(0.1)
         yield url

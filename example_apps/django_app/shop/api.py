@@ -21,7 +21,9 @@ class Orders(APIView):
         return Response({"organization": request.auth.org_id, "orders": ORDERS})
 
 
-DANGER_ZONE_MESSAGE = "Verified recently: a real app would delete your data now (this demo deletes nothing)."
+DANGER_ZONE_MESSAGE = (
+    "Verified recently: a real app would delete your data now (this demo deletes nothing)."
+)
 
 
 class DangerZone(APIView):

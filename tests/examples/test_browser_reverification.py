@@ -261,6 +261,12 @@ def run_in_browser(chromium_path: str, url: str, message: str, tmp_path: Path) -
         page.set_default_timeout(10_000)
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         try:
             journey(page, url, message)
         except Exception:
@@ -277,7 +283,8 @@ def test_fastapi_example_reverifies_in_the_browser(
     pytest.importorskip("fastapi")
     from example_apps.fastapi_app import create_app
 
-    server = live_server_factory(create_app({}))
+    # Under Clerk's strict Content Security Policy: the prompt and the retry need nothing it blocks.
+    server = live_server_factory(create_app({"CLERK_CONTENT_SECURITY_POLICY": "strict"}))
     run_in_browser(chromium_path, server.url, MESSAGE, tmp_path)
 
 

@@ -26,12 +26,14 @@ def expected_lines(code: str) -> list[str]:
 
 
 def test_the_page_has_examples() -> None:
-    assert len(BLOCKS) == 5
+    assert len(BLOCKS) == 6
     assert len(DJANGO) == 1
 
 
 @pytest.mark.parametrize(
-    "code", BLOCKS, ids=["fastapi", "flask", "django settings", "csp merge", "csp nonce"]
+    "code",
+    BLOCKS,
+    ids=["fastapi", "flask", "django settings", "reverification", "csp merge", "csp nonce"],
 )
 def test_each_example_prints_what_it_says(code: str) -> None:
     if "fastapi" in code:

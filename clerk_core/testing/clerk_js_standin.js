@@ -1,6 +1,8 @@
 /* A stand-in for ClerkJS, served by the local Clerk instance (clerk_core.testing.frontend) at
    ClerkJS's own script path. Same global, same mount API, no real authentication: its sign-in lists
-   the local test users and signs one in through the local instance's sign-in endpoint. */
+   the local test users and signs one in through the local instance's sign-in endpoint; its
+   reverification prompt (__internal_openReverification, as ClerkJS's useReverification() opens it)
+   re-verifies the signed-in test user through the local instance's reverify endpoint. */
 (function () {
   "use strict";
   if (window.Clerk) { return; }
@@ -101,6 +103,52 @@
     }
   };
 
+  var reverification = null;
+  function closeReverification() {
+    if (reverification && reverification.parentNode) { reverification.parentNode.removeChild(reverification); }
+    reverification = null;
+  }
+  function openReverification(props) {
+    props = props || {};
+    if (!currentUser()) { throw new Error("Clerk: the reverification prompt needs a signed-in user"); }
+    closeReverification();
+    var status = el("p", { "class": "cl-local-note", role: "status" });
+    var cont = el("button", { type: "button", "class": "cl-reverification-continue", text: "Continue" });
+    var cancel = el("button", { type: "button", "class": "cl-reverification-cancel", text: "Cancel" });
+    var title = el("h2", { id: "cl-reverification-title", text: "Verify it's you" });
+    var dialog = el("div", { "class": "cl-local-card cl-userVerification", role: "dialog",
+      "aria-modal": "true", "aria-labelledby": "cl-reverification-title",
+      "data-clerk-component": "UserVerification",
+      style: "background:#fff;border-radius:8px;padding:1em 1.2em;max-width:26rem;margin:15vh auto" }, [
+      title,
+      el("p", { text: "To continue, confirm it is you, " + currentUser().name + ". " +
+        "(Local test instance: no code is asked; Clerk asks for a password, a code or a passkey.)" }),
+      status, cont, document.createTextNode(" "), cancel]);
+    var overlay = el("div", { "class": "cl-modalBackdrop",
+      style: "position:fixed;inset:0;background:rgba(0,0,0,.45);z-index:2147483000" }, [dialog]);
+    cont.addEventListener("click", function () {
+      cont.disabled = true;
+      status.textContent = "Verifying...";
+      fetch(base + "/v1/local/reverify", { method: "POST", credentials: "same-origin", cache: "no-store" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("the local instance refused (" + response.status + ")"); }
+          closeReverification();
+          if (typeof props.afterVerification === "function") { props.afterVerification(); }
+        })
+        .catch(function (error) {
+          cont.disabled = false;
+          status.textContent = "Verification failed: " + error.message;
+        });
+    });
+    cancel.addEventListener("click", function () {
+      closeReverification();
+      if (typeof props.afterVerificationCancelled === "function") { props.afterVerificationCancelled(); }
+    });
+    reverification = overlay;
+    document.body.appendChild(overlay);
+    cont.focus();
+  }
+
   var clerk = {
     version: "local",
     loaded: false,
@@ -147,5 +195,7 @@
   });
   clerk.openSignIn = function (props) { clerk.redirectToSignIn(props); };
   clerk.openSignUp = function (props) { clerk.redirectToSignIn(props); };
+  clerk.__internal_openReverification = openReverification;
+  clerk.__internal_closeReverification = closeReverification;
   window.Clerk = clerk;
 })();

@@ -17,7 +17,15 @@ Clerk handshakes land here instead of on a real Frontend API. It serves:
   the test users (``button[data-user=<user id>]``, as on the sign-in page) and posts to
   ``<sign_in_path>``;
 * ``GET <proxy_path>/v1/local/client``: what that stand-in reads (the signed-in test user, the
-  test users, the sign-in and sign-out paths), as JSON.
+  test users, the sign-in and sign-out paths), as JSON;
+* ``POST <proxy_path>/v1/local/reverify``: re-verifies the signed-in test user (what the
+  stand-in's "Verify it's you" prompt calls, same origin only) and answers a fresh session token
+  whose ``fva`` claim is ``[0, 0]``.
+
+Reverification: a test user signs in with factors verified ``sign_in_factor_age`` minutes ago
+(default 60, as if they had signed in an hour ago), so their session tokens carry
+``fva = [60, 60]`` and growing, and ``protect(reverification="strict")`` (10 minutes) refuses
+them with Clerk's reverification hint until they re-verify.
 
 ``hosted_sign_in=False`` leaves ``GET <sign_in_path>`` to the app, so that the app's own sign-in
 page (a template with the sign-in helper) is the one shown; posting to it still signs in.
@@ -111,6 +119,7 @@ class _Client:
     user: TestUser
     session_id: str
     signed_in_at: int
+    verified_at: float = 0.0
 
 
 def refuse_live_keys(environ: Mapping[str, str] | None = None) -> None:
@@ -141,8 +150,16 @@ class LocalFrontendAPI:
         environ: Mapping[str, str] | None = None,
         allowed_hosts: Sequence[str] | None = None,
         hosted_sign_in: bool = True,
+        sign_in_factor_age: float = 60.0,
     ) -> None:
         refuse_live_keys(environ)
+        if not sign_in_factor_age >= 0:
+            raise ValueError(
+                "sign_in_factor_age is the minutes since the test users verified their factors "
+                "when they sign in: give a number of minutes, 0 or more"
+            )
+        self.sign_in_factor_age = float(sign_in_factor_age)
+        """Minutes since a test user verified their factors when they sign in (their ``fva``)."""
         self.instance = instance or LocalClerkInstance()
         self.users = {user.user_id: user for user in users}
         self.sign_in_path = sign_in_path
@@ -235,6 +252,8 @@ class LocalFrontendAPI:
             return _clerk_js_standin()
         if path == f"{self.proxy_path}/v1/local/client" and request.method == "GET":
             return self._client_document(request)
+        if path == f"{self.proxy_path}/v1/local/reverify" and request.method == "POST":
+            return self._reverify(request)
         if path.startswith(self.proxy_path + "/"):
             return _html(404, "Not found", "<p>The local Clerk instance has no such endpoint.</p>")
         return None
@@ -306,6 +325,10 @@ class LocalFrontendAPI:
             return _html(400, "Unknown user", "<p>Pick one of the test users.</p>")
         client_id = secrets.token_urlsafe(16)
         client = _Client(user, "sess_" + secrets.token_hex(10), int(time.time()) - 1)
+        # Tokens carry fva counted from here: "signed in" sign_in_factor_age minutes ago.
+        self.instance.verify_session(
+            client.session_id, at=self.instance.clock() - self.sign_in_factor_age * 60
+        )
         with self._lock:
             self._clients[client_id] = client
         self._deliver_user_event(user)
@@ -358,6 +381,35 @@ class LocalFrontendAPI:
         headers.append(("cache-control", "no-store"))
         headers.append(("location", self._back_to(public, request.query_param("redirect_url"))))
         return AuthResponse(307, headers)
+
+    def _reverify(self, request: RequestView) -> AuthResponse:
+        """Re-verify the signed-in test user: fresh session cookies whose token has ``fva`` 0."""
+        public = self._public_url(request)
+        if public is None:
+            return _host_refused()
+        origin = f"{public.scheme}://{public.netloc}"
+        sent_origin = request.headers.get("origin")
+        same_origin = (
+            sent_origin == origin
+            if sent_origin is not None
+            else request.headers.get("sec-fetch-site") == "same-origin"
+        )
+        if not same_origin:
+            return _json(
+                403,
+                {"error": "cross-origin-request", "message": "Re-verify from the app's own pages."},
+            )
+        client = self._client(request)
+        if client is None:
+            return _json(401, {"error": "signed-out", "message": "Sign in first."})
+        self.instance.verify_session(client.session_id)
+        suffixed = f"__session_{self.instance.cookie_suffix}" in request.cookies
+        headers = [
+            ("set-cookie", c) for c in self._session_cookies(public, client, suffixed=suffixed)
+        ]
+        headers.append(("cache-control", "no-store"))
+        fva = self.instance.factor_verification_age(client.session_id)
+        return _json(200, {"verified": True, "fva": fva}, headers)
 
     def _jwks(self) -> AuthResponse:
         """The instance's public signing keys, as Clerk's Frontend API serves them."""
@@ -444,6 +496,14 @@ def _user_json(user: TestUser) -> dict[str, Any]:
         "orgSlug": user.org_slug,
         "orgRole": user.org_role,
     }
+
+
+def _json(
+    status: int, document: Mapping[str, Any], headers: Sequence[tuple[str, str]] = ()
+) -> AuthResponse:
+    return AuthResponse(
+        status, [("content-type", "application/json"), *headers], json.dumps(document).encode()
+    )
 
 
 def _form(body: bytes) -> dict[str, str]:

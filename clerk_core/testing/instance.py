@@ -122,12 +122,41 @@ class LocalClerkInstance(InstanceKeys, TokenMinter, WebhookSigner):
         self._lock = threading.Lock()
         self.dev_browser_token = "dvb_" + secrets.token_hex(12)
         self.webhook_signing_secret = webhook_signing_secret()
+        self._verified_at: dict[str, float] = {}
         self.backend = FakeBackendAPI(self)
         """The in-memory Backend API: ``add_user``, ``add_organization``, ``add_membership``,
         ``add_session``, ``jwt_templates``, ``fail_next``."""
 
     def __repr__(self) -> str:
         return f"LocalClerkInstance(frontend_api={self.frontend_api!r}, kid={self.kid!r})"
+
+    # ------------------------------------------------------------------ factor verification
+    def verify_session(self, session_id: str, *, at: float | None = None) -> None:
+        """Record that the user of ``session_id`` verified their factors at ``at`` (default now):
+        from then on the session tokens minted for it without an explicit ``fva`` carry Clerk's
+        ``fva`` claim, ``[minutes since first factor, minutes since second factor]``, counted from
+        this time (both factors verified together), as reverification updates it in Clerk."""
+        with self._lock:
+            self._verified_at[session_id] = self.clock() if at is None else at
+
+    def factor_verification_age(self, session_id: str) -> list[int] | None:
+        """The ``fva`` the next token of ``session_id`` carries (``None``: not recorded)."""
+        with self._lock:
+            verified_at = self._verified_at.get(session_id)
+        if verified_at is None:
+            return None
+        minutes = max(0, int((self.clock() - verified_at) // 60))
+        return [minutes, minutes]
+
+    def session_claims(self, user_id: str = "user_test", **kwargs: Any) -> dict[str, Any]:
+        """As :meth:`TokenMinter.session_claims`; a session recorded with :meth:`verify_session`
+        gets its current ``fva`` unless ``fva`` is given."""
+        session_id = kwargs.get("session_id")
+        if kwargs.get("fva") is None and session_id:
+            fva = self.factor_verification_age(session_id)
+            if fva is not None:
+                kwargs["fva"] = fva
+        return super().session_claims(user_id, **kwargs)
 
     # ------------------------------------------------------------------ options and engines
     def options(self, *, networkless: bool = False, **overrides: Any) -> ClerkOptions:

@@ -4,6 +4,10 @@
 * ``/dashboard``: a server-rendered page that needs a session (the ``__session`` cookie);
 * ``/admin``: the organization admins' area (guarded in the middleware, by route pattern);
 * ``/api/orders``: JSON, needs the ``org:orders:read`` permission (a FastAPI dependency);
+* ``POST /api/danger-zone``: the dashboard's "Delete my data" action, which needs a recent
+  verification (``Protect(reverification="strict")``): a stale session gets Clerk's 403
+  reverification hint, the dashboard's ``data-clerk-reverify`` form opens Clerk's "Verify it's
+  you" prompt and sends the request again;
 * ``/me``: the auth object as JSON;
 * ``/ws``: a WebSocket that greets signed-in users and refuses the others.
 
@@ -52,6 +56,9 @@ ORDERS = [
     {"id": "ord_1001", "item": "Espresso machine", "total": 349.0},
     {"id": "ord_1002", "item": "Grinder", "total": 129.5},
 ]
+DANGER_ZONE_MESSAGE = (
+    "Verified recently: a real app would delete your data now (this demo deletes nothing)."
+)
 is_admin_area = create_route_matcher(["/admin(.*)"])
 is_socket = create_route_matcher(["/ws"])
 
@@ -172,6 +179,12 @@ def create_app(
         auth: AuthObject = Depends(Protect(permission="org:orders:read")),
     ) -> dict[str, Any]:
         return {"organization": auth.org_id, "orders": ORDERS}
+
+    @app.post("/api/danger-zone")
+    async def danger_zone(
+        auth: AuthObject = Depends(Protect(reverification="strict")),
+    ) -> dict[str, Any]:
+        return {"message": DANGER_ZONE_MESSAGE, "user_id": auth.user_id}
 
     @app.get("/me")
     async def me(auth: AuthObject = Depends(auth_dependency)) -> JSONResponse:

@@ -3,7 +3,10 @@
 With ``CLERK_PUBLISHABLE_KEY`` and ``CLERK_SECRET_KEY`` it uses your Clerk application; without them,
 the local Clerk instance of ``clerk_core.testing``. The templates use the Clerk globals the extension
 registers (``clerk_js()``, ``clerk_sign_in()``, ``clerk_user_button()``, ``clerk_signed_in()``): with
-the local instance its ClerkJS stand-in draws them, with real keys Clerk's own UI.
+the local instance its ClerkJS stand-in draws them, with real keys Clerk's own UI. The dashboard's
+"Delete my data" form posts to ``/api/danger-zone``, which needs a recent verification
+(``protect(reverification="strict")``): the form is marked ``data-clerk-reverify``, so Clerk's
+"Verify it's you" prompt opens on the 403 reverification hint and the request is sent again.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ ORDERS = [
     {"id": "ord_1001", "item": "Espresso machine", "total": 349.0},
     {"id": "ord_1002", "item": "Grinder", "total": 129.5},
 ]
+DANGER_ZONE_MESSAGE = (
+    "Verified recently: a real app would delete your data now (this demo deletes nothing)."
+)
 is_admin_area = create_route_matcher(["/admin(.*)"])
 
 
@@ -116,6 +122,11 @@ def create_app(environ: Mapping[str, str] | None = None, *, clerk: Clerk | None 
     @app.get("/no-access")
     def no_access() -> tuple[str, int]:
         return render_template("no_access.html"), 403
+
+    @app.post("/api/danger-zone")
+    @protect(reverification="strict")
+    def danger_zone() -> Any:
+        return jsonify(message=DANGER_ZONE_MESSAGE, user_id=current_auth.user_id)
 
     @app.get("/me")
     def me() -> Any:

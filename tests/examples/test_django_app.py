@@ -39,7 +39,8 @@ def test_example_test_suite(tmp_path: Path) -> None:
         "test", "example_apps.django_app.shop", "--noinput", "-v", "2", tmp_path=tmp_path
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Ran 6 tests" in result.stderr
+    assert "Ran 7 tests" in result.stderr
+    assert "test_delete_my_data_needs_a_recent_verification" in result.stderr
 
 
 def test_live_keys_refuse_the_local_instance(tmp_path: Path) -> None:

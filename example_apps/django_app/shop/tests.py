@@ -120,3 +120,28 @@ class LocalInstanceJourney(TestCase):
         self.visit("/")
         self.sign_in("user_solo")
         self.assertEqual(self.client.get("/api/orders").status_code, 403)
+
+    def test_delete_my_data_needs_a_recent_verification(self) -> None:
+        self.visit("/")
+        self.sign_in("user_member")  # the local instance: factors verified an hour ago
+        body = self.visit("/dashboard")[2]
+        self.assertIn('<form method="post" action="/api/danger-zone" data-clerk-reverify>', body)
+        self.assertIn('name="csrfmiddlewaretoken"', body)
+        origin = {"HTTP_ORIGIN": "http://testserver"}  # as a browser's fetch sends it
+        refused = self.client.post("/api/danger-zone", **origin)
+        self.assertEqual(refused.status_code, 403)
+        self.assertEqual(
+            refused.json(),
+            {
+                "clerk_error": {
+                    "type": "forbidden",
+                    "reason": "reverification-error",
+                    "metadata": {"reverification": {"level": "second_factor", "afterMinutes": 10}},
+                }
+            },
+        )
+        # What the stand-in's "Verify it's you" prompt posts; then the form is sent again.
+        self.assertEqual(self.client.post("/__clerk/v1/local/reverify", **origin).status_code, 200)
+        done = self.client.post("/api/danger-zone", **origin)
+        self.assertEqual(done.status_code, 200)
+        self.assertIn("this demo deletes nothing", done.json()["message"])

@@ -9,6 +9,7 @@ import pytest
 
 from clerk_core import AuthStatus, RequestView
 from clerk_core._cookie_memory import Slot
+from clerk_core.keys import JWKSCache
 from clerk_core.testing import LocalClerkInstance
 from tests.conftest import FakeClock
 from tests.core.test_token_memory import _cookie_matrix, _outcome
@@ -141,7 +142,9 @@ def test_a_changed_key_set_ends_remembered_headers(
     request = _browser(instance, instance.session_token(lifetime=3600), clock.now)
     _warm(engine, request)
     assert _ask(engine, request) is not None
-    engine.keys._generation += 1  # what a fetched key set without this token's key does
+    keys = engine.keys
+    assert isinstance(keys, JWKSCache)
+    keys._generation += 1  # what a fetched key set without this token's key does
     assert _ask(engine, request) is None
 
 

@@ -285,6 +285,24 @@ class Clerk:
         checks."""
         if not cookie or not self._cookie_fast:
             return None
+        observer = self._observer
+        started = observer.start() if observer is not None else 0.0
+        state = self._remembered_header(cookie, method, query, sec_fetch_dest, referer)
+        if state is not None:
+            state._engine = self
+            if observer is not None:
+                observer.emit(state, started, "remembered_cookie_state")
+        return state
+
+    def _remembered_header(
+        self,
+        cookie: str,
+        method: str,
+        query: str,
+        sec_fetch_dest: str | None,
+        referer: str | None,
+    ) -> RequestState | None:
+        """The cookie memory's answer (``_cookie_memory``), or ``None``."""
         method = method.upper()
         if sec_fetch_dest is not None:
             sec_fetch_dest = sec_fetch_dest.strip(" \t")
@@ -293,21 +311,19 @@ class Clerk:
         if not request_eligible(method, query, sec_fetch_dest, referer):
             return None
         cookie = cookie.strip(" \t")
-        if len(cookie) > self.options.max_cookie_header_bytes:
+        opts = self.options
+        if len(cookie) > opts.max_cookie_header_bytes:
             return None
         key = cookie_key(cookie)
         slot = self._cookies.get(key)
         if slot is None:
             return None
-        opts = self.options
         remembered = self._memory.get(
             slot.digest, self._clock(), opts.clock_skew, self.keys.generation
         )
         if remembered is None:
             self._cookies.discard(key)
             return None
-        observer = self._observer
-        started = observer.start() if observer is not None else 0.0
         state = RequestState(
             AuthStatus.SIGNED_IN, token=cookie[slot.start : slot.end], claims=remembered.claims
         )
@@ -315,9 +331,6 @@ class Clerk:
         state._remembered = remembered
         if slot.dev_start >= 0:
             state.dev_browser_token = cookie[slot.dev_start : slot.dev_end]
-        state._engine = self
-        if observer is not None:
-            observer.emit(state, started, "remembered_cookie_state")
         return state
 
     def verify_token(self, token: str) -> dict[str, Any]:
@@ -374,6 +387,20 @@ class Clerk:
                 return flow
             if state is not None:
                 return state
+        if token is None and accepts is None and self._cookie_fast:
+            # A signed-in Cookie header seen before (what adapters ask before building a view).
+            headers = request.headers
+            cookie = headers.get("cookie")
+            if cookie and "authorization" not in headers:
+                state = self._remembered_header(
+                    cookie,
+                    request.method,
+                    request.url.partition("?")[2],
+                    headers.get("sec-fetch-dest"),
+                    headers.get("referer"),
+                )
+                if state is not None:
+                    return state
         state, ctx = self._fast_cookie(request, token, accepts)
         if state is not None:
             return state

@@ -303,6 +303,8 @@ class Clerk:
         referer: str | None,
     ) -> RequestState | None:
         """The cookie memory's answer (``_cookie_memory``), or ``None``."""
+        if "__session" not in cookie:
+            return None  # no session cookie (a signed-out browser): nothing to hash or look up
         method = method.upper()
         if sec_fetch_dest is not None:
             sec_fetch_dest = sec_fetch_dest.strip(" \t")

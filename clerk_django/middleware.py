@@ -199,7 +199,7 @@ def _remembered(clerk: Clerk, request: HttpRequest) -> RequestState | None:
         return clerk.remembered_state(bearer)
     return clerk.remembered_cookie_state(
         meta.get("HTTP_COOKIE"),
-        method=request.method or "GET",
+        method=request.method or "",
         query=meta.get("QUERY_STRING", ""),
         sec_fetch_dest=meta.get("HTTP_SEC_FETCH_DEST"),
         referer=meta.get("HTTP_REFERER"),

@@ -228,6 +228,8 @@ def remembered(clerk: Clerk, scope: Scope) -> RequestState | None:
     repeats (what ASGI servers send); otherwise only the Bearer memory is asked, by a scan that
     sees every spelling and every line."""
     raw = scope.get("headers") or []
+    if not isinstance(raw, (list, tuple)):
+        scope["headers"] = raw = list(raw)  # read here and by the view: an iterator only once
     try:
         headers: dict[bytes, bytes] | None = dict(raw)
         if headers is not None and (len(headers) != len(raw) or not b"".join(headers).islower()):

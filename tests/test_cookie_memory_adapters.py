@@ -143,3 +143,19 @@ def test_starlette_reads_raw_headers_conservatively(prod: LocalClerkInstance) ->
     # A WebSocket and an unsafe method carry the cross-site check: not answered here.
     assert remembered(engine, {**_scope(plain), "type": "websocket"}) is None
     assert remembered(engine, _scope(plain, method="POST")) is None
+
+
+def test_starlette_headers_given_as_an_iterator_are_read_once(prod: LocalClerkInstance) -> None:
+    """ASGI allows any iterable of header pairs: asking the memories must leave them for the view."""
+    pytest.importorskip("starlette")
+    from clerk_starlette.middleware import remembered, request_view
+
+    engine = prod.clerk()
+    token = prod.session_token("user_c")
+    pairs = [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())]
+    scope = _scope([])
+    scope["headers"] = iter(pairs)
+    assert remembered(engine, scope) is None  # not remembered yet
+    view = request_view(scope)
+    assert view.headers["authorization"] == f"Bearer {token}"
+    assert engine.authenticate_request(view).is_signed_in

@@ -65,7 +65,15 @@ class CookieMemory:
         return len(self._entries)
 
     def get(self, key: bytes) -> Slot | None:
-        return self._entries.get(key)
+        slot = self._entries.get(key)
+        if slot is not None:
+            # One C call, atomic on its own: no lock on the hot path (an entry another thread
+            # evicted in between is simply not moved).
+            try:  # noqa: SIM105 (contextlib.suppress costs more than the lookup it guards)
+                self._entries.move_to_end(key)
+            except KeyError:
+                pass
+        return slot
 
     def put(self, key: bytes, slot: Slot) -> None:
         if self._size <= 0:

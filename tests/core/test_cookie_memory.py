@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from clerk_core import AuthStatus, RequestView
-from clerk_core._cookie_memory import Slot
+from clerk_core._cookie_memory import Slot, cookie_key
 from clerk_core.keys import JWKSCache
 from clerk_core.testing import LocalClerkInstance
 from tests.conftest import FakeClock
@@ -243,3 +243,24 @@ def test_an_oversized_header_is_never_answered(
     _warm(engine, request)
     padded = request.headers["cookie"] + "; pad=" + "x" * 5000
     assert engine.remembered_cookie_state(padded, method="GET") is None
+
+
+def test_the_least_recently_used_header_goes_first(clock: FakeClock) -> None:
+    instance = LocalClerkInstance(
+        instance_type="production",
+        frontend_api="clerk.memory.test",
+        authorized_parties=("https://app.example",),
+        clock=clock,
+    )
+    engine = instance.clerk(networkless=True, clock=clock, token_cache_size=2)
+    first, second, third = (
+        _browser(instance, instance.session_token(f"user_{i}", lifetime=3600), clock.now)
+        for i in range(3)
+    )
+    _warm(engine, first)
+    _warm(engine, second)
+    assert _ask(engine, first) is not None  # used again: now the most recent
+    _warm(engine, third)  # evicts the least recently used header, the second
+    assert engine._cookies.get(cookie_key(first.headers["cookie"])) is not None
+    assert engine._cookies.get(cookie_key(second.headers["cookie"])) is None
+    assert _ask(engine, first) is not None

@@ -159,3 +159,19 @@ def test_starlette_headers_given_as_an_iterator_are_read_once(prod: LocalClerkIn
     view = request_view(scope)
     assert view.headers["authorization"] == f"Bearer {token}"
     assert engine.authenticate_request(view).is_signed_in
+
+
+def test_one_auth_event_per_request_from_the_remembered_header(
+    prod: LocalClerkInstance, adapter: Build
+) -> None:
+    from clerk_core.events import DecisionRecorder
+
+    recorder = DecisionRecorder(10)
+    get = adapter(prod.clerk(on_auth_event=recorder))
+    headers = browser(prod, prod.session_token("user_c"))
+    for _ in range(3):
+        assert get("/signed-in", headers)[0] == 200
+    events = recorder.events()
+    assert [(e.status, e.token_source) for e in events] == [("signed-in", "cookie")] * 3
+    assert events[-1].entry_point == "remembered_cookie_state"
+    assert events[-1].memory_hit is True

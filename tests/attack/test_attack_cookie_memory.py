@@ -563,3 +563,23 @@ def test_starlette_raw_headers_in_odd_shapes_are_judged_in_full(prod: LocalClerk
     nav_ws = [*base, (b"sec-fetch-dest", b" document"), (b"referer", b"\thttps://evil.example/")]
     assert remembered(engine, scope(nav_ws)) is None
     assert remembered(engine, scope([*base, (b"cookie", b"")])) is None
+
+
+def test_an_answer_from_the_header_leaks_no_token_in_its_auth_event(
+    prod: LocalClerkInstance, clock: FakeClock
+) -> None:
+    events: list[Any] = []
+    engine = prod.clerk(networkless=True, clock=clock, on_auth_event=events.append)
+    token = prod.session_token("user_ev", lifetime=3600)
+    cookie = jar(**prod.cookies(token), sessionid="django-secret-session")
+    for _ in range(3):
+        assert engine.authenticate_request(view(cookie)).is_signed_in
+    events.clear()
+    assert engine.remembered_cookie_state(cookie, method="GET") is not None
+    (event,) = events
+    assert event.entry_point == "remembered_cookie_state"
+    assert event.status == "signed-in"
+    assert event.token_source == "cookie"
+    for text in (repr(event), str(event), repr(vars(event) if hasattr(event, "__dict__") else "")):
+        assert token not in text
+        assert "django-secret-session" not in text

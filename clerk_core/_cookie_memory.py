@@ -12,7 +12,9 @@ What an entry holds is only what the header itself decided: the verified-token m
 the session token, and where in the header the session token and the development browser token
 sit (offsets, so that neither the header nor a token is kept). The verified-token memory is asked
 again on every request, so an expired token or a rotated key set ends the entry as it ends the
-token's.
+token's; the entry ends at the token's ``exp`` itself, without the clock skew's grace the
+verified-token memory gives, because from then on the cookie set Clerk reads depends on the time
+too (``_context.uses_suffixed`` on a development instance).
 
 Only requests whose answer depends on the ``Cookie`` header alone take this path
 (:func:`request_eligible`, :func:`instance_eligible`): a safe method (no cross-site request

@@ -320,10 +320,13 @@ class Clerk:
         slot = self._cookies.get(key)
         if slot is None:
             return None
-        remembered = self._memory.get(
-            slot.digest, self._clock(), opts.clock_skew, self.keys.generation
-        )
-        if remembered is None:
+        now = self._clock()
+        remembered = self._memory.get(slot.digest, now, opts.clock_skew, self.keys.generation)
+        if remembered is None or now >= remembered.exp:
+            # Past the token's exp (the clock skew's grace) the header alone no longer decides:
+            # which cookie set Clerk reads changes with the time then (a development instance
+            # reads the plain set once the suffixed token has expired), so the full procedure
+            # judges.
             self._cookies.discard(key)
             return None
         state = RequestState(

@@ -95,8 +95,8 @@ changes are applied. Clerk also adds ``'unsafe-eval'`` outside production; this 
 _KEYWORDS = frozenset(
     ("none", "self", "strict-dynamic", "unsafe-eval", "unsafe-hashes", "unsafe-inline")
 )
-_DIRECTIVE_RE = re.compile(r"^[a-z][a-z-]*$")
-_SOURCE_RE = re.compile(r"^[\x21-\x7e]+$")
+_DIRECTIVE_RE = re.compile(r"[a-z][a-z-]*")  # fullmatch: "$" would let a trailing newline in
+_SOURCE_RE = re.compile(r"[\x21-\x7e]+")
 # Directives of an app's policy Clerk adds nothing to (ClerkJS needs the specific ones).
 _APP_OWNED = ("default-src", "form-action")
 # Where a fetch directive falls back when a policy does not name it (CSP Level 3).
@@ -148,14 +148,14 @@ class ContentSecurityPolicy:
             )
         checked: dict[str, tuple[str, ...]] = {}
         for name, values in self.directives.items():
-            if not isinstance(name, str) or not _DIRECTIVE_RE.match(name):
+            if not isinstance(name, str) or not _DIRECTIVE_RE.fullmatch(name):
                 raise ClerkConfigurationError(
                     f"content_security_policy.directives: {name!r} is not a directive name "
                     "(lower-case letters and '-', e.g. 'img-src')."
                 )
             items = (values,) if isinstance(values, str) else values
             if not isinstance(items, Sequence) or not all(
-                isinstance(v, str) and _SOURCE_RE.match(v) and ";" not in v and "," not in v
+                isinstance(v, str) and _SOURCE_RE.fullmatch(v) and ";" not in v and "," not in v
                 for v in items
             ):
                 raise ClerkConfigurationError(
@@ -167,7 +167,7 @@ class ContentSecurityPolicy:
         object.__setattr__(self, "directives", checked)
         if self.report_to is not None and (
             not isinstance(self.report_to, str)
-            or not _SOURCE_RE.match(self.report_to)
+            or not _SOURCE_RE.fullmatch(self.report_to)
             or any(c in self.report_to for c in ';,"')
         ):
             raise ClerkConfigurationError(

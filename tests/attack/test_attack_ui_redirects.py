@@ -63,7 +63,8 @@ def test_component_options_stay_inside_their_json_block(value: str) -> None:
     assert html_text.count("<script") == 1
     assert html_text.count("</script>") == 1
     assert "<!--" not in html_text
-    assert "\u2028" not in html_text and "\u2029" not in html_text
+    assert "\u2028" not in html_text
+    assert "\u2029" not in html_text
     (block,) = _data_blocks(html_text)
     props = json.loads(block)
     assert props["fallbackRedirectUrl"] == value
@@ -81,7 +82,7 @@ def test_sign_out_button_label_and_options_are_escaped(value: str) -> None:
 
 
 def test_an_unknown_component_name_is_refused_not_rendered() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown Clerk component"):
         mount_point('SignIn"><script>alert(1)</script>')
 
 
@@ -114,7 +115,7 @@ def test_load_options_from_a_template_stay_data(
 
 
 @pytest.mark.parametrize(
-    "setting, value",
+    ("setting", "value"),
     [
         ("proxy_url", 'https://p.example/"><script>alert(1)</script>'),
         ("domain", 'x.example" onload="alert(1)'),
@@ -204,7 +205,8 @@ def test_strict_mode_keeps_strict_dynamic_and_the_nonce_whatever_the_app_set() -
         assert "'strict-dynamic'" in script
         assert "'nonce-N1'" in script
         if existing is None:
-            assert "http:" not in script and "https:" not in script
+            assert "http:" not in script
+            assert "https:" not in script
 
 
 def test_a_comma_in_the_apps_policy_does_not_loosen_its_first_policy() -> None:
@@ -326,7 +328,7 @@ OFF_SITE = [
     "http://evil.example?http://127.0.0.1:8000/",
     "http://127.0.0.1:8001/",
     "https://127.0.0.1:8000/",
-    "http://127.0.0.1:8000／@evil.example/",
+    "http://127.0.0.1:8000\uff0f@evil.example/",  # fullwidth solidus
     "http://[::1]:8000/",
 ]
 

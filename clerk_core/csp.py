@@ -17,8 +17,11 @@ removed except a ``'none'`` that Clerk's sources replace.
 Strict mode (``strict=True``) is Clerk's: ``script-src`` gets ``'strict-dynamic'`` and the
 request's ``'nonce-…'`` instead of ``http:`` / ``https:``, so only scripts carrying the nonce (the
 helpers' tags) and the scripts they load run. Without strict mode the nonce is still put on the
-helpers' tags, and added to ``script-src`` only when the app's own policy already lists a nonce or
-hash there (then ``'unsafe-inline'`` no longer applies and the helpers' inline bootstrap needs it).
+helpers' tags. With no policy of the app's, ``script-src`` is Clerk's (``'unsafe-inline'``,
+``http:``, ``https:``); merged into an app's own policy, those are never added (they would let an
+injected script run where the app's policy stopped it): the Frontend API hosts and the request's
+nonce are added instead (no nonce when the app's ``script-src`` relies on ``'unsafe-inline'``,
+which a nonce would switch off).
 """
 
 from __future__ import annotations
@@ -260,6 +263,39 @@ def _clerk_directives(
     return directives
 
 
+_LOOSE_SCRIPT_SOURCES = ("'unsafe-inline'", "http:", "https:")
+
+
+def _keep_app_script_policy(
+    merged: dict[str, list[str]],
+    original: Mapping[str, Sequence[str]],
+    app_script: Sequence[str],
+    hosts: Sequence[str],
+    nonce: str | None,
+    configured: Sequence[str],
+) -> None:
+    """Clerk's non-strict ``script-src`` allows ``'unsafe-inline'`` and any ``http:`` / ``https:``
+    script. Merged into an app's own policy, that would undo the app's defence against injected
+    scripts, so there the Frontend API hosts (what ClerkJS loads from) and the nonce (the helpers'
+    inline bootstrap) are added instead: only what the app's policy already allowed stays allowed.
+    An app whose ``script-src`` itself allows inline scripts (``'unsafe-inline'`` without a nonce
+    or hash) gets no nonce, which would switch its ``'unsafe-inline'`` off. A policy that restricts
+    no script (neither ``script-src`` nor ``default-src``) gets Clerk's list as it is."""
+    if "script-src" not in original and "default-src" not in original:
+        return  # the app's policy restricted no script: Clerk's list cannot loosen it
+    app_own = set(original.get("script-src") or original.get("default-src") or [])
+    app_own.update(_format(v) for v in configured)  # what the option's directives ask for stays
+    script = [s for s in merged["script-src"] if s in app_own or s not in _LOOSE_SCRIPT_SOURCES]
+    script = _add(script, [*hosts, "https://challenges.cloudflare.com"])
+    keyed = any(
+        s.startswith(("'nonce-", "'sha256-", "'sha384-", "'sha512-")) or s == "'strict-dynamic'"
+        for s in app_script
+    )
+    if nonce and (keyed or "'unsafe-inline'" not in app_own):
+        script = _add(script, [f"'nonce-{nonce}'"])
+    merged["script-src"] = script
+
+
 def merge_content_security_policy(
     existing: str | None,
     policy: ContentSecurityPolicy,
@@ -288,17 +324,10 @@ def merge_content_security_policy(
                 base = next((original[f] for f in fallback if f in original), None)
                 merged[name] = list(base) if base is not None else []
             merged[name] = _add(merged[name], values)
-        if (
-            nonce
-            and not policy.strict
-            and any(
-                s.startswith(("'nonce-", "'sha256-", "'sha384-", "'sha512-"))
-                or s == "'strict-dynamic'"
-                for s in app_script
+        if not policy.strict:
+            _keep_app_script_policy(
+                merged, original, app_script, hosts, nonce, policy.directives.get("script-src", ())
             )
-        ):
-            # The app's policy ignores 'unsafe-inline': the helpers' inline bootstrap needs the nonce.
-            merged["script-src"] = _add(merged["script-src"], [f"'nonce-{nonce}'"])
     if policy.report_to and "report-to" not in merged:
         merged["report-to"] = ["csp-endpoint"]
     names = sorted(merged) if not existing or not existing.strip() else list(merged)
@@ -311,10 +340,12 @@ def _fapi_hosts(options: ClerkOptions) -> list[str]:
         hosts.append(options.frontend_api)
     if options.satellite_frontend_api:
         hosts.append(options.satellite_frontend_api)
-    proxy = options.proxy_url or ""
-    if proxy.startswith(("https://", "http://")):
-        scheme, _, rest = proxy.partition("://")
-        hosts.append(f"{scheme}://{rest.split('/', 1)[0]}")
+    for url in (options.proxy_url or "", options.clerk_js_url or ""):
+        if url.startswith(("https://", "http://")):
+            scheme, _, rest = url.partition("://")
+            origin = f"{scheme}://{rest.split('/', 1)[0]}"
+            if origin not in hosts:
+                hosts.append(origin)
     return hosts
 
 

@@ -128,7 +128,7 @@ def test_configured_attributes_cannot_break_out_of_the_loader_tag(
     """Settings come from the operator, but an attribute value with a quote must still stay one
     attribute (or be refused at start-up)."""
     try:
-        options = clerk_instance.options(**{setting: value})
+        options = clerk_instance.options(**{setting: value})  # type: ignore[arg-type]
     except (ClerkConfigurationError, ValueError):
         return  # refused at start-up: fine
     html_text = clerk_js_tags(options)
@@ -167,7 +167,7 @@ def test_component_redirect_settings_refuse_scripts_and_other_origins_by_shape(
     clerk_instance: LocalClerkInstance, setting: str, value: str
 ) -> None:
     with pytest.raises(ClerkConfigurationError):
-        clerk_instance.options(**{setting: value})
+        clerk_instance.options(**{setting: value})  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- CSP
@@ -541,3 +541,63 @@ def test_a_protocol_relative_proxy_url_does_not_become_the_key_source() -> None:
     except ClerkConfigurationError:
         return
     assert urlsplit(options.frontend_jwks_url or "").hostname == "clerk.shop.test"
+
+
+def test_the_merge_keeps_what_clerkjs_needs_without_loosening() -> None:
+    """The fix's other side: ClerkJS's host and the helpers' nonce are in the merged policy; an
+    app relying on ``'unsafe-inline'`` gets no nonce (which would switch it off); a policy with no
+    script restriction, and a script source the option's directives ask for, stay as they were."""
+    policy = ContentSecurityPolicy()
+    merged = merge_content_security_policy(
+        "script-src 'self'", policy, hosts=["clerk.shop.test"], nonce="N2"
+    )
+    script = next(p for p in merged.split("; ") if p.startswith("script-src ")).split()
+    assert "clerk.shop.test" in script
+    assert "'nonce-N2'" in script
+    inline = merge_content_security_policy(
+        "script-src 'self' 'unsafe-inline'", policy, hosts=["clerk.shop.test"], nonce="N2"
+    )
+    assert "'nonce-N2'" not in inline
+    assert "'unsafe-inline'" in inline.split("; ")[0]
+    unrestricted = merge_content_security_policy(
+        "img-src 'self'", policy, hosts=["clerk.shop.test"], nonce="N2"
+    )
+    assert "https:" in next(p for p in unrestricted.split("; ") if p.startswith("script-src "))
+    asked = merge_content_security_policy(
+        "script-src 'self'",
+        ContentSecurityPolicy(directives={"script-src": ["https:"]}),
+        hosts=["clerk.shop.test"],
+        nonce="N2",
+    )
+    assert "https:" in asked.split("; ")[0].split()
+
+
+def test_clerk_js_url_origin_is_a_script_source(clerk_instance: LocalClerkInstance) -> None:
+    options = clerk_instance.options(
+        content_security_policy=True, clerk_js_url="https://cdn.shop.test/clerk.js"
+    )
+    headers = with_content_security_policy(
+        options,
+        [("content-type", "text/html"), ("content-security-policy", "script-src 'self'")],
+        "N",
+    )
+    policy = dict(headers)["Content-Security-Policy"]
+    assert "https://cdn.shop.test" in policy.split("; ")[0].split()
+
+
+def test_no_adapter_loosens_a_policy_the_view_set() -> None:
+    from tests.test_template_adapters import ADAPTERS
+
+    instance = LocalClerkInstance(instance_type="production", frontend_api="clerk.shop.test")
+    for module, build in ADAPTERS.values():
+        pytest.importorskip(module)
+        pytest.importorskip("jinja2")
+        get = build(instance.clerk(content_security_policy=True))
+        _, body, headers = get("/page-with-policy", {"accept": "text/html"})
+        script = headers["content-security-policy"].split("; ")[0].split()
+        assert script[0] == "script-src"
+        assert "https:" not in script
+        assert "http:" not in script
+        nonce = re.search(r'nonce="([^"]+)"', body)
+        assert nonce is not None
+        assert f"'nonce-{nonce.group(1)}'" in script

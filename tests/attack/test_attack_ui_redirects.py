@@ -601,3 +601,63 @@ def test_no_adapter_loosens_a_policy_the_view_set() -> None:
         nonce = re.search(r'nonce="([^"]+)"', body)
         assert nonce is not None
         assert f"'nonce-{nonce.group(1)}'" in script
+
+
+def test_the_frontend_jwks_fetch_follows_no_redirect_and_ignores_the_host_header() -> None:
+    """Publishable-key-only: the keys come from the Frontend API fixed at start-up. A redirect
+    from there (to keys an attacker holds) is not followed, even when the app hands the engine an
+    HTTP client that follows redirects; a forged ``Host`` changes nothing about where keys come
+    from."""
+    import httpx
+
+    from clerk_core import AuthStatus, Clerk, RequestView
+
+    instance = LocalClerkInstance(
+        instance_type="production",
+        frontend_api="clerk.pkonly.test",
+        authorized_parties=("https://app.example",),
+    )
+    attacker = LocalClerkInstance(instance_type="production", frontend_api="clerk.pkonly.test")
+    fetched: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        if request.url.host == "evil.example":
+            return httpx.Response(200, json=attacker.jwks())
+        return httpx.Response(302, headers={"location": "https://evil.example/jwks.json"})
+
+    transport = httpx.MockTransport(handler)
+    engine = Clerk(
+        instance.options(secret_key=None, token_cache_size=0),
+        http_client=httpx.Client(transport=transport, follow_redirects=True),
+        async_http_client=httpx.AsyncClient(transport=transport, follow_redirects=True),
+    )
+    forged = attacker.session_token("user_attacker", azp="https://app.example")
+    request = RequestView(
+        "GET",
+        "https://evil.example/api",
+        {"host": "evil.example", "authorization": f"Bearer {forged}"},
+    )
+    state = engine.authenticate_request(request)
+    assert state.status is not AuthStatus.SIGNED_IN
+    assert fetched
+    assert all(urlsplit(u).hostname == "clerk.pkonly.test" for u in fetched), fetched
+
+
+def test_the_local_reverify_endpoint_refuses_a_rebound_host(
+    reverify_app: tuple[LocalClerkInstance, Any],
+) -> None:
+    """DNS rebinding: a page on evil.example resolved to the app's loopback address sends its own
+    ``Host`` and a matching ``Origin``; the host is not one the local instance serves."""
+    instance, frontend = reverify_app
+    cookie = _signed_in_cookie(instance, frontend)
+    request = instance.request(
+        f"{frontend.proxy_path}/v1/local/reverify",
+        method="POST",
+        host="evil.example:8000",
+        headers={"cookie": cookie, "origin": "http://evil.example:8000"},
+    )
+    response = frontend.handle(request)
+    assert response is not None
+    assert response.status >= 400
+    assert not [v for k, v in response.headers if k == "set-cookie"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .auth import AuthObject
 from .errors import MalformedURLError, ProtectError
@@ -35,6 +35,9 @@ from .protect import check_protect
 from .request import RequestView
 from .responses import REPLACED, AuthResponse, auth_response, early_response, headers_to_add
 from .state import AuthStatus, RequestState
+
+if TYPE_CHECKING:
+    from .clerk import Clerk
 
 __all__ = [
     "GUARD_RESULT_ERROR",
@@ -46,6 +49,7 @@ __all__ = [
     "headers_after_app",
     "is_replaced",
     "protect_refusal",
+    "remembered_from_environ",
     "run_guard",
 ]
 
@@ -235,3 +239,24 @@ def answerless_state(
             signed_out.token_source = "cookie"
             return signed_out
     return state
+
+
+def remembered_from_environ(
+    clerk: Clerk, environ: Mapping[str, Any], method: str
+) -> RequestState | None:
+    """What the engine's memories answer for a WSGI request (a WSGI environ, or Django's
+    ``request.META``) before any view is built: a repeated Bearer session token
+    (:meth:`~clerk_core.Clerk.remembered_state`), or, without an ``Authorization`` header, a
+    repeated signed-in ``Cookie`` header (:meth:`~clerk_core.Clerk.remembered_cookie_state`).
+    ``None``: the full procedure judges the request. The server has joined repeated header lines
+    already, as the request view reads them."""
+    bearer = environ.get("HTTP_AUTHORIZATION")
+    if bearer is not None:
+        return clerk.remembered_state(bearer)
+    return clerk.remembered_cookie_state(
+        environ.get("HTTP_COOKIE"),
+        method=method,
+        query=environ.get("QUERY_STRING", ""),
+        sec_fetch_dest=environ.get("HTTP_SEC_FETCH_DEST"),
+        referer=environ.get("HTTP_REFERER"),
+    )

@@ -18,8 +18,15 @@ from typing import Any
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from clerk_core import Clerk, ClerkOptions, RequestState, RequestView
-from clerk_core.adapter import GUARD_RESULT_ERROR, Refusal, arun_guard, before_app, run_guard
+from clerk_core import ClerkOptions, RequestState, RequestView
+from clerk_core.adapter import (
+    GUARD_RESULT_ERROR,
+    Refusal,
+    arun_guard,
+    before_app,
+    remembered_from_environ,
+    run_guard,
+)
 from clerk_core.csp import (
     content_security_policy_headers,
     generate_nonce,
@@ -63,7 +70,7 @@ class ClerkMiddleware:
         clerk = get_clerk()
         # A repeated Bearer token or signed-in Cookie header is answered from the engine's memory
         # before any view is built.
-        state = _remembered(clerk, request)
+        state = remembered_from_environ(clerk, request.META, request.method or "")
         view: RequestView | Callable[[], RequestView]
         if state is None:
             view = request_view(request)
@@ -100,7 +107,7 @@ class ClerkMiddleware:
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         clerk = get_clerk()
-        state = _remembered(clerk, request)
+        state = remembered_from_environ(clerk, request.META, request.method or "")
         view: RequestView | Callable[[], RequestView]
         if state is None:
             view = request_view(request)
@@ -188,19 +195,3 @@ def _guard_answer(result: Any, state: RequestState) -> HttpResponseBase | None:
             GUARD_RESULT_ERROR.format(kind=type(result).__name__, framework="Django HttpResponse")
         )
     return None
-
-
-def _remembered(clerk: Clerk, request: HttpRequest) -> RequestState | None:
-    """What the engine's memories answer before any view is built: a repeated Bearer session
-    token, or a repeated signed-in ``Cookie`` header on a request without ``Authorization``."""
-    meta = request.META
-    bearer = meta.get("HTTP_AUTHORIZATION")
-    if bearer is not None:
-        return clerk.remembered_state(bearer)
-    return clerk.remembered_cookie_state(
-        meta.get("HTTP_COOKIE"),
-        method=request.method or "",
-        query=meta.get("QUERY_STRING", ""),
-        sec_fetch_dest=meta.get("HTTP_SEC_FETCH_DEST"),
-        referer=meta.get("HTTP_REFERER"),
-    )

@@ -34,7 +34,14 @@ from clerk_core import (
     users,
 )
 from clerk_core import Clerk as ClerkEngine
-from clerk_core.adapter import Refusal, before_app, headers_after_app, is_replaced, run_guard
+from clerk_core.adapter import (
+    Refusal,
+    before_app,
+    headers_after_app,
+    is_replaced,
+    remembered_from_environ,
+    run_guard,
+)
 from clerk_core.csp import generate_nonce, is_html, with_content_security_policy
 from clerk_core.doctor import check_at_startup
 from clerk_core.options import unknown_options_message
@@ -188,19 +195,7 @@ def _before_request() -> Response | None:
         g.clerk_nonce = generate_nonce()  # the template globals put it on their script tags
     # A repeated Bearer token or signed-in Cookie header is answered from the engine's memory
     # before any view is built.
-    environ = req.environ
-    bearer = environ.get("HTTP_AUTHORIZATION")
-    request_state = (
-        engine.remembered_state(bearer)
-        if bearer is not None
-        else engine.remembered_cookie_state(
-            environ.get("HTTP_COOKIE"),
-            method=req.method,
-            query=environ.get("QUERY_STRING", ""),
-            sec_fetch_dest=environ.get("HTTP_SEC_FETCH_DEST"),
-            referer=environ.get("HTTP_REFERER"),
-        )
-    )
+    request_state = remembered_from_environ(engine, req.environ, req.method)
     view: RequestView | Callable[[], RequestView]
     if request_state is None:
         view = _view_of(req)

@@ -77,6 +77,7 @@ EXPECTED: dict[str, list[str]] = {
         "headers_after_app",
         "is_replaced",
         "protect_refusal",
+        "remembered_from_environ",
         "run_guard",
     ],
     "clerk_core.doctor": [

@@ -5,16 +5,18 @@ minute, when ClerkJS refreshes the session token). The first such request is jud
 second goes through the cookie flow's fast path (``_cookie_flow.remembered_cookie``), which parses
 every cookie, picks Clerk's suffixed or plain cookies and checks them against the verified-token
 memory. When that path signs the request in, the engine remembers the outcome here, keyed by the
-SHA-256 of the ``Cookie`` header, and from then on the same header is answered with one hash, one
-lookup here and one in the verified-token memory: no request view, no cookie parsing.
+SHA-256 of the ``Cookie`` header's bytes, and from then on the same header is answered with one
+hash and one lookup: no request view, no cookie parsing. Adapters pass the bytes their server
+delivered (``Clerk.remembered_raw_cookie_state``), so nothing is decoded before the lookup.
 
-What an entry holds is only what the header itself decided: the verified-token memory's key for
-the session token, and where in the header the session token and the development browser token
-sit (offsets, so that neither the header nor a token is kept). The verified-token memory is asked
-again on every request, so an expired token or a rotated key set ends the entry as it ends the
-token's; the entry ends at the token's ``exp`` itself, without the clock skew's grace the
-verified-token memory gives, because from then on the cookie set Clerk reads depends on the time
-too (``_context.uses_suffixed`` on a development instance).
+What an entry holds is only what the header itself decided: the verified-token memory's entry for
+the session token (its claims, ``exp``, key generation and ``iat``/``nbf``; never the token), and
+where in the header the session token and the development browser token sit (offsets, so that
+neither the header nor a token is kept). That entry's checks run on every request
+(``Clerk._cookie_hit``), so an expired token or a rotated key set ends the header's entry as it
+ends the token's; the header's entry ends at the token's ``exp`` itself, without the clock skew's
+grace the verified-token memory gives, because from then on the cookie set Clerk reads depends on
+the time too (``_context.uses_suffixed`` on a development instance).
 
 Only requests whose answer depends on the ``Cookie`` header alone take this path
 (:func:`request_eligible`, :func:`instance_eligible`): a safe method (no cross-site request
@@ -32,6 +34,7 @@ from collections import OrderedDict
 from hashlib import sha256
 
 from ._context import Instance
+from ._memory import Remembered
 from .origin import SAFE_METHODS
 
 __all__ = ["CookieMemory", "Slot", "cookie_key", "instance_eligible", "request_eligible"]
@@ -39,14 +42,15 @@ __all__ = ["CookieMemory", "Slot", "cookie_key", "instance_eligible", "request_e
 
 class Slot:
     """Where a remembered header's session token (and development browser token) sit in it, and
-    the verified-token memory's key for that token."""
+    the verified-token memory's entry for that token (its claims, ``exp`` and key generation; not
+    the token)."""
 
-    __slots__ = ("dev_end", "dev_start", "digest", "end", "start")
+    __slots__ = ("dev_end", "dev_start", "end", "remembered", "start")
 
     def __init__(
-        self, digest: bytes, start: int, end: int, dev_start: int = -1, dev_end: int = -1
+        self, remembered: Remembered, start: int, end: int, dev_start: int = -1, dev_end: int = -1
     ) -> None:
-        self.digest = digest
+        self.remembered = remembered
         self.start = start
         self.end = end
         self.dev_start = dev_start
@@ -97,10 +101,10 @@ class CookieMemory:
             self._entries.clear()
 
 
-def cookie_key(cookie: str) -> bytes:
-    """The memory's key for a ``Cookie`` header (as the request view holds it: spaces and tabs
-    around it stripped)."""
-    return sha256(cookie.encode("utf-8", "surrogatepass")).digest()
+def cookie_key(cookie: bytes) -> bytes:
+    """The memory's key for a ``Cookie`` header: the SHA-256 of its bytes as the server received
+    them (a request view's text encoded back to Latin-1), spaces and tabs around it stripped."""
+    return sha256(cookie.strip(b" \t")).digest()
 
 
 def instance_eligible(inst: Instance) -> bool:
@@ -117,15 +121,22 @@ def instance_eligible(inst: Instance) -> bool:
 
 
 def request_eligible(
-    method: str, query: str, sec_fetch_dest: str | None, referer: str | None
+    method: str, query: bytes, sec_fetch_dest: bytes | None, referer: bytes | None
 ) -> bool:
     """Whether a cookie request's answer depends on its ``Cookie`` header alone, given the rest of
     what the cookie flow reads: a safe method (the cross-site request check applies to the others),
     a query without Clerk's parameters (``__clerk_handshake``, ``__clerk_db_jwt``... and any
     percent-encoded name, which could spell one), and no page navigation that carries a
-    ``Referer`` (Clerk's cross-origin sync for a primary domain reads it)."""
+    ``Referer`` (Clerk's cross-origin sync for a primary domain reads it). The method is upper
+    case; the rest is as sent (bytes), spaces and tabs around a header value ignored."""
     if method not in SAFE_METHODS:
         return False
-    if query and ("__clerk" in query or "%" in query):
+    if query and (b"__clerk" in query or b"%" in query):
         return False
-    return not (referer and method == "GET" and sec_fetch_dest == "document")
+    return not (
+        referer is not None
+        and sec_fetch_dest is not None
+        and method == "GET"
+        and referer.strip(b" \t")
+        and sec_fetch_dest.strip(b" \t") == b"document"
+    )

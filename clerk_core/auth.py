@@ -187,7 +187,7 @@ class SessionAuth(_AuthBase):
 
     @classmethod
     def _from_template(
-        cls, template: SessionAuth, token: str, *, clerk: Clerk | None = None
+        cls, template: SessionAuth, token: str, clerk: Clerk | None = None
     ) -> SessionAuth:
         """The auth object of one request whose claims ``template`` was built from: a copy with
         this request's token and engine and its own lists. The verified-token memory keeps a
@@ -195,12 +195,15 @@ class SessionAuth(_AuthBase):
         auth = object.__new__(cls)
         fields = auth.__dict__
         fields.update(template.__dict__)
-        for name in cls._OWN_LISTS:
-            value = fields[name]
-            if type(value) is list:
-                fields[name] = list(value)
-        auth._token = token
-        auth._clerk = clerk
+        fields["_token"] = token
+        fields["_clerk"] = clerk
+        # _OWN_LISTS, unrolled (this runs on every remembered request).
+        value = fields["org_permissions"]
+        if type(value) is list:
+            fields["org_permissions"] = value.copy()
+        value = fields["factor_verification_age"]
+        if type(value) is list:
+            fields["factor_verification_age"] = value.copy()
         return auth
 
     def __repr__(self) -> str:

@@ -37,9 +37,10 @@ from ._verify import verified_claims, verify_session_token
 from .backend_api import AsyncBackendAPI, BackendAPI
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
-from .events import attach_hook, observer_for
+from .events import EntryPoint, attach_hook, observer_for
 from .keys import JWKSCache, KeySource, NoKeySource, PEMKeySource
 from .options import TOKEN_TYPES, ClerkOptions, normalise_accepts_token
+from .origin import SAFE_METHODS
 from .request import RequestView, parse_authorization
 from .state import AuthErrorReason, AuthStatus, RequestState
 from .tokens import (
@@ -282,60 +283,107 @@ class Clerk:
         without Clerk's parameters, and no page navigation (``sec_fetch_dest`` ``document``)
         carrying a ``referer``. The adapter passes ``None`` when the request has an
         ``Authorization`` header or several ``Cookie`` lines, and keeps its framework's own host
-        checks."""
+        checks. Adapters holding the header's bytes call :meth:`remembered_raw_cookie_state`."""
         if not cookie or not self._cookie_fast:
             return None
-        observer = self._observer
-        started = observer.start() if observer is not None else 0.0
-        state = self._remembered_header(cookie, method, query, sec_fetch_dest, referer)
-        if state is not None:
-            state._engine = self
-            if observer is not None:
-                observer.emit(state, started, "remembered_cookie_state")
-        return state
+        return self._cookie_hit_text(
+            cookie, method, query, sec_fetch_dest, referer, "remembered_cookie_state"
+        )
 
-    def _remembered_header(
+    def remembered_raw_cookie_state(
+        self,
+        cookie: bytes,
+        method: str,
+        query: bytes,
+        sec_fetch_dest: bytes | None,
+        referer: bytes | None,
+    ) -> RequestState | None:
+        """:meth:`remembered_cookie_state` for the bytes a server delivered (an ASGI scope's
+        header values and query string; a WSGI environ's text encoded back to Latin-1): the
+        ``Cookie`` header, the method, the raw query string, and the ``Sec-Fetch-Dest`` and
+        ``Referer`` headers (``None`` when absent). One hash and one lookup
+        (``clerk_core._cookie_memory``)."""
+        return self._cookie_hit(
+            cookie, method, query, sec_fetch_dest, referer, "remembered_cookie_state"
+        )
+
+    def _cookie_hit_text(
         self,
         cookie: str,
         method: str,
         query: str,
         sec_fetch_dest: str | None,
         referer: str | None,
+        entry_point: EntryPoint | None,
     ) -> RequestState | None:
-        """The cookie memory's answer (``_cookie_memory``), or ``None``."""
-        if "__session" not in cookie:
+        """:meth:`_cookie_hit` for a request's text (a request view's, or an adapter's)."""
+        try:
+            raw = cookie.encode("latin-1")  # what a server decoded from the bytes it received
+        except UnicodeEncodeError:
+            return None  # not a header a server delivers: the full procedure judges it
+        return self._cookie_hit(
+            raw,
+            method,
+            query.encode("utf-8", "surrogatepass"),
+            None if sec_fetch_dest is None else sec_fetch_dest.encode("utf-8", "surrogatepass"),
+            None if referer is None else referer.encode("utf-8", "surrogatepass"),
+            entry_point,
+        )
+
+    def _cookie_hit(
+        self,
+        cookie: bytes,
+        method: str,
+        query: bytes,
+        sec_fetch_dest: bytes | None,
+        referer: bytes | None,
+        entry_point: EntryPoint | None,
+    ) -> RequestState | None:
+        """The cookie memory's answer (``_cookie_memory``), or ``None``. With an ``entry_point``
+        (a public method's name), the state is the engine's and its auth event is emitted;
+        ``authenticate_request`` passes ``None`` and does both itself."""
+        if not self._cookie_fast or b"__session" not in cookie:
             return None  # no session cookie (a signed-out browser): nothing to hash or look up
-        method = method.upper()
-        if sec_fetch_dest is not None:
-            sec_fetch_dest = sec_fetch_dest.strip(" \t")
-        if referer is not None:
-            referer = referer.strip(" \t")
-        if not request_eligible(method, query, sec_fetch_dest, referer):
-            return None
-        cookie = cookie.strip(" \t")
+        if not (
+            # A browser's usual fetch: eligible on its face (request_eligible would say so).
+            method == "GET"
+            and not query
+            and (sec_fetch_dest is None or referer is None or sec_fetch_dest == b"empty")
+        ):
+            if method not in SAFE_METHODS:
+                method = method.upper()
+            if not request_eligible(method, query, sec_fetch_dest, referer):
+                return None
+        observer = self._observer if entry_point is not None else None
+        started = observer.start() if observer is not None else 0.0
+        cookie = cookie.strip(b" \t")
         opts = self.options
         if len(cookie) > opts.max_cookie_header_bytes:
             return None
-        key = cookie_key(cookie)
+        key = sha256(cookie).digest()
         slot = self._cookies.get(key)
         if slot is None:
             return None
+        remembered = slot.remembered
         now = self._clock()
-        remembered = self._memory.get(slot.digest, now, opts.clock_skew, self.keys.generation)
-        if remembered is None or now >= remembered.exp:
-            # Past the token's exp (the clock skew's grace) the header alone no longer decides:
-            # which cookie set Clerk reads changes with the time then (a development instance
-            # reads the plain set once the suffixed token has expired), so the full procedure
-            # judges.
+        # The verified-token memory's own test (same key set; not before iat/nbf less the skew),
+        # and the token's exp itself, without the skew's grace (see _cookie_memory).
+        if not (
+            now < remembered.exp
+            and remembered.generation == self.keys.generation
+            and now + opts.clock_skew >= remembered.not_before
+        ):
             self._cookies.discard(key)
             return None
-        state = RequestState(
-            AuthStatus.SIGNED_IN, token=cookie[slot.start : slot.end], claims=remembered.claims
+        state = RequestState.remembered(
+            cookie[slot.start : slot.end].decode("latin-1"), remembered, "cookie"
         )
-        state.token_source = "cookie"
-        state._remembered = remembered
         if slot.dev_start >= 0:
-            state.dev_browser_token = cookie[slot.dev_start : slot.dev_end]
+            state.dev_browser_token = cookie[slot.dev_start : slot.dev_end].decode("latin-1")
+        if entry_point is not None:
+            state._engine = self
+            if observer is not None:
+                observer.emit(state, started, entry_point)
         return state
 
     def verify_token(self, token: str) -> dict[str, Any]:
@@ -376,10 +424,7 @@ class Clerk:
         remembered = self._memory.get(digest, self._clock(), opts.clock_skew, self.keys.generation)
         if remembered is None:
             return None, digest
-        state = RequestState(AuthStatus.SIGNED_IN, token=token, claims=remembered.claims)
-        state.token_source = "header"
-        state._remembered = remembered
-        return state, digest
+        return RequestState.remembered(token, remembered, "header"), digest
 
     def _start(
         self, request: RequestView, accepts: Mode | None, token: str | None, digest: bytes | None
@@ -397,12 +442,13 @@ class Clerk:
             headers = request.headers
             cookie = headers.get("cookie")
             if cookie and "authorization" not in headers:
-                state = self._remembered_header(
+                state = self._cookie_hit_text(
                     cookie,
                     request.method,
                     request.url.partition("?")[2],
                     headers.get("sec-fetch-dest"),
                     headers.get("referer"),
+                    None,
                 )
                 if state is not None:
                     return state
@@ -487,19 +533,27 @@ class Clerk:
         headers = request.headers
         cookie = headers.get("cookie")
         token = state.token
+        remembered = state._remembered
         if (
             not cookie
             or not token
+            or remembered is None
             or state.status is not AuthStatus.SIGNED_IN
             or state.headers
             or "authorization" in headers
             or len(cookie) > self.options.max_cookie_header_bytes
-            or not request_eligible(
-                request.method,
-                request.url.partition("?")[2],
-                headers.get("sec-fetch-dest"),
-                headers.get("referer"),
-            )
+        ):
+            return
+        try:
+            raw = cookie.encode("latin-1")
+        except UnicodeEncodeError:
+            return  # not a header a server delivers (nor one the memory is asked for)
+        dest, referer = headers.get("sec-fetch-dest"), headers.get("referer")
+        if not request_eligible(
+            request.method,
+            request.url.partition("?")[2].encode("utf-8", "surrogatepass"),
+            None if dest is None else dest.encode("utf-8", "surrogatepass"),
+            None if referer is None else referer.encode("utf-8", "surrogatepass"),
         ):
             return
         # Where the tokens sit in the header (the same header gives the same offsets): neither
@@ -507,14 +561,14 @@ class Clerk:
         start = cookie.find(token)
         if start < 0:
             return  # a value the cookie parser decoded (percent escapes): not served from here
-        slot = Slot(self._instance.digest(token), start, start + len(token))
+        slot = Slot(remembered, start, start + len(token))
         dev = state.dev_browser_token
         if dev:
             dev_start = cookie.find(dev)
             if dev_start < 0:
                 return
             slot.dev_start, slot.dev_end = dev_start, dev_start + len(dev)
-        self._cookies.put(cookie_key(cookie), slot)
+        self._cookies.put(cookie_key(raw), slot)
 
     # ------------------------------------------------------------------------- dispatch
     def _flow(

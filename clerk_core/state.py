@@ -121,6 +121,25 @@ class RequestState:
         parameter, else the cookie of the suffixed or un-suffixed set in use); ``None`` in
         production. A sign-in redirect forwards it, and never another app's."""
 
+    @classmethod
+    def remembered(
+        cls, token: str, remembered: Remembered, token_source: TokenSource
+    ) -> RequestState:
+        """The signed-in state of a token the verified-token memory holds (the fast paths): what
+        the constructor builds for it, without the constructor's keyword handling."""
+        state = object.__new__(cls)
+        state.status = AuthStatus.SIGNED_IN
+        state.token_source = token_source
+        state.reason = state.message = None
+        state.token = token
+        state.token_type = "session_token"
+        state.headers = []
+        state._claims = remembered.claims
+        state._machine = state._auth = state._engine = None
+        state._remembered = remembered
+        state.dev_browser_token = None
+        return state
+
     def __repr__(self) -> str:
         return (
             f"RequestState(status={self.status.value!r}, reason={self.reason!r}, "
@@ -154,33 +173,29 @@ class RequestState:
         ``session_status == "pending"``. A handshake state gives a signed-out object carrying its reason
         (Clerk JS gives ``null``; adapters answer a handshake before any view runs).
         """
-        if treat_pending_as_signed_out and self._auth is not None:
-            return self._auth
-        auth = self._build_auth(treat_pending_as_signed_out)
         if treat_pending_as_signed_out:
-            self._auth = auth
-        return auth
+            auth = self._auth
+            if auth is None:
+                auth = self._auth = self._build_auth(True)
+            return auth
+        return self._build_auth(False)
 
     def _build_auth(self, treat_pending_as_signed_out: bool) -> AuthObject:
         if self.status is AuthStatus.SIGNED_IN:
             if self._machine is not None:
                 return self._machine
             claims = self._claims or {}
+            remembered = self._remembered
+            if remembered is not None and remembered.claims is claims:
+                # The claims the token memory holds: a copy of the template it keeps beside them
+                # (``SessionAuth._from_template``: the claims are read once per token, not once
+                # per request), this request's own object with its own token, engine and lists.
+                template = remembered.auth
+                if template is None:
+                    template = remembered.auth = SessionAuth(claims, "")
+                if not (treat_pending_as_signed_out and template.session_status == "pending"):
+                    return SessionAuth._from_template(template, self.token or "", self._engine)
             if treat_pending_as_signed_out and claims.get("sts") == "pending":
                 return SignedOutAuth(session_status="pending", reason=self.reason)
-            return _session_auth(claims, self.token or "", self._engine, self._remembered)
+            return SessionAuth(claims, self.token or "", clerk=self._engine)
         return SignedOutAuth(token_type=self.token_type, reason=self.reason)
-
-
-def _session_auth(
-    claims: Mapping[str, Any], token: str, engine: Clerk | None, remembered: Remembered | None
-) -> SessionAuth:
-    """The view's ``SessionAuth``. For claims the token memory holds, a copy of the template it
-    keeps beside them (``SessionAuth._from_template``: the claims are read once per token, not
-    once per request): this request's own object, with its own token, engine and lists."""
-    if remembered is None or remembered.claims is not claims:
-        return SessionAuth(claims, token, clerk=engine)
-    template = remembered.auth
-    if template is None:
-        template = remembered.auth = SessionAuth(claims, "")
-    return SessionAuth._from_template(template, token, clerk=engine)

@@ -228,15 +228,13 @@ def remembered(clerk: Clerk, scope: Scope) -> RequestState | None:
     repeats (what ASGI servers send); otherwise only the Bearer memory is asked, by a scan that
     sees every spelling and every line."""
     raw = scope.get("headers") or []
-    if not isinstance(raw, (list, tuple)):
+    if type(raw) is not list and not isinstance(raw, (list, tuple)):
         scope["headers"] = raw = list(raw)  # read here and by the view: an iterator only once
     try:
-        headers: dict[bytes, bytes] | None = dict(raw)
-        if headers is not None and (len(headers) != len(raw) or not b"".join(headers).islower()):
-            headers = None
+        headers = dict(raw)
     except (TypeError, ValueError):
-        headers = None
-    if headers is None:
+        return clerk.remembered_state(authorization(raw))
+    if len(headers) != len(raw) or not b"".join(headers).islower():
         return clerk.remembered_state(authorization(raw))
     bearer = headers.get(b"authorization")
     if bearer is not None:
@@ -244,14 +242,12 @@ def remembered(clerk: Clerk, scope: Scope) -> RequestState | None:
     cookie = headers.get(b"cookie")
     if cookie is None or scope["type"] != "http":
         return None
-    dest = headers.get(b"sec-fetch-dest")
-    referer = headers.get(b"referer")
-    return clerk.remembered_cookie_state(
-        cookie.decode("latin-1"),
-        method=scope.get("method", "GET"),
-        query=(scope.get("query_string") or b"").decode("latin-1"),
-        sec_fetch_dest=dest.decode("latin-1") if dest is not None else None,
-        referer=referer.decode("latin-1") if referer is not None else None,
+    return clerk.remembered_raw_cookie_state(
+        cookie,
+        scope.get("method", "GET"),
+        scope.get("query_string") or b"",
+        headers.get(b"sec-fetch-dest"),
+        headers.get(b"referer"),
     )
 
 
@@ -450,7 +446,7 @@ class ClerkMiddleware:
         options = self.clerk.options
         if kind == "http" and options.content_security_policy is not None:
             send = _with_policy(scope, send, options)
-        view: RequestView | Callable[[], RequestView]
+        view: RequestView | None = None
         # A repeated Bearer token or signed-in Cookie header is answered from the engine's memory
         # before any view is built.
         state = remembered(self.clerk, scope)
@@ -461,15 +457,19 @@ class ClerkMiddleware:
             if refusal is not None:
                 await self._refuse(scope, receive, send, refusal)
                 return
-        else:
-            view = partial(request_view, scope)  # built only if the guard refuses
         auth = store(scope, state, self.clerk)
         if self.guard is not None:
             conn: HTTPConnection = (
                 Request(scope, receive) if kind == "http" else WebSocket(scope, receive, send)
             )
             result = await arun_guard(
-                self.guard, auth, conn, request=view, state=state, options=options
+                self.guard,
+                auth,
+                conn,
+                # built only if the guard refuses
+                request=view if view is not None else partial(request_view, scope),
+                state=state,
+                options=options,
             )
             if isinstance(result, Refusal):
                 await self._refuse(scope, receive, send, result.response)

@@ -3,6 +3,7 @@ request answered without a request view, exactly as the full procedure answers i
 
 from __future__ import annotations
 
+from hashlib import sha256
 from typing import Any
 
 import pytest
@@ -153,6 +154,53 @@ def test_a_changed_key_set_ends_remembered_headers(
     assert _ask(engine, request) is None
 
 
+def test_a_clock_stepped_back_before_the_token_ends_remembered_headers(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    engine = instance.clerk(networkless=True, clock=clock)
+    request = _browser(instance, instance.session_token(lifetime=3600), clock.now)
+    _warm(engine, request)
+    assert _ask(engine, request) is not None
+    clock.now -= engine.options.clock_skew + 60  # before iat, beyond the skew: not valid yet
+    assert _ask(engine, request) is None
+    assert not engine.authenticate_request(request).is_signed_in
+
+
+def test_the_bytes_a_server_delivered_get_the_answer_of_the_text(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    """``remembered_raw_cookie_state`` (what ASGI adapters call with the scope's bytes) answers
+    as ``remembered_cookie_state`` does with the text, for hits and for refusals alike."""
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = instance.session_token(lifetime=3600)
+    request = _browser(instance, token, clock.now)
+    _warm(engine, request)
+    cookie = request.headers["cookie"].encode("latin-1")
+    cases = [
+        ("GET", b"", None, None),
+        ("get", b"page=2", b"empty", b"https://app.example/"),
+        ("HEAD", b"", b" document ", b""),
+        ("POST", b"", None, None),
+        ("GET", b"__clerk_db_jwt=x", None, None),
+        ("GET", b"a=%5F", None, None),
+        ("GET", b"", b"document", b" https://elsewhere.example/ "),
+    ]
+    for method, query, dest, referer in cases:
+        raw = engine.remembered_raw_cookie_state(b" " + cookie + b"\t", method, query, dest, referer)
+        text = engine.remembered_cookie_state(
+            cookie.decode("latin-1"),
+            method=method,
+            query=query.decode(),
+            sec_fetch_dest=None if dest is None else dest.decode(),
+            referer=None if referer is None else referer.decode(),
+        )
+        assert (raw is None) == (text is None), (method, query, dest, referer)
+        if raw is not None:
+            assert (raw.token, raw.token_source, raw._claims) == (token, "cookie", text._claims)
+    # A header no server delivers (text beyond Latin-1) is left to the full procedure.
+    assert engine.remembered_cookie_state("__session=\u2603", method="GET") is None
+
+
 def test_another_header_is_not_answered(instance: LocalClerkInstance, clock: FakeClock) -> None:
     engine = instance.clerk(networkless=True, clock=clock)
     token = instance.session_token(lifetime=3600)
@@ -180,9 +228,13 @@ def test_the_memory_keeps_neither_header_nor_token(
     ((key, slot),) = entries.items()
     assert isinstance(slot, Slot)
     assert len(key) == 32
-    kept = [key, slot.digest, slot.start, slot.end, slot.dev_start, slot.dev_end]
+    kept = [key, slot.start, slot.end, slot.dev_start, slot.dev_end]
     assert all(isinstance(value, (bytes, int)) for value in kept)
     assert not any(isinstance(v, bytes) and token.encode()[:32] in v for v in kept)
+    # The token's own entry is the verified-token memory's (claims, times, key generation): the
+    # same object, which holds no token either.
+    assert slot.remembered is engine._memory.peek(sha256(token.encode()).digest())
+    assert token not in repr([getattr(slot.remembered, n) for n in type(slot.remembered).__slots__])
 
 
 @pytest.mark.parametrize(
@@ -261,6 +313,6 @@ def test_the_least_recently_used_header_goes_first(clock: FakeClock) -> None:
     _warm(engine, second)
     assert _ask(engine, first) is not None  # used again: now the most recent
     _warm(engine, third)  # evicts the least recently used header, the second
-    assert engine._cookies.get(cookie_key(first.headers["cookie"])) is not None
-    assert engine._cookies.get(cookie_key(second.headers["cookie"])) is None
+    assert engine._cookies.get(cookie_key(first.headers["cookie"].encode("latin-1"))) is not None
+    assert engine._cookies.get(cookie_key(second.headers["cookie"].encode("latin-1"))) is None
     assert _ask(engine, first) is not None

@@ -354,6 +354,27 @@ def test_each_request_gets_its_own_auth_object(
     assert fourth.get_token() == token
 
 
+def test_a_remembered_state_is_the_one_the_constructor_builds(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    """The fast paths build their state without the constructor (``RequestState.remembered``):
+    every field is what the constructor gives a signed-in session token."""
+    from clerk_core.state import RequestState
+
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = rich_token(instance)
+    engine.authenticate_request(bearer(token))
+    fast = engine.authenticate_request(bearer(token))
+    assert fast._remembered is not None
+    built = RequestState(
+        AuthStatus.SIGNED_IN, token=token, claims=fast._remembered.claims, token_source="header"
+    )
+    built._remembered, built._engine = fast._remembered, engine
+    for name in RequestState.__slots__:
+        assert getattr(fast, name) == getattr(built, name), name
+    assert fast.headers is not engine.authenticate_request(bearer(token)).headers
+
+
 # ------------------------------------------------------------------ the remembered-cookie fast path
 def _cookie_matrix(instance: LocalClerkInstance, now: int) -> list[RequestView]:
     token = instance.session_token(lifetime=3600)

@@ -418,9 +418,7 @@ def test_a_per_call_accepts_token_is_not_answered_from_the_header(
     assert outcome(got) == outcome(full.authenticate_request(request, accepts_token=accepts))
 
 
-def test_an_evicted_token_changes_no_answer(
-    prod: LocalClerkInstance, clock: FakeClock
-) -> None:
+def test_an_evicted_token_changes_no_answer(prod: LocalClerkInstance, clock: FakeClock) -> None:
     fast, full = pair(prod, clock)
     request = view(jar(**prod.cookies(prod.session_token("user_k", lifetime=3600))))
     warm(fast, full, request)

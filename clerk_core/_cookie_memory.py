@@ -25,6 +25,17 @@ check), no ``Authorization`` header (the adapter's part), no query parameter the
 sync check reads it), and an instance that is no satellite and has no organization sync patterns
 (both read the URL). Everything else takes the full procedure, which reaches the same answer
 (``tests/core/test_cookie_memory.py`` compares the two on a matrix of requests).
+
+Signed-out browsers. On a production primary, a request without an ``Authorization`` header whose
+``Cookie`` header holds no session cookie (no ``__session`` in it at all) and no handshake cookie,
+and whose query has no Clerk parameter, is signed out with ``session-token-and-uat-missing``
+whenever its ``__client_uat`` reads 0 or is absent: the cookie flow's steps before that one read
+only the query, the handshake cookies and, on development instances and satellites, more
+(:func:`signed_out_eligible`). Without ``__client_uat`` in the header the engine says so at once;
+with one, the first request parses the cookies, and a header whose ``__client_uat`` read 0 is
+remembered (the SHA-256 of its bytes, nothing else) in a second memory of the same bound, so the
+browser's next requests cost one hash and one lookup. A ``__client_uat`` above 0 without a session
+cookie goes on to the handshake, which the full procedure answers every time.
 """
 
 from __future__ import annotations
@@ -32,12 +43,22 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from hashlib import sha256
+from typing import Generic, TypeVar
 
 from ._context import Instance
 from ._memory import Remembered
 from .origin import SAFE_METHODS
 
-__all__ = ["CookieMemory", "Slot", "cookie_key", "instance_eligible", "request_eligible"]
+__all__ = [
+    "CookieMemory",
+    "Slot",
+    "cookie_key",
+    "instance_eligible",
+    "request_eligible",
+    "signed_out_eligible",
+]
+
+V = TypeVar("V")
 
 
 class Slot:
@@ -57,20 +78,20 @@ class Slot:
         self.dev_end = dev_end
 
 
-class CookieMemory:
+class CookieMemory(Generic[V]):
     """Remembered ``Cookie`` headers, bounded, least recently used evicted first (all O(1))."""
 
     __slots__ = ("_entries", "_lock", "_size")
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: OrderedDict[bytes, Slot] = OrderedDict()
+        self._entries: OrderedDict[bytes, V] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: bytes) -> Slot | None:
+    def get(self, key: bytes) -> V | None:
         slot = self._entries.get(key)
         if slot is not None:
             # One C call, atomic on its own: no lock on the hot path (an entry another thread
@@ -81,7 +102,7 @@ class CookieMemory:
                 pass
         return slot
 
-    def put(self, key: bytes, slot: Slot) -> None:
+    def put(self, key: bytes, slot: V) -> None:
         if self._size <= 0:
             return
         with self._lock:
@@ -129,9 +150,7 @@ def request_eligible(
     percent-encoded name, which could spell one), and no page navigation that carries a
     ``Referer`` (Clerk's cross-origin sync for a primary domain reads it). The method is upper
     case; the rest is as sent (bytes), spaces and tabs around a header value ignored."""
-    if method not in SAFE_METHODS:
-        return False
-    if query and (b"__clerk" in query or b"%" in query):
+    if method not in SAFE_METHODS or not query_eligible(query):
         return False
     return not (
         referer is not None
@@ -140,3 +159,26 @@ def request_eligible(
         and referer.strip(b" \t")
         and sec_fetch_dest.strip(b" \t") == b"document"
     )
+
+
+def signed_out_eligible(inst: Instance) -> bool:
+    """Whether a browser without a session cookie may be signed out by its ``Cookie`` header
+    alone (``Clerk._signed_out_hit``): what :func:`instance_eligible` asks, on a production
+    instance (a development instance reads the development browser token first) whose default
+    token types include session tokens (otherwise the cookies are not read at all)."""
+    accepts = inst.options.accepts_token
+    return (
+        instance_eligible(inst)
+        and not inst.development
+        and (
+            accepts in ("any", "session_token")
+            or (type(accepts) is tuple and "session_token" in accepts)
+        )
+    )
+
+
+def query_eligible(query: bytes) -> bool:
+    """Whether a raw query string leaves the answer to the ``Cookie`` header: no Clerk parameter
+    (``__clerk_handshake``, ``__clerk_db_jwt``, ``__clerk_synced``...), nor a percent-encoded name
+    that could spell one."""
+    return not (query and (b"__clerk" in query or b"%" in query))

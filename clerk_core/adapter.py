@@ -48,6 +48,7 @@ __all__ = [
     "before_app",
     "headers_after_app",
     "is_replaced",
+    "merged_raw_headers",
     "protect_refusal",
     "remembered_from_environ",
     "run_guard",
@@ -214,6 +215,26 @@ def headers_after_app(
     return headers_to_add(existing, state.headers)
 
 
+def merged_raw_headers(
+    state: RequestState, raw: Iterable[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """An ASGI response's header pairs with Clerk's merged in (:func:`headers_after_app` on the
+    bytes an ASGI app sends): the state's headers the response does not carry yet, appended, and
+    those that replace the response's own (``Cache-Control`` beside ``Set-Cookie``) in place of
+    it. When no response header shares a name with the state's and no ``Set-Cookie`` is added
+    (Clerk's debug headers on the app's own response: the usual case), nothing is decoded."""
+    raw = list(raw)
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in state.headers]
+    names = {name for name, _ in extra}
+    if b"set-cookie" not in names and not any(bytes(k).lower() in names for k, _ in raw):
+        return [*raw, *extra]
+    present = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw]
+    added = headers_after_app(state, present)
+    replaced = {k.lower().encode("latin-1") for k, _ in added if is_replaced(k)}
+    kept = [(k, v) for k, v in raw if bytes(k).lower() not in replaced]
+    return [*kept, *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in added)]
+
+
 def is_replaced(name: str) -> bool:
     """Whether a header from :func:`headers_after_app` replaces the response's own."""
     return name.lower() in REPLACED
@@ -247,14 +268,15 @@ def remembered_from_environ(
     """What the engine's memories answer for a WSGI request (a WSGI environ, or Django's
     ``request.META``) before any view is built: a repeated Bearer session token
     (:meth:`~clerk_core.Clerk.remembered_state`), or, without an ``Authorization`` header, a
-    repeated signed-in ``Cookie`` header (:meth:`~clerk_core.Clerk.remembered_cookie_state`).
+    repeated signed-in ``Cookie`` header or a signed-out browser's
+    (:meth:`~clerk_core.Clerk.remembered_cookie_state`).
     ``None``: the full procedure judges the request. The server has joined repeated header lines
     already, as the request view reads them."""
     bearer = environ.get("HTTP_AUTHORIZATION")
     if bearer is not None:
         return clerk.remembered_state(bearer)
     return clerk.remembered_cookie_state(
-        environ.get("HTTP_COOKIE"),
+        environ.get("HTTP_COOKIE", ""),
         method=method,
         query=environ.get("QUERY_STRING", ""),
         sec_fetch_dest=environ.get("HTTP_SEC_FETCH_DEST"),

@@ -28,7 +28,15 @@ import httpx
 
 from ._context import AuthenticateContext, Instance
 from ._cookie_flow import cookie_flow, remembered_cookie
-from ._cookie_memory import CookieMemory, Slot, cookie_key, instance_eligible, request_eligible
+from ._cookie_memory import (
+    CookieMemory,
+    Slot,
+    cookie_key,
+    instance_eligible,
+    query_eligible,
+    request_eligible,
+    signed_out_eligible,
+)
 from ._effects import Flow, Performer, drive_async, drive_sync
 from ._machine import MACHINE_PREFIXES, machine_flow
 from ._outcomes import signed_out, unexpected
@@ -112,7 +120,14 @@ class Clerk:
         self._memory = self._instance.memory
         # Signed-in Cookie headers, answered without parsing them again (_cookie_memory).
         self._cookie_fast = instance_eligible(self._instance)
-        self._cookies = CookieMemory(opts.token_cache_size if self._cookie_fast else 0)
+        self._cookies: CookieMemory[Slot] = CookieMemory(
+            opts.token_cache_size if self._cookie_fast else 0
+        )
+        # Browsers without a session cookie, signed out by their Cookie header (_cookie_memory).
+        self._signed_out_fast = signed_out_eligible(self._instance)
+        self._signed_out: CookieMemory[bool] = CookieMemory(
+            opts.token_cache_size if self._signed_out_fast else 0
+        )
         self._io = Performer(opts, self.keys, http_client, async_http_client)
         self.user_cache: UserCache = MemoryUserCache()
         """Where ``current_user`` keeps users between requests (60 s in memory by default)."""
@@ -282,9 +297,15 @@ class Clerk:
         (``clerk_core._cookie_memory``): a safe ``method``, a ``query`` (the raw query string)
         without Clerk's parameters, and no page navigation (``sec_fetch_dest`` ``document``)
         carrying a ``referer``. The adapter passes ``None`` when the request has an
-        ``Authorization`` header or several ``Cookie`` lines, and keeps its framework's own host
-        checks. Adapters holding the header's bytes call :meth:`remembered_raw_cookie_state`."""
-        if not cookie or not self._cookie_fast:
+        ``Authorization`` header or several ``Cookie`` lines (``""`` when it has no ``Cookie``
+        header), and keeps its framework's own host checks. Adapters holding the header's bytes
+        call :meth:`remembered_raw_cookie_state`.
+
+        On a production primary it also answers a browser without a session cookie: signed out
+        (``session-token-and-uat-missing``, with Clerk's debug headers and no redirect) when the
+        header holds no ``__client_uat`` or one this engine read as 0 before, no handshake cookie,
+        and the query no Clerk parameter, whatever the method (``clerk_core._cookie_memory``)."""
+        if cookie is None:
             return None
         return self._cookie_hit_text(
             cookie, method, query, sec_fetch_dest, referer, "remembered_cookie_state"
@@ -342,8 +363,13 @@ class Clerk:
         """The cookie memory's answer (``_cookie_memory``), or ``None``. With an ``entry_point``
         (a public method's name), the state is the engine's and its auth event is emitted;
         ``authenticate_request`` passes ``None`` and does both itself."""
-        if not self._cookie_fast or b"__session" not in cookie:
-            return None  # no session cookie (a signed-out browser): nothing to hash or look up
+        if b"__session" not in cookie:
+            # No session cookie: a signed-out browser, when nothing else decides.
+            if not self._signed_out_fast:
+                return None
+            return self._signed_out_hit(cookie, query, entry_point)
+        if not self._cookie_fast:
+            return None
         if not (
             # A browser's usual fetch: eligible on its face (request_eligible would say so).
             method == "GET"
@@ -384,6 +410,59 @@ class Clerk:
             state._engine = self
             if observer is not None:
                 observer.emit(state, started, entry_point)
+        return state
+
+    def _signed_out_hit(
+        self, cookie: bytes, query: bytes, entry_point: EntryPoint | None
+    ) -> RequestState | None:
+        """A production browser's ``Cookie`` header without a session cookie (``cookie`` holds no
+        ``__session``): signed out, ``session-token-and-uat-missing``, when it holds no handshake
+        cookie, the query no Clerk parameter, and ``__client_uat`` is absent or was read as 0
+        before (``_cookie_memory``); ``None`` for anything else."""
+        if b"__clerk_handshake" in cookie or not query_eligible(query):
+            return None
+        if b"__client_uat" in cookie:
+            cookie = cookie.strip(b" \t")
+            if len(cookie) > self.options.max_cookie_header_bytes:
+                return None
+            if self._signed_out.get(sha256(cookie).digest()) is None:
+                return None
+        observer = self._observer if entry_point is not None else None
+        started = observer.start() if observer is not None else 0.0
+        state = signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, "")
+        state.token_source = "cookie"
+        if entry_point is not None:
+            state._engine = self
+            if observer is not None:
+                observer.emit(state, started, entry_point)
+        return state
+
+    def _signed_out_start(self, request: RequestView, cookie: str) -> RequestState | None:
+        """:meth:`_signed_out_hit` for a request view whose ``Cookie`` header (``cookie``, ``""``
+        when absent) holds no ``__session``, and the first request of a header with
+        ``__client_uat``: the cookie flow's own reading of the cookies, its ``__client_uat`` 0
+        remembered (``_cookie_memory``)."""
+        query = request.url.partition("?")[2].encode("utf-8", "surrogatepass")
+        try:
+            raw = cookie.encode("latin-1")
+        except UnicodeEncodeError:
+            return None
+        state = self._signed_out_hit(raw, query, None)
+        if state is not None or "__client_uat" not in cookie:
+            return state
+        if b"__clerk_handshake" in raw or not query_eligible(query):
+            return None
+        raw = raw.strip(b" \t")
+        if len(raw) > self.options.max_cookie_header_bytes:
+            return None
+        # The cookie flow's _cookie_presence, for a header without a session cookie: its
+        # __client_uat as the token location reads it (a production instance's reading depends
+        # on the cookies alone), 0 being signed out.
+        if AuthenticateContext(self._instance, request, None).client_uat:
+            return None
+        self._signed_out.put(sha256(raw).digest(), True)
+        state = signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, "")
+        state.token_source = "cookie"
         return state
 
     def verify_token(self, token: str) -> dict[str, Any]:
@@ -437,11 +516,18 @@ class Clerk:
                 return flow
             if state is not None:
                 return state
-        if token is None and accepts is None and self._cookie_fast:
-            # A signed-in Cookie header seen before (what adapters ask before building a view).
-            headers = request.headers
-            cookie = headers.get("cookie")
-            if cookie and "authorization" not in headers:
+        headers = request.headers
+        if token is None and accepts is None and "authorization" not in headers:
+            cookie = headers.get("cookie") or ""
+            if "__session" not in cookie:
+                # A browser without a session cookie: signed out by its header (the first time
+                # a header with __client_uat is seen, its cookies are read).
+                if self._signed_out_fast:
+                    state = self._signed_out_start(request, cookie)
+                    if state is not None:
+                        return state
+            elif self._cookie_fast:
+                # A signed-in Cookie header seen before (what adapters ask before building a view).
                 state = self._cookie_hit_text(
                     cookie,
                     request.method,

@@ -35,8 +35,7 @@ from clerk_core.adapter import (
     Refusal,
     arun_guard,
     before_app,
-    headers_after_app,
-    is_replaced,
+    merged_raw_headers,
 )
 from clerk_core.csp import generate_nonce, with_content_security_policy
 from clerk_core.doctor import check_at_startup
@@ -221,8 +220,8 @@ def authorization(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
 def remembered(clerk: Clerk, scope: Scope) -> RequestState | None:
     """What the engine's memories answer for this request before any view is built: a repeated
     Bearer session token (``Clerk.remembered_state``), or, for an HTTP request without an
-    ``Authorization`` header, a repeated signed-in ``Cookie`` header
-    (``Clerk.remembered_cookie_state``). ``None``: the full procedure judges the request.
+    ``Authorization`` header, a repeated signed-in ``Cookie`` header or a signed-out browser's
+    (``Clerk.remembered_raw_cookie_state``). ``None``: the full procedure judges the request.
 
     Headers read through one ``dict`` of the scope's list when every name is lower-case and none
     repeats (what ASGI servers send); otherwise only the Bearer memory is asked, by a scan that
@@ -239,11 +238,10 @@ def remembered(clerk: Clerk, scope: Scope) -> RequestState | None:
     bearer = headers.get(b"authorization")
     if bearer is not None:
         return clerk.remembered_state(bearer.decode("latin-1"))
-    cookie = headers.get(b"cookie")
-    if cookie is None or scope["type"] != "http":
+    if scope["type"] != "http":
         return None
     return clerk.remembered_raw_cookie_state(
-        cookie,
+        headers.get(b"cookie", b""),
         scope.get("method", "GET"),
         scope.get("query_string") or b"",
         headers.get(b"sec-fetch-dest"),
@@ -494,13 +492,8 @@ class ClerkMiddleware:
     def _with_headers(send: Send, state: RequestState) -> Send:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                raw = message.get("headers", [])
-                present = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw]
-                added = headers_after_app(state, present)
-                replaced = {k.lower().encode("latin-1") for k, _ in added if is_replaced(k)}
-                kept = [(k, v) for k, v in raw if bytes(k).lower() not in replaced]
-                encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in added]
-                message = {**message, "headers": [*kept, *encoded]}
+                headers = merged_raw_headers(state, message.get("headers", ()))
+                message = {**message, "headers": headers}
             await send(message)
 
         return wrapped

@@ -175,3 +175,58 @@ def test_one_auth_event_per_request_from_the_remembered_header(
     assert [(e.status, e.token_source) for e in events] == [("signed-in", "cookie")] * 3
     assert events[-1].entry_point == "remembered_cookie_state"
     assert events[-1].memory_hit is True
+
+
+# ------------------------------------------------------------------ signed-out browsers
+def signed_out_browser(**extra: str) -> dict[str, str]:
+    return {
+        "accept": "application/json",
+        "sec-fetch-dest": "empty",
+        "referer": "http://testserver/",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("headers", "full_runs"),
+    [
+        (signed_out_browser(cookie="_ga=GA1.1.2; __client_uat=0; theme=dark"), 1),
+        (signed_out_browser(cookie="_ga=GA1.1.2; theme=dark"), 0),
+        (signed_out_browser(), 0),
+    ],
+    ids=["client-uat-0", "no-clerk-cookies", "no-cookie-header"],
+)
+def test_a_signed_out_browser_is_answered_from_its_header(
+    prod: LocalClerkInstance,
+    adapter: Build,
+    monkeypatch: pytest.MonkeyPatch,
+    headers: dict[str, str],
+    full_runs: int,
+) -> None:
+    """The same 401, body and Clerk headers as the full procedure, which runs at most once (to
+    read a ``__client_uat``) for a browser repeating its header."""
+    full = prod.clerk()
+    full._cookie_fast = full._signed_out_fast = False
+    expected = adapter(full)("/signed-in", headers)
+    assert expected[0] == 401
+    assert expected[1]["reason"] == "session-token-and-uat-missing"
+    assert expected[2]["x-clerk-auth-status"] == ["signed-out"]
+    engine = prod.clerk()
+    get = adapter(engine)
+    calls = counting(engine, monkeypatch)
+    for _ in range(4):
+        assert get("/signed-in", headers) == expected
+    assert len(calls) == full_runs
+
+
+def test_a_signed_out_browser_with_an_active_client_is_judged_each_time(
+    prod: LocalClerkInstance, adapter: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = prod.clerk()
+    get = adapter(engine)
+    calls = counting(engine, monkeypatch)
+    headers = signed_out_browser(cookie=f"__client_uat={int(prod.clock()) - 100}")
+    answers = [get("/signed-in", headers) for _ in range(3)]
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][0] == 401
+    assert len(calls) == 3

@@ -76,6 +76,7 @@ EXPECTED: dict[str, list[str]] = {
         "before_app",
         "headers_after_app",
         "is_replaced",
+        "merged_raw_headers",
         "protect_refusal",
         "remembered_from_environ",
         "run_guard",

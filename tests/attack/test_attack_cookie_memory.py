@@ -43,7 +43,7 @@ def outcome(state: Any) -> tuple[Any, ...]:
 def pair(instance: LocalClerkInstance, clock: FakeClock, **options: Any) -> tuple[Clerk, Clerk]:
     fast = instance.clerk(networkless=True, clock=clock, **options)
     full = instance.clerk(networkless=True, clock=clock, **options)
-    full._cookie_fast = False  # the full procedure (with the verified-token memory)
+    full._cookie_fast = full._signed_out_fast = False  # the full procedure (token memory on)
     return fast, full
 
 
@@ -507,7 +507,7 @@ def test_an_empty_authorization_header_in_every_adapter(
     )
     fast = instance.clerk(networkless=True)
     full = instance.clerk(networkless=True)
-    full._cookie_fast = False
+    full._cookie_fast = full._signed_out_fast = False
     get_fast, get_full = answering(build(fast)), answering(build(full))
     cookie = jar(**instance.cookies(instance.session_token("user_e", lifetime=3600)))
     plain = {"accept": "application/json", "cookie": cookie}

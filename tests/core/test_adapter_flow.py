@@ -15,6 +15,7 @@ from clerk_core.adapter import (
     before_app,
     headers_after_app,
     is_replaced,
+    merged_raw_headers,
     protect_refusal,
     run_guard,
 )
@@ -158,3 +159,46 @@ def test_headers_after_app_are_added_once() -> None:
     assert [name for name, _ in added if is_replaced(name)] == ["cache-control"]
     assert headers_after_app(state, added) == []
     assert headers_after_app(None, []) == []
+
+
+def _merged_by_text(
+    state: RequestState, raw: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """What an ASGI adapter sends, worked out on text: the response's headers less those Clerk's
+    replace, then Clerk's (headers_after_app)."""
+    present = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+    added = headers_after_app(state, present)
+    replaced = {k.lower() for k, _ in added if is_replaced(k)}
+    kept = [(k, v) for k, v in raw if k.decode("latin-1").lower() not in replaced]
+    return kept + [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in added]
+
+
+@pytest.mark.parametrize(
+    "state_headers",
+    [
+        [("x-clerk-auth-status", "signed-out"), ("x-clerk-auth-reason", "r")],
+        [("X-Clerk-Auth-Status", "signed-out")],
+        [("x-clerk-auth-status", "signed-in"), ("set-cookie", "__session=t; Path=/")],
+        [("set-cookie", "a=1"), ("set-cookie", "b=2")],
+        [],
+    ],
+)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        [(b"content-type", b"application/json"), (b"content-length", b"2")],
+        [(b"x-clerk-auth-status", b"signed-out"), (b"content-length", b"2")],
+        [(b"X-Clerk-Auth-Reason", b"other"), (b"cache-control", b"public")],
+        [(b"Cache-Control", b"max-age=60"), (b"set-cookie", b"a=1")],
+        [],
+    ],
+)
+def test_merged_raw_headers_are_the_text_merge(
+    state_headers: list[tuple[str, str]], raw: list[tuple[bytes, bytes]]
+) -> None:
+    state = RequestState(AuthStatus.SIGNED_OUT, headers=list(state_headers))
+    merged = merged_raw_headers(state, iter(raw))
+    assert merged == _merged_by_text(state, raw)
+    # Merged twice (a refusal rendered inside the app, then the middleware): each header once.
+    assert merged_raw_headers(state, merged) == _merged_by_text(state, merged)
+    assert sorted(merged_raw_headers(state, merged)) == sorted(merged)

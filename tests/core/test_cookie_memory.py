@@ -81,7 +81,7 @@ def test_the_remembered_header_answers_as_the_full_procedure(
     options = {"organization_patterns": ["/orgs/:id"]} if setup == "organization_patterns" else {}
     engine = instance.clerk(networkless=True, clock=clock, **options)
     reference = instance.clerk(networkless=True, clock=clock, **options)
-    reference._cookie_fast = False  # the full procedure only (with the verified-token memory)
+    reference._cookie_fast = reference._signed_out_fast = False  # the full procedure only
     requests = _matrix(instance, int(clock.now))
     for _ in range(3):  # verified, then remembered, then its header remembered too
         for request in requests:

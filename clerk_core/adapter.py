@@ -269,16 +269,21 @@ def remembered_from_environ(
     ``request.META``) before any view is built: a repeated Bearer session token
     (:meth:`~clerk_core.Clerk.remembered_state`), or, without an ``Authorization`` header, a
     repeated signed-in ``Cookie`` header or a signed-out browser's
-    (:meth:`~clerk_core.Clerk.remembered_cookie_state`).
+    (:meth:`~clerk_core.Clerk.remembered_raw_cookie_state`).
     ``None``: the full procedure judges the request. The server has joined repeated header lines
     already, as the request view reads them."""
     bearer = environ.get("HTTP_AUTHORIZATION")
     if bearer is not None:
         return clerk.remembered_state(bearer)
-    return clerk.remembered_cookie_state(
-        environ.get("HTTP_COOKIE", ""),
-        method=method,
-        query=environ.get("QUERY_STRING", ""),
-        sec_fetch_dest=environ.get("HTTP_SEC_FETCH_DEST"),
-        referer=environ.get("HTTP_REFERER"),
-    )
+    # PEP 3333: the environ's text is the bytes the server received, decoded as Latin-1.
+    dest, referer = environ.get("HTTP_SEC_FETCH_DEST"), environ.get("HTTP_REFERER")
+    try:
+        return clerk.remembered_raw_cookie_state(
+            environ.get("HTTP_COOKIE", "").encode("latin-1"),
+            method,
+            environ.get("QUERY_STRING", "").encode("latin-1"),
+            None if dest is None else dest.encode("latin-1"),
+            None if referer is None else referer.encode("latin-1"),
+        )
+    except UnicodeEncodeError:
+        return None  # text no server delivers: the full procedure judges the request

@@ -133,13 +133,16 @@ class _AuthBase:
                 redirect_url=unauthenticated_url,
                 pending=pending,
             )
-        asked = any(v is not None for v in (role, permission, feature, plan, reverification))
+        # (Written out rather than any(...): this runs on every protected request.)
+        has_asked = (
+            role is not None or permission is not None or feature is not None or plan is not None
+        )
         if self.token_type != "session_token":
-            if asked or condition is not None:
+            if has_asked or reverification is not None or condition is not None:
                 raise Unauthorized("Machine tokens carry no roles.", redirect_url=unauthorized_url)
             return self  # type: ignore[return-value]
         allowed = True
-        if any(v is not None for v in (role, permission, feature, plan)):
+        if has_asked:
             allowed = self.has(role=role, permission=permission, feature=feature, plan=plan)
         if allowed and condition is not None:
             try:

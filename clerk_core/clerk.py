@@ -402,14 +402,12 @@ class Clerk:
             self._cookies.discard(key)
             return None
         state = RequestState.remembered(
-            cookie[slot.start : slot.end].decode("latin-1"), remembered, "cookie"
+            cookie[slot.start : slot.end].decode("latin-1"), remembered, "cookie", self
         )
         if slot.dev_start >= 0:
             state.dev_browser_token = cookie[slot.dev_start : slot.dev_end].decode("latin-1")
-        if entry_point is not None:
-            state._engine = self
-            if observer is not None:
-                observer.emit(state, started, entry_point)
+        if observer is not None and entry_point is not None:
+            observer.emit(state, started, entry_point)
         return state
 
     def _signed_out_hit(
@@ -503,7 +501,7 @@ class Clerk:
         remembered = self._memory.get(digest, self._clock(), opts.clock_skew, self.keys.generation)
         if remembered is None:
             return None, digest
-        return RequestState.remembered(token, remembered, "header"), digest
+        return RequestState.remembered(token, remembered, "header", self), digest
 
     def _start(
         self, request: RequestView, accepts: Mode | None, token: str | None, digest: bytes | None

@@ -123,10 +123,12 @@ class RequestState:
 
     @classmethod
     def remembered(
-        cls, token: str, remembered: Remembered, token_source: TokenSource
+        cls, token: str, remembered: Remembered, token_source: TokenSource, engine: Clerk
     ) -> RequestState:
         """The signed-in state of a token the verified-token memory holds (the fast paths): what
-        the constructor builds for it, without the constructor's keyword handling."""
+        the constructor builds for it, without the constructor's keyword handling, for ``engine``
+        (whose memory holds it), with its auth object made at once from the entry's template
+        when the entry has one (every adapter asks for it)."""
         state = object.__new__(cls)
         state.status = AuthStatus.SIGNED_IN
         state.token_source = token_source
@@ -135,9 +137,16 @@ class RequestState:
         state.token_type = "session_token"
         state.headers = []
         state._claims = remembered.claims
-        state._machine = state._auth = state._engine = None
+        state._machine = None
+        state._engine = engine
         state._remembered = remembered
         state.dev_browser_token = None
+        template = remembered.auth
+        state._auth = (
+            SessionAuth._from_template(template, token, engine)
+            if template is not None and template.session_status != "pending"
+            else None
+        )
         return state
 
     def __repr__(self) -> str:

@@ -230,3 +230,21 @@ def test_a_signed_out_browser_with_an_active_client_is_judged_each_time(
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][0] == 401
     assert len(calls) == 3
+
+
+def test_the_wsgi_reader_leaves_text_no_server_sends_to_the_full_procedure(
+    prod: LocalClerkInstance,
+) -> None:
+    """A WSGI environ holds Latin-1 text (PEP 3333); anything else (a test client's Unicode) is
+    judged by the full procedure, which the reader leaves it to."""
+    from clerk_core.adapter import remembered_from_environ
+
+    engine = prod.clerk()
+    assert remembered_from_environ(engine, {"HTTP_COOKIE": "theme=dark"}, "GET") is not None
+    assert remembered_from_environ(engine, {"HTTP_COOKIE": "theme=\u2603"}, "GET") is None
+    assert remembered_from_environ(engine, {"QUERY_STRING": "q=\u2603"}, "GET") is None
+    assert (
+        remembered_from_environ(engine, {"HTTP_REFERER": "https://\u2603.example/"}, "GET") is None
+    )
+    # Latin-1 beyond ASCII is what servers deliver for such bytes: answered.
+    assert remembered_from_environ(engine, {"HTTP_COOKIE": "theme=caf\u00e9"}, "GET") is not None

@@ -373,6 +373,33 @@ def test_a_remembered_state_is_the_one_the_constructor_builds(
     for name in RequestState.__slots__:
         assert getattr(fast, name) == getattr(built, name), name
     assert fast.headers is not engine.authenticate_request(bearer(token)).headers
+    # Once the entry has its template, a fast state comes with its auth object made: the one
+    # the constructor's state builds on demand, with lists of its own.
+    fast.to_auth()
+    again = engine.authenticate_request(bearer(token))
+    assert again._auth is not None
+    made, rebuilt = again._auth, built.to_auth()
+    assert made.__dict__ == rebuilt.__dict__
+    assert made.org_permissions is not rebuilt.org_permissions
+    assert made._api_needed() is engine
+
+
+def test_a_remembered_pending_session_stays_signed_out_for_views(
+    instance: LocalClerkInstance, clock: FakeClock
+) -> None:
+    """A pending session (``sts: pending``) repeated from memory: signed out for views, as the
+    first time, however many times the token's template has been used."""
+    from clerk_core.auth import SignedOutAuth
+
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = instance.session_token("user_p", claims={"sts": "pending"})
+    answers = [engine.authenticate_request(bearer(token)) for _ in range(4)]
+    assert all(state.is_signed_in for state in answers)
+    for state in answers:
+        auth = state.to_auth()
+        assert isinstance(auth, SignedOutAuth)
+        assert auth.session_status == "pending"
+        assert state.to_auth(treat_pending_as_signed_out=False).user_id == "user_p"
 
 
 # ------------------------------------------------------------------ the remembered-cookie fast path

@@ -377,8 +377,8 @@ def test_a_remembered_state_is_the_one_the_constructor_builds(
     # the constructor's state builds on demand, with lists of its own.
     fast.to_auth()
     again = engine.authenticate_request(bearer(token))
-    assert again._auth is not None
     made, rebuilt = again._auth, built.to_auth()
+    assert isinstance(made, SessionAuth)
     assert made.__dict__ == rebuilt.__dict__
     assert made.org_permissions is not rebuilt.org_permissions
     assert made._api_needed() is engine

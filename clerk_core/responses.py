@@ -311,6 +311,8 @@ def _redirect(location: str, headers: Headers) -> AuthResponse:
 def _token_present(request: RequestView, options: ClerkOptions) -> bool:
     if parse_authorization(request.headers.get("authorization")) is not None:
         return True
+    if "__session" not in request.headers.get("cookie", ""):
+        return False  # cookie names are never decoded: no session cookie, nothing to parse
     cookies = request.cookies_within(options.max_cookie_header_bytes)
     return bool(cookies.get("__session") or cookies.get(f"__session_{options.cookie_suffix}"))
 

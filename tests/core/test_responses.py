@@ -178,6 +178,21 @@ def test_signed_out_api_is_401_json(instance: LocalClerkInstance) -> None:
     assert bad is not None
     assert bad.header("www-authenticate") == 'Bearer error="invalid_token"'
     assert bad.json() == {"error": "unauthenticated", "reason": "token-invalid-signature"}
+    # A session cookie that failed counts as a token sent; other cookies do not.
+    suffix = instance.cookie_suffix
+    for cookie, challenge in [
+        (
+            f"__session={instance.bad_signature_token()}; __client_uat=1",
+            'Bearer error="invalid_token"',
+        ),
+        (f"__session_{suffix}={instance.expired_token('user_x')}", 'Bearer error="invalid_token"'),
+        ("_ga=1; __client_uat=0; x__sessionish=1", "Bearer"),
+        ("_ga=1; theme=dark", "Bearer"),
+    ]:
+        refused = respond(instance.clerk(), api(cookie=cookie))
+        assert refused is not None
+        assert refused.status == 401, cookie
+        assert refused.header("www-authenticate") == challenge, cookie
 
 
 def test_hide_the_route_with_404(instance: LocalClerkInstance) -> None:

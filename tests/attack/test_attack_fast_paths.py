@@ -844,3 +844,97 @@ def test_a_view_changing_its_auth_object_does_not_change_the_next_answer(
     assert outcome(fast.authenticate_request(request)) == outcome(
         full.authenticate_request(request)
     )
+
+
+@pytest.mark.parametrize("sts", ["pending", "active", None, "PENDING"])
+def test_session_status_reaches_the_fast_answer_as_the_full_one(
+    prod: LocalClerkInstance, clock: FakeClock, sts: str | None
+) -> None:
+    fast, full = pair(prod, clock)
+    token = prod.session_token("user_p", sts=sts)
+    request = view(signed_in_cookie(prod, token, clock()))
+    assert same_answers(fast, full, request) > 0
+    for state in (ask(fast, request), ask_raw(fast, request)):
+        assert state is not None
+        reference = full.authenticate_request(request)
+        for pending in (True, False):
+            got = state.to_auth(treat_pending_as_signed_out=pending)
+            want = reference.to_auth(treat_pending_as_signed_out=pending)
+            assert type(got) is type(want)
+            assert (got.user_id, got.session_status) == (want.user_id, want.session_status)
+
+
+def test_the_cookie_size_cap_is_read_alike_at_its_boundary(clock: FakeClock) -> None:
+    instance = LocalClerkInstance(
+        instance_type="production",
+        frontend_api="clerk.fastpath.test",
+        authorized_parties=(ORIGIN,),
+        clock=clock,
+    )
+    token = instance.session_token("user_cap")
+    for base in ("__client_uat=0", "_ga=1", signed_in_cookie(instance, token, clock())):
+        cap = len(base) + 50
+        fast, full = pair(instance, clock, max_cookie_header_bytes=cap)
+        answered = 0
+        for size in (cap - 1, cap, cap + 1):
+            for around in ("", " ", "\t \t"):
+                pad = "x" * (size - len(base) - len("; p="))
+                answered += same_answers(fast, full, view(f"{around}{base}; p={pad}{around}"))
+        assert answered > 0, base
+
+
+def test_a_flask_guard_refusing_a_fast_answer_refuses_as_the_full_procedure(
+    clock: FakeClock,
+) -> None:
+    pytest.importorskip("flask")
+    from flask import Flask, Response, make_response
+
+    from clerk_flask import Clerk as ClerkExtension
+
+    instance = LocalClerkInstance(
+        instance_type="production",
+        frontend_api="clerk.fastpath.test",
+        authorized_parties=("http://testserver",),
+        clock=clock,
+    )
+
+    def guard(auth: Any, request: Any) -> None:
+        if request.path.startswith("/private"):
+            auth.protect()
+
+    def client(engine: Clerk) -> Any:
+        app = Flask(__name__)
+        ClerkExtension(app, clerk=engine, guard=guard)
+
+        @app.route("/private", methods=["GET", "HEAD", "POST"])
+        @app.route("/public", methods=["GET", "HEAD", "POST"])
+        def page() -> Response:
+            response = make_response("ok")
+            response.headers["X-Clerk-Auth-Status"] = "app"
+            response.headers["Cache-Control"] = "public, max-age=60"
+            response.set_cookie("theme", "dark")
+            return response
+
+        return app.test_client(use_cookies=False)
+
+    fast, full = pair(instance, clock)
+    c_fast, c_full = client(fast), client(full)
+    token = instance.session_token("user_fl")
+    cookies = [
+        "",
+        "_ga=1",
+        "__client_uat=0",
+        f"__session={token}; __client_uat={int(clock()) - 10}",
+    ]
+    for cookie in cookies:
+        for path in ("/private", "/public"):
+            for method in ("GET", "HEAD", "POST"):
+                headers = {"cookie": cookie} if cookie else {}
+                want = c_full.open(path, method=method, headers=headers)
+                for _ in range(3):
+                    got = c_fast.open(path, method=method, headers=headers)
+                    assert got.status_code == want.status_code, (cookie, path, method)
+                    assert sorted(got.headers.items()) == sorted(want.headers.items())
+                    assert got.get_data() == want.get_data()
+    assert len(fast._signed_out) > 0
+    assert len(fast._cookies) > 0

@@ -38,7 +38,11 @@ from .tokens import DecodedJWT, decode_jwt
 
 __all__ = ["AuthenticateContext", "Instance", "num", "parse_int", "uses_suffixed"]
 
-_INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
+# parseInt's leading white space (ECMAScript's WhiteSpace and LineTerminator: not Python's \s,
+# which also takes U+001C-U+001F and U+0085), its ASCII digits (not Python's \d), and its
+# hexadecimal "0x" prefix (parseInt without a radix reads "0x10" as 16).
+_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_INT_PREFIX = re.compile(f"[{_JS_SPACE}]*([+-]?)(?:0[xX]([0-9a-fA-F]+)|([0-9]+))")
 _SCHEME = re.compile(r"https?://", re.IGNORECASE)  # Clerk: iss.replace(/https?:\/\//gi, '')
 
 
@@ -243,7 +247,11 @@ def parse_int(value: str | None) -> int:
     if value.isascii() and value.isdigit():
         return int(value)
     match = _INT_PREFIX.match(value)
-    return int(match.group(1)) if match else 0
+    if match is None:
+        return 0
+    sign, hexadecimal, decimal = match.groups()
+    number = int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
+    return -number if sign == "-" else number
 
 
 def _without_scheme(iss: str) -> str:

@@ -9,7 +9,7 @@ out anything else. See docs/architecture.md.
 from __future__ import annotations
 
 import logging
-from urllib.parse import SplitResult, quote, urlencode
+from urllib.parse import SplitResult, quote, unquote_plus, urlencode
 
 from ._context import AuthenticateContext
 from ._js import js_number_to_string
@@ -148,7 +148,8 @@ def _handshake_location(
     query = "&".join(
         pair
         for pair in public.query.split("&")
-        if pair and pair.split("=", 1)[0] not in ("__clerk_db_jwt", "__dev_session")
+        # Names compared decoded, as URLSearchParams.delete compares them.
+        if pair and unquote_plus(pair.split("=", 1)[0]) not in ("__clerk_db_jwt", "__dev_session")
     )
     redirect_url = SplitResult(public.scheme, public.netloc, public.path, query, "").geturl()
     params: list[tuple[str, str]] = [

@@ -231,8 +231,8 @@ class RequestView:
         if "?" not in self.url:
             return None  # no query (the common case), and no need to split the URL
         query = self.split_url.query
-        if not query or name not in query:
-            return None
+        if not query or (name not in query and "%" not in query):
+            return None  # not there, not even percent-encoded (URLSearchParams decodes names)
         for pair in query.split("&"):
             key, _, value = pair.partition("=")
             if unquote(key.replace("+", " ")) == name:

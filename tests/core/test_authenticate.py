@@ -347,6 +347,14 @@ def test_29_30_development_browser(dev: LocalClerkInstance, run: Runner) -> None
     query = parse_qs(urlsplit(state.location or "").query)
     assert query["redirect_url"] == ["https://app.example/dashboard?a=1&b=2"]
     assert query["__clerk_db_jwt"] == ["dvb_x"]
+    # The parameter's name percent-encoded: read as Clerk's URLSearchParams reads it, and dropped
+    # from the URL the browser comes back to.
+    encoded = run(
+        engine,
+        doc("/dashboard?a=1&%5F%5Fclerk_db_jwt=dvb_x&b=2", cookies={"__clerk_db_jwt": "dvb_old"}),
+    )
+    assert (encoded.status, encoded.reason) == (AuthStatus.HANDSHAKE, "dev-browser-sync")
+    assert parse_qs(urlsplit(encoded.location or "").query) == query
     # A signed-in development browser.
     token = valid(dev)
     cookies = {**session_cookies(token), "__clerk_db_jwt": dev.dev_browser_token}

@@ -155,3 +155,42 @@ def test_js_url_origin_reads_what_the_url_standard_reads(
 )
 def test_js_url_origin_is_none_where_new_url_throws(text: str) -> None:
     assert js_url_origin(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # What Node prints for parseInt(x) || 0 (how Clerk reads __client_uat).
+        ("0", 0),
+        ("1700000000", 1700000000),
+        (" 5", 5),
+        (" \t\n42", 42),
+        ("\xa07", 7),  # NBSP, U+FEFF and U+2028 are JavaScript white space
+        ("\ufeff8", 8),
+        ("\u20289", 9),
+        ("\x851", 0),  # NEL and the C0 separators are not (Python's \s takes them)
+        ("\x1c1", 0),
+        ("\u180e5", 0),
+        ("\u200b5", 0),
+        ("\u0661", 0),  # an Arabic-Indic digit is no digit to parseInt (Python's \d takes it)
+        ("-0", 0),
+        ("+3", 3),
+        ("12abc", 12),
+        ("1e3", 1),
+        ("abc", 0),
+        ("0x10", 16),  # parseInt without a radix reads a hexadecimal prefix
+        ("-0x10", -16),
+        ("0X1f", 31),
+        (" 0x10z", 16),
+        ("0x", 0),
+        ("0xg", 0),
+        ("00x5", 0),
+        ('"5"', 0),
+        (None, 0),
+        ("", 0),
+    ],
+)
+def test_parse_int_reads_what_javascript_parse_int_reads(text: str | None, expected: int) -> None:
+    from clerk_core._context import parse_int
+
+    assert parse_int(text) == expected

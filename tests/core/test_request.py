@@ -158,6 +158,12 @@ def test_query_param() -> None:
     assert req.query_param("__clerk_db_jwt") == "x y"
     assert req.query_param("missing") is None
     assert RequestView("GET", "http://[::1/", {}).query_param("a") is None
+    # Names are percent-decoded, as URLSearchParams decodes them (Clerk reads its parameters so).
+    encoded = RequestView("GET", "https://a.example/?%5F%5Fclerk_db_jwt=x&q=%41", {})
+    assert encoded.query_param("__clerk_db_jwt") == "x"
+    assert encoded.query_param("q") == "A"
+    assert encoded.query_param("__clerk_handshake") is None
+    assert RequestView("GET", "https://a.example/?a%2=1", {}).query_param("a%2") == "1"
 
 
 def test_repr_keeps_query_values_out() -> None:

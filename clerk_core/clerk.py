@@ -270,7 +270,7 @@ class Clerk:
             return None
         observer = self._observer
         started = observer.start() if observer is not None else 0.0
-        state, _ = self._fast_path(parse_authorization(authorization), None)
+        state, _ = self._fast_path(parse_authorization(authorization), None, with_auth=True)
         if state is not None:
             state._engine = self
             if observer is not None:
@@ -402,7 +402,11 @@ class Clerk:
             self._cookies.discard(key)
             return None
         state = RequestState.remembered(
-            cookie[slot.start : slot.end].decode("latin-1"), remembered, "cookie", self
+            cookie[slot.start : slot.end].decode("latin-1"),
+            remembered,
+            "cookie",
+            self,
+            entry_point is not None,  # an adapter's question: it asks for the auth object next
         )
         if slot.dev_start >= 0:
             state.dev_browser_token = cookie[slot.dev_start : slot.dev_end].decode("latin-1")
@@ -482,7 +486,7 @@ class Clerk:
         return accepts
 
     def _fast_path(
-        self, token: str | None, accepts: Mode | None
+        self, token: str | None, accepts: Mode | None, *, with_auth: bool = False
     ) -> tuple[RequestState | None, bytes | None]:
         """A remembered Bearer session token: one hash and one dictionary lookup.
 
@@ -501,7 +505,7 @@ class Clerk:
         remembered = self._memory.get(digest, self._clock(), opts.clock_skew, self.keys.generation)
         if remembered is None:
             return None, digest
-        return RequestState.remembered(token, remembered, "header", self), digest
+        return RequestState.remembered(token, remembered, "header", self, with_auth), digest
 
     def _start(
         self, request: RequestView, accepts: Mode | None, token: str | None, digest: bytes | None

@@ -123,12 +123,18 @@ class RequestState:
 
     @classmethod
     def remembered(
-        cls, token: str, remembered: Remembered, token_source: TokenSource, engine: Clerk
+        cls,
+        token: str,
+        remembered: Remembered,
+        token_source: TokenSource,
+        engine: Clerk,
+        with_auth: bool,
     ) -> RequestState:
         """The signed-in state of a token the verified-token memory holds (the fast paths): what
         the constructor builds for it, without the constructor's keyword handling, for ``engine``
-        (whose memory holds it), with its auth object made at once from the entry's template
-        when the entry has one (every adapter asks for it)."""
+        (whose memory holds it). ``with_auth``: its auth object made at once from the entry's
+        template when the entry has one (the adapters' fast paths, whose callers always ask for
+        it); otherwise on the first :meth:`to_auth`."""
         state = object.__new__(cls)
         state.status = AuthStatus.SIGNED_IN
         state.token_source = token_source
@@ -144,7 +150,7 @@ class RequestState:
         template = remembered.auth
         state._auth = (
             SessionAuth._from_template(template, token, engine)
-            if template is not None and template.session_status != "pending"
+            if with_auth and template is not None and template.session_status != "pending"
             else None
         )
         return state

@@ -373,10 +373,12 @@ def test_a_remembered_state_is_the_one_the_constructor_builds(
     for name in RequestState.__slots__:
         assert getattr(fast, name) == getattr(built, name), name
     assert fast.headers is not engine.authenticate_request(bearer(token)).headers
-    # Once the entry has its template, a fast state comes with its auth object made: the one
-    # the constructor's state builds on demand, with lists of its own.
+    # Once the entry has its template, an adapter's fast state comes with its auth object made:
+    # the one the constructor's state builds on demand, with lists of its own.
     fast.to_auth()
-    again = engine.authenticate_request(bearer(token))
+    assert engine.authenticate_request(bearer(token))._auth is None  # made when asked for
+    again = engine.remembered_state(f"Bearer {token}")
+    assert again is not None
     made, rebuilt = again._auth, built.to_auth()
     assert isinstance(made, SessionAuth)
     assert made.__dict__ == rebuilt.__dict__

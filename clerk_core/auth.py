@@ -195,18 +195,25 @@ class SessionAuth(_AuthBase):
         """The auth object of one request whose claims ``template`` was built from: a copy with
         this request's token and engine and its own lists. The verified-token memory keeps a
         template per token, so a repeated token's claims are read once, not once per request."""
+        # Field by field rather than through __dict__: a new object's attributes then stay in
+        # its compact per-class layout (this runs on every remembered request). The fields are
+        # __init__'s; tests/core/test_token_memory.py keeps the two in step.
         auth = object.__new__(cls)
-        fields = auth.__dict__
-        fields.update(template.__dict__)
-        fields["_token"] = token
-        fields["_clerk"] = clerk
-        # _OWN_LISTS, unrolled (this runs on every remembered request).
-        value = fields["org_permissions"]
-        if type(value) is list:
-            fields["org_permissions"] = value.copy()
-        value = fields["factor_verification_age"]
-        if type(value) is list:
-            fields["factor_verification_age"] = value.copy()
+        auth._token = token
+        auth._clerk = clerk
+        auth.session_claims = template.session_claims
+        auth.user_id = template.user_id
+        auth.session_id = template.session_id
+        auth.session_status = template.session_status
+        auth.actor = template.actor
+        auth.org_id = template.org_id
+        auth.org_role = template.org_role
+        auth.org_slug = template.org_slug
+        # This request's own lists (_OWN_LISTS): a view may change them.
+        permissions = template.org_permissions
+        auth.org_permissions = permissions.copy() if permissions is not None else None
+        ages = template.factor_verification_age
+        auth.factor_verification_age = ages.copy() if ages is not None else None
         return auth
 
     def __repr__(self) -> str:

@@ -386,6 +386,34 @@ def test_a_remembered_state_is_the_one_the_constructor_builds(
     assert made._api_needed() is engine
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {},
+        {"org_id": "org_1", "org_role": "admin", "org_permissions": ["org:a:b"], "fva": [1, 2]},
+        {"v": 2, "o": {"id": "org_2", "rol": "member", "slg": "two", "per": "x", "fpm": "1"}},
+        {"sts": "active", "act": {"sub": "user_admin"}, "fva": [0, -1]},
+    ],
+    ids=["plain", "v1-org", "v2-org", "actor"],
+)
+def test_a_copy_of_the_template_is_the_object_the_constructor_builds(
+    instance: LocalClerkInstance, clock: FakeClock, claims: dict[str, Any]
+) -> None:
+    """``SessionAuth._from_template`` copies field by field: the same fields and values as
+    ``SessionAuth(...)``, with lists of its own."""
+    engine = instance.clerk(networkless=True, clock=clock)
+    token = instance.session_token("user_t", claims=claims)
+    verified = engine.verify_token(token)
+    template = SessionAuth(verified, "")
+    copied = SessionAuth._from_template(template, token, engine)
+    built = SessionAuth(verified, token, clerk=engine)
+    assert copied.__dict__ == built.__dict__
+    assert list(copied.__dict__) == list(built.__dict__)
+    for name in SessionAuth._OWN_LISTS:
+        value = getattr(copied, name)
+        assert value is None or value is not getattr(template, name)
+
+
 def test_a_remembered_pending_session_stays_signed_out_for_views(
     instance: LocalClerkInstance, clock: FakeClock
 ) -> None:

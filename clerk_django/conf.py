@@ -53,12 +53,19 @@ EXTRA_KEYS = frozenset(
 _lock = threading.Lock()
 _engine: Clerk | None = None
 _guard: tuple[Any, Callable[..., Any] | None] | None = None
+_settings: Mapping[str, Any] | None = None
 
 
 def clerk_settings() -> Mapping[str, Any]:
-    value = getattr(settings, "CLERK", {})
-    if type(value) is not dict and not isinstance(value, Mapping):
-        raise ImproperlyConfigured("settings.CLERK must be a dict of Clerk options.")
+    """``settings.CLERK``, read once (again after ``override_settings`` changes it: every request
+    asks, and Django's lazy settings cost more than the dict)."""
+    global _settings
+    value = _settings
+    if value is None:
+        value = getattr(settings, "CLERK", {})
+        if type(value) is not dict and not isinstance(value, Mapping):
+            raise ImproperlyConfigured("settings.CLERK must be a dict of Clerk options.")
+        _settings = value
     return value
 
 
@@ -130,11 +137,12 @@ def get_guard() -> Callable[..., Any] | None:
 
 
 def reset() -> None:
-    """Forget the cached engine and guard (settings changed)."""
-    global _engine, _guard
+    """Forget the cached settings, engine and guard (settings changed)."""
+    global _engine, _guard, _settings
     with _lock:
         _engine = None
         _guard = None
+        _settings = None
 
 
 @receiver(setting_changed)

@@ -100,13 +100,13 @@ class ClerkHTTPException(HTTPException):
     def __init__(self, response: AuthResponse) -> None:
         # A Mapping whose items() keeps repeated headers: every Set-Cookie line stays its own
         # header (a handler copies items() onto its response; a dict would join or drop them).
-        headers = Headers(
-            raw=[
-                (name.lower().encode("latin-1"), value.encode("latin-1"))
-                for name, value in response.headers
-                if name.lower() != "content-type"
-            ]
-        )
+        self.raw_headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in response.headers
+            if name.lower() != "content-type"
+        ]
+        """The response's headers as ASGI pairs (without ``Content-Type``)."""
+        headers = Headers(raw=self.raw_headers)
         detail: Any = response.json() if response.body else None
         super().__init__(response.status, detail=detail, headers=cast("dict[str, str]", headers))
         self.response = response
@@ -121,11 +121,7 @@ async def clerk_exception_handler(request: Request, exc: Exception) -> Response:
         raise exc
     rendered = exc.response
     out = Response(rendered.body, status_code=rendered.status, media_type=rendered.content_type)
-    out.raw_headers.extend(
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in rendered.headers
-        if name.lower() != "content-type"
-    )
+    out.raw_headers.extend(exc.raw_headers)
     return out
 
 

@@ -13,7 +13,7 @@ What an entry holds is only what the header itself decided: the verified-token m
 the session token (its claims, ``exp``, key generation and ``iat``/``nbf``; never the token), and
 where in the header the session token and the development browser token sit (offsets, so that
 neither the header nor a token is kept). That entry's checks run on every request
-(``Clerk._cookie_hit``), so an expired token or a rotated key set ends the header's entry as it
+(:func:`cookie_hit`), so an expired token or a rotated key set ends the header's entry as it
 ends the token's; the header's entry ends at the token's ``exp`` itself, without the clock skew's
 grace the verified-token memory gives, because from then on the cookie set Clerk reads depends on
 the time too (``_context.uses_suffixed`` on a development instance).
@@ -43,19 +43,31 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from hashlib import sha256
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from ._context import Instance
+from ._context import AuthenticateContext, Instance
 from ._memory import Remembered
+from ._outcomes import signed_out
 from .origin import SAFE_METHODS
+from .request import RequestView
+from .state import AuthErrorReason, AuthStatus, RequestState
+
+if TYPE_CHECKING:
+    from .clerk import Clerk
+    from .events import EntryPoint
 
 __all__ = [
     "CookieMemory",
     "Slot",
+    "cookie_hit",
+    "cookie_hit_text",
     "cookie_key",
     "instance_eligible",
+    "remember_cookie",
     "request_eligible",
     "signed_out_eligible",
+    "signed_out_hit",
+    "signed_out_start",
 ]
 
 V = TypeVar("V")
@@ -163,7 +175,7 @@ def request_eligible(
 
 def signed_out_eligible(inst: Instance) -> bool:
     """Whether a browser without a session cookie may be signed out by its ``Cookie`` header
-    alone (``Clerk._signed_out_hit``): what :func:`instance_eligible` asks, on a production
+    alone (:func:`signed_out_hit`): what :func:`instance_eligible` asks, on a production
     instance (a development instance reads the development browser token first) whose default
     token types include session tokens (otherwise the cookies are not read at all)."""
     accepts = inst.options.accepts_token
@@ -182,3 +194,192 @@ def query_eligible(query: bytes) -> bool:
     (``__clerk_handshake``, ``__clerk_db_jwt``, ``__clerk_synced``...), nor a percent-encoded name
     that could spell one."""
     return not (query and (b"__clerk" in query or b"%" in query))
+
+
+# ------------------------------------------------------------------ the engine's questions
+def cookie_hit_text(
+    engine: Clerk,
+    cookie: str,
+    method: str,
+    query: str,
+    sec_fetch_dest: str | None,
+    referer: str | None,
+    entry_point: EntryPoint | None,
+) -> RequestState | None:
+    """:func:`cookie_hit` for a request's text (a request view's, or an adapter's)."""
+    try:
+        raw = cookie.encode("latin-1")  # what a server decoded from the bytes it received
+    except UnicodeEncodeError:
+        return None  # not a header a server delivers: the full procedure judges it
+    return cookie_hit(
+        engine,
+        raw,
+        method,
+        query.encode("utf-8", "surrogatepass"),
+        None if sec_fetch_dest is None else sec_fetch_dest.encode("utf-8", "surrogatepass"),
+        None if referer is None else referer.encode("utf-8", "surrogatepass"),
+        entry_point,
+    )
+
+
+def cookie_hit(
+    engine: Clerk,
+    cookie: bytes,
+    method: str,
+    query: bytes,
+    sec_fetch_dest: bytes | None,
+    referer: bytes | None,
+    entry_point: EntryPoint | None,
+) -> RequestState | None:
+    """The cookie memory's answer (``_cookie_memory``), or ``None``. With an ``entry_point``
+    (a public method's name), the state is the engine's and its auth event is emitted;
+    ``authenticate_request`` passes ``None`` and does both itself."""
+    if b"__session" not in cookie:
+        # No session cookie: a signed-out browser, when nothing else decides.
+        if not engine._signed_out_fast:
+            return None
+        return signed_out_hit(engine, cookie, query, entry_point)
+    if not engine._cookie_fast:
+        return None
+    if not (
+        # A browser's usual fetch: eligible on its face (request_eligible would say so).
+        method == "GET"
+        and not query
+        and (sec_fetch_dest is None or referer is None or sec_fetch_dest == b"empty")
+    ):
+        if method not in SAFE_METHODS:
+            method = method.upper()
+        if not request_eligible(method, query, sec_fetch_dest, referer):
+            return None
+    observer = engine._observer if entry_point is not None else None
+    started = observer.start() if observer is not None else 0.0
+    cookie = cookie.strip(b" \t")
+    opts = engine.options
+    if len(cookie) > opts.max_cookie_header_bytes:
+        return None
+    key = sha256(cookie).digest()
+    slot = engine._cookies.get(key)
+    if slot is None:
+        return None
+    remembered = slot.remembered
+    now = engine._clock()
+    # The verified-token memory's own test (same key set; not before iat/nbf less the skew),
+    # and the token's exp itself, without the skew's grace (see _cookie_memory).
+    if not (
+        now < remembered.exp
+        and remembered.generation == engine.keys.generation
+        and now + opts.clock_skew >= remembered.not_before
+    ):
+        engine._cookies.discard(key)
+        return None
+    state = RequestState.remembered(
+        cookie[slot.start : slot.end].decode("latin-1"),
+        remembered,
+        "cookie",
+        engine,
+        entry_point is not None,  # an adapter's question: it asks for the auth object next
+    )
+    if slot.dev_start >= 0:
+        state.dev_browser_token = cookie[slot.dev_start : slot.dev_end].decode("latin-1")
+    if observer is not None and entry_point is not None:
+        observer.emit(state, started, entry_point)
+    return state
+
+
+def signed_out_hit(
+    engine: Clerk, cookie: bytes, query: bytes, entry_point: EntryPoint | None
+) -> RequestState | None:
+    """A production browser's ``Cookie`` header without a session cookie (``cookie`` holds no
+    ``__session``): signed out, ``session-token-and-uat-missing``, when it holds no handshake
+    cookie, the query no Clerk parameter, and ``__client_uat`` is absent or was read as 0
+    before (``_cookie_memory``); ``None`` for anything else."""
+    if b"__clerk_handshake" in cookie or not query_eligible(query):
+        return None
+    if b"__client_uat" in cookie:
+        cookie = cookie.strip(b" \t")
+        if len(cookie) > engine.options.max_cookie_header_bytes:
+            return None
+        if engine._signed_out.get(sha256(cookie).digest()) is None:
+            return None
+    observer = engine._observer if entry_point is not None else None
+    started = observer.start() if observer is not None else 0.0
+    state = signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, "")
+    state.token_source = "cookie"
+    if entry_point is not None:
+        state._engine = engine
+        if observer is not None:
+            observer.emit(state, started, entry_point)
+    return state
+
+
+def signed_out_start(engine: Clerk, request: RequestView, cookie: str) -> RequestState | None:
+    """:func:`signed_out_hit` for a request view whose ``Cookie`` header (``cookie``, ``""``
+    when absent) holds no ``__session``, and the first request of a header with
+    ``__client_uat``: the cookie flow's own reading of the cookies, its ``__client_uat`` 0
+    remembered (``_cookie_memory``)."""
+    query = request.url.partition("?")[2].encode("utf-8", "surrogatepass")
+    try:
+        raw = cookie.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    state = signed_out_hit(engine, raw, query, None)
+    if state is not None or "__client_uat" not in cookie:
+        return state
+    if b"__clerk_handshake" in raw or not query_eligible(query):
+        return None
+    raw = raw.strip(b" \t")
+    if len(raw) > engine.options.max_cookie_header_bytes:
+        return None
+    # The cookie flow's _cookie_presence, for a header without a session cookie: its
+    # __client_uat as the token location reads it (a production instance's reading depends
+    # on the cookies alone), 0 being signed out.
+    if AuthenticateContext(engine._instance, request, None).client_uat:
+        return None
+    engine._signed_out.put(sha256(raw).digest(), True)
+    state = signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, "")
+    state.token_source = "cookie"
+    return state
+
+
+def remember_cookie(engine: Clerk, request: RequestView, state: RequestState) -> None:
+    """Remember a ``Cookie`` header that the remembered-cookie path signed in, when the
+    answer depends on that header alone (:meth:`remembered_cookie_state` then answers it)."""
+    headers = request.headers
+    cookie = headers.get("cookie")
+    token = state.token
+    remembered = state._remembered
+    if (
+        not cookie
+        or not token
+        or remembered is None
+        or state.status is not AuthStatus.SIGNED_IN
+        or state.headers
+        or "authorization" in headers
+        or len(cookie) > engine.options.max_cookie_header_bytes
+    ):
+        return
+    try:
+        raw = cookie.encode("latin-1")
+    except UnicodeEncodeError:
+        return  # not a header a server delivers (nor one the memory is asked for)
+    dest, referer = headers.get("sec-fetch-dest"), headers.get("referer")
+    if not request_eligible(
+        request.method,
+        request.url.partition("?")[2].encode("utf-8", "surrogatepass"),
+        None if dest is None else dest.encode("utf-8", "surrogatepass"),
+        None if referer is None else referer.encode("utf-8", "surrogatepass"),
+    ):
+        return
+    # Where the tokens sit in the header (the same header gives the same offsets): neither
+    # the header nor a token is kept.
+    start = cookie.find(token)
+    if start < 0:
+        return  # a value the cookie parser decoded (percent escapes): not served from here
+    slot = Slot(remembered, start, start + len(token))
+    dev = state.dev_browser_token
+    if dev:
+        dev_start = cookie.find(dev)
+        if dev_start < 0:
+            return
+        slot.dev_start, slot.dev_end = dev_start, dev_start + len(dev)
+    engine._cookies.put(cookie_key(raw), slot)

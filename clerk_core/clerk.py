@@ -31,11 +31,12 @@ from ._cookie_flow import cookie_flow, remembered_cookie
 from ._cookie_memory import (
     CookieMemory,
     Slot,
-    cookie_key,
+    cookie_hit,
+    cookie_hit_text,
     instance_eligible,
-    query_eligible,
-    request_eligible,
+    remember_cookie,
     signed_out_eligible,
+    signed_out_start,
 )
 from ._effects import Flow, Performer, drive_async, drive_sync
 from ._machine import MACHINE_PREFIXES, machine_flow
@@ -45,10 +46,9 @@ from ._verify import verified_claims, verify_session_token
 from .backend_api import AsyncBackendAPI, BackendAPI
 from .errors import ClerkConfigurationError, TokenVerificationError
 from .errors import TokenVerificationErrorReason as R
-from .events import EntryPoint, attach_hook, observer_for
+from .events import attach_hook, observer_for
 from .keys import JWKSCache, KeySource, NoKeySource, PEMKeySource
 from .options import TOKEN_TYPES, ClerkOptions, normalise_accepts_token
-from .origin import SAFE_METHODS
 from .request import RequestView, parse_authorization
 from .state import AuthErrorReason, AuthStatus, RequestState
 from .tokens import (
@@ -307,8 +307,8 @@ class Clerk:
         and the query no Clerk parameter, whatever the method (``clerk_core._cookie_memory``)."""
         if cookie is None:
             return None
-        return self._cookie_hit_text(
-            cookie, method, query, sec_fetch_dest, referer, "remembered_cookie_state"
+        return cookie_hit_text(
+            self, cookie, method, query, sec_fetch_dest, referer, "remembered_cookie_state"
         )
 
     def remembered_raw_cookie_state(
@@ -324,148 +324,9 @@ class Clerk:
         ``Cookie`` header, the method, the raw query string, and the ``Sec-Fetch-Dest`` and
         ``Referer`` headers (``None`` when absent). One hash and one lookup
         (``clerk_core._cookie_memory``)."""
-        return self._cookie_hit(
-            cookie, method, query, sec_fetch_dest, referer, "remembered_cookie_state"
+        return cookie_hit(
+            self, cookie, method, query, sec_fetch_dest, referer, "remembered_cookie_state"
         )
-
-    def _cookie_hit_text(
-        self,
-        cookie: str,
-        method: str,
-        query: str,
-        sec_fetch_dest: str | None,
-        referer: str | None,
-        entry_point: EntryPoint | None,
-    ) -> RequestState | None:
-        """:meth:`_cookie_hit` for a request's text (a request view's, or an adapter's)."""
-        try:
-            raw = cookie.encode("latin-1")  # what a server decoded from the bytes it received
-        except UnicodeEncodeError:
-            return None  # not a header a server delivers: the full procedure judges it
-        return self._cookie_hit(
-            raw,
-            method,
-            query.encode("utf-8", "surrogatepass"),
-            None if sec_fetch_dest is None else sec_fetch_dest.encode("utf-8", "surrogatepass"),
-            None if referer is None else referer.encode("utf-8", "surrogatepass"),
-            entry_point,
-        )
-
-    def _cookie_hit(
-        self,
-        cookie: bytes,
-        method: str,
-        query: bytes,
-        sec_fetch_dest: bytes | None,
-        referer: bytes | None,
-        entry_point: EntryPoint | None,
-    ) -> RequestState | None:
-        """The cookie memory's answer (``_cookie_memory``), or ``None``. With an ``entry_point``
-        (a public method's name), the state is the engine's and its auth event is emitted;
-        ``authenticate_request`` passes ``None`` and does both itself."""
-        if b"__session" not in cookie:
-            # No session cookie: a signed-out browser, when nothing else decides.
-            if not self._signed_out_fast:
-                return None
-            return self._signed_out_hit(cookie, query, entry_point)
-        if not self._cookie_fast:
-            return None
-        if not (
-            # A browser's usual fetch: eligible on its face (request_eligible would say so).
-            method == "GET"
-            and not query
-            and (sec_fetch_dest is None or referer is None or sec_fetch_dest == b"empty")
-        ):
-            if method not in SAFE_METHODS:
-                method = method.upper()
-            if not request_eligible(method, query, sec_fetch_dest, referer):
-                return None
-        observer = self._observer if entry_point is not None else None
-        started = observer.start() if observer is not None else 0.0
-        cookie = cookie.strip(b" \t")
-        opts = self.options
-        if len(cookie) > opts.max_cookie_header_bytes:
-            return None
-        key = sha256(cookie).digest()
-        slot = self._cookies.get(key)
-        if slot is None:
-            return None
-        remembered = slot.remembered
-        now = self._clock()
-        # The verified-token memory's own test (same key set; not before iat/nbf less the skew),
-        # and the token's exp itself, without the skew's grace (see _cookie_memory).
-        if not (
-            now < remembered.exp
-            and remembered.generation == self.keys.generation
-            and now + opts.clock_skew >= remembered.not_before
-        ):
-            self._cookies.discard(key)
-            return None
-        state = RequestState.remembered(
-            cookie[slot.start : slot.end].decode("latin-1"),
-            remembered,
-            "cookie",
-            self,
-            entry_point is not None,  # an adapter's question: it asks for the auth object next
-        )
-        if slot.dev_start >= 0:
-            state.dev_browser_token = cookie[slot.dev_start : slot.dev_end].decode("latin-1")
-        if observer is not None and entry_point is not None:
-            observer.emit(state, started, entry_point)
-        return state
-
-    def _signed_out_hit(
-        self, cookie: bytes, query: bytes, entry_point: EntryPoint | None
-    ) -> RequestState | None:
-        """A production browser's ``Cookie`` header without a session cookie (``cookie`` holds no
-        ``__session``): signed out, ``session-token-and-uat-missing``, when it holds no handshake
-        cookie, the query no Clerk parameter, and ``__client_uat`` is absent or was read as 0
-        before (``_cookie_memory``); ``None`` for anything else."""
-        if b"__clerk_handshake" in cookie or not query_eligible(query):
-            return None
-        if b"__client_uat" in cookie:
-            cookie = cookie.strip(b" \t")
-            if len(cookie) > self.options.max_cookie_header_bytes:
-                return None
-            if self._signed_out.get(sha256(cookie).digest()) is None:
-                return None
-        observer = self._observer if entry_point is not None else None
-        started = observer.start() if observer is not None else 0.0
-        state = signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, "")
-        state.token_source = "cookie"
-        if entry_point is not None:
-            state._engine = self
-            if observer is not None:
-                observer.emit(state, started, entry_point)
-        return state
-
-    def _signed_out_start(self, request: RequestView, cookie: str) -> RequestState | None:
-        """:meth:`_signed_out_hit` for a request view whose ``Cookie`` header (``cookie``, ``""``
-        when absent) holds no ``__session``, and the first request of a header with
-        ``__client_uat``: the cookie flow's own reading of the cookies, its ``__client_uat`` 0
-        remembered (``_cookie_memory``)."""
-        query = request.url.partition("?")[2].encode("utf-8", "surrogatepass")
-        try:
-            raw = cookie.encode("latin-1")
-        except UnicodeEncodeError:
-            return None
-        state = self._signed_out_hit(raw, query, None)
-        if state is not None or "__client_uat" not in cookie:
-            return state
-        if b"__clerk_handshake" in raw or not query_eligible(query):
-            return None
-        raw = raw.strip(b" \t")
-        if len(raw) > self.options.max_cookie_header_bytes:
-            return None
-        # The cookie flow's _cookie_presence, for a header without a session cookie: its
-        # __client_uat as the token location reads it (a production instance's reading depends
-        # on the cookies alone), 0 being signed out.
-        if AuthenticateContext(self._instance, request, None).client_uat:
-            return None
-        self._signed_out.put(sha256(raw).digest(), True)
-        state = signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, "")
-        state.token_source = "cookie"
-        return state
 
     def verify_token(self, token: str) -> dict[str, Any]:
         """Verify a session token and return its claims; raises :class:`TokenVerificationError`.
@@ -525,12 +386,13 @@ class Clerk:
                 # A browser without a session cookie: signed out by its header (the first time
                 # a header with __client_uat is seen, its cookies are read).
                 if self._signed_out_fast:
-                    state = self._signed_out_start(request, cookie)
+                    state = signed_out_start(self, request, cookie)
                     if state is not None:
                         return state
             elif self._cookie_fast:
                 # A signed-in Cookie header seen before (what adapters ask before building a view).
-                state = self._cookie_hit_text(
+                state = cookie_hit_text(
+                    self,
                     cookie,
                     request.method,
                     request.url.partition("?")[2],
@@ -612,51 +474,8 @@ class Clerk:
         if state is not None:
             state.token_source = "cookie"
             if accepts is None and self._cookie_fast:
-                self._remember_cookie(request, state)
+                remember_cookie(self, request, state)
         return state, ctx
-
-    def _remember_cookie(self, request: RequestView, state: RequestState) -> None:
-        """Remember a ``Cookie`` header that the remembered-cookie path signed in, when the
-        answer depends on that header alone (:meth:`remembered_cookie_state` then answers it)."""
-        headers = request.headers
-        cookie = headers.get("cookie")
-        token = state.token
-        remembered = state._remembered
-        if (
-            not cookie
-            or not token
-            or remembered is None
-            or state.status is not AuthStatus.SIGNED_IN
-            or state.headers
-            or "authorization" in headers
-            or len(cookie) > self.options.max_cookie_header_bytes
-        ):
-            return
-        try:
-            raw = cookie.encode("latin-1")
-        except UnicodeEncodeError:
-            return  # not a header a server delivers (nor one the memory is asked for)
-        dest, referer = headers.get("sec-fetch-dest"), headers.get("referer")
-        if not request_eligible(
-            request.method,
-            request.url.partition("?")[2].encode("utf-8", "surrogatepass"),
-            None if dest is None else dest.encode("utf-8", "surrogatepass"),
-            None if referer is None else referer.encode("utf-8", "surrogatepass"),
-        ):
-            return
-        # Where the tokens sit in the header (the same header gives the same offsets): neither
-        # the header nor a token is kept.
-        start = cookie.find(token)
-        if start < 0:
-            return  # a value the cookie parser decoded (percent escapes): not served from here
-        slot = Slot(remembered, start, start + len(token))
-        dev = state.dev_browser_token
-        if dev:
-            dev_start = cookie.find(dev)
-            if dev_start < 0:
-                return
-            slot.dev_start, slot.dev_end = dev_start, dev_start + len(dev)
-        self._cookies.put(cookie_key(raw), slot)
 
     # ------------------------------------------------------------------------- dispatch
     def _flow(

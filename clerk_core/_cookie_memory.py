@@ -257,7 +257,7 @@ def cookie_hit(
     opts = engine.options
     if len(cookie) > opts.max_cookie_header_bytes:
         return None
-    key = sha256(cookie).digest()
+    key = cookie_key(cookie)
     slot = engine._cookies.get(key)
     if slot is None:
         return None
@@ -286,6 +286,26 @@ def cookie_hit(
     return state
 
 
+def _signed_out_header(engine: Clerk, cookie: bytes, query: bytes) -> bytes | None:
+    """The header a signed-out answer may come from, spaces and tabs around it stripped (a
+    ``Cookie`` header without ``__session``): ``None`` when a handshake cookie, a Clerk query
+    parameter or, with a ``__client_uat`` to read, the size cap leaves it to the full procedure
+    (which answers an oversized header without ``__client_uat`` signed out too)."""
+    if b"__clerk_handshake" in cookie or not query_eligible(query):
+        return None
+    cookie = cookie.strip(b" \t")
+    if b"__client_uat" in cookie and len(cookie) > engine.options.max_cookie_header_bytes:
+        return None
+    return cookie
+
+
+def _signed_out_state() -> RequestState:
+    """What the cookie flow answers a browser without a session cookie or an active client."""
+    state = signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, "")
+    state.token_source = "cookie"
+    return state
+
+
 def signed_out_hit(
     engine: Clerk, cookie: bytes, query: bytes, entry_point: EntryPoint | None
 ) -> RequestState | None:
@@ -293,18 +313,14 @@ def signed_out_hit(
     ``__session``): signed out, ``session-token-and-uat-missing``, when it holds no handshake
     cookie, the query no Clerk parameter, and ``__client_uat`` is absent or was read as 0
     before (``_cookie_memory``); ``None`` for anything else."""
-    if b"__clerk_handshake" in cookie or not query_eligible(query):
+    header = _signed_out_header(engine, cookie, query)
+    if header is None:
         return None
-    if b"__client_uat" in cookie:
-        cookie = cookie.strip(b" \t")
-        if len(cookie) > engine.options.max_cookie_header_bytes:
-            return None
-        if engine._signed_out.get(sha256(cookie).digest()) is None:
-            return None
+    if b"__client_uat" in header and engine._signed_out.get(cookie_key(header)) is None:
+        return None
     observer = engine._observer if entry_point is not None else None
     started = observer.start() if observer is not None else 0.0
-    state = signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, "")
-    state.token_source = "cookie"
+    state = _signed_out_state()
     if entry_point is not None:
         state._engine = engine
         if observer is not None:
@@ -317,28 +333,24 @@ def signed_out_start(engine: Clerk, request: RequestView, cookie: str) -> Reques
     when absent) holds no ``__session``, and the first request of a header with
     ``__client_uat``: the cookie flow's own reading of the cookies, its ``__client_uat`` 0
     remembered (``_cookie_memory``)."""
-    query = request.url.partition("?")[2].encode("utf-8", "surrogatepass")
     try:
         raw = cookie.encode("latin-1")
     except UnicodeEncodeError:
         return None
-    state = signed_out_hit(engine, raw, query, None)
-    if state is not None or "__client_uat" not in cookie:
-        return state
-    if b"__clerk_handshake" in raw or not query_eligible(query):
+    header = _signed_out_header(
+        engine, raw, request.url.partition("?")[2].encode("utf-8", "surrogatepass")
+    )
+    if header is None:
         return None
-    raw = raw.strip(b" \t")
-    if len(raw) > engine.options.max_cookie_header_bytes:
-        return None
-    # The cookie flow's _cookie_presence, for a header without a session cookie: its
-    # __client_uat as the token location reads it (a production instance's reading depends
-    # on the cookies alone), 0 being signed out.
-    if AuthenticateContext(engine._instance, request, None).client_uat:
-        return None
-    engine._signed_out.put(sha256(raw).digest(), True)
-    state = signed_out(AuthErrorReason.SESSION_TOKEN_AND_UAT_MISSING.value, "")
-    state.token_source = "cookie"
-    return state
+    key = cookie_key(header) if b"__client_uat" in header else None
+    if key is not None and engine._signed_out.get(key) is None:
+        # The cookie flow's _cookie_presence, for a header without a session cookie: its
+        # __client_uat as the token location reads it (a production instance's reading
+        # depends on the cookies alone), 0 being signed out.
+        if AuthenticateContext(engine._instance, request, None).client_uat:
+            return None
+        engine._signed_out.put(key, True)
+    return _signed_out_state()
 
 
 def remember_cookie(engine: Clerk, request: RequestView, state: RequestState) -> None:

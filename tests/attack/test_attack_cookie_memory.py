@@ -19,46 +19,11 @@ from clerk_core import AuthStatus, Clerk, RequestView
 from clerk_core._cookie_memory import Slot
 from clerk_core.testing import LocalClerkInstance
 from tests.conftest import FakeClock
+from tests.fast_path_kit import ask, outcome, pair
 from tests.test_refusal_adapters import ADAPTERS
 
 HOST = "app.example"
 ORIGIN = f"https://{HOST}"
-
-
-def outcome(state: Any) -> tuple[Any, ...]:
-    auth = state.to_auth()
-    return (
-        state.status,
-        state.reason,
-        state.message,
-        state.headers,
-        state.token,
-        state.token_source,
-        state.dev_browser_token,
-        type(auth).__name__,
-        auth.user_id,
-    )
-
-
-def pair(instance: LocalClerkInstance, clock: FakeClock, **options: Any) -> tuple[Clerk, Clerk]:
-    fast = instance.clerk(networkless=True, clock=clock, **options)
-    full = instance.clerk(networkless=True, clock=clock, **options)
-    full._cookie_fast = full._signed_out_fast = False  # the full procedure (token memory on)
-    return fast, full
-
-
-def ask(engine: Clerk, request: RequestView) -> Any:
-    """What an adapter asks before it builds a view."""
-    headers = request.headers
-    if "authorization" in headers:
-        return None
-    return engine.remembered_cookie_state(
-        headers.get("cookie"),
-        method=request.method,
-        query=request.url.partition("?")[2],
-        sec_fetch_dest=headers.get("sec-fetch-dest"),
-        referer=headers.get("referer"),
-    )
 
 
 def warm(fast: Clerk, full: Clerk, request: RequestView, times: int = 3) -> None:

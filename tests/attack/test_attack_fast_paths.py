@@ -21,6 +21,7 @@ from clerk_core.adapter import headers_after_app, is_replaced, merged_raw_header
 from clerk_core.state import RequestState
 from clerk_core.testing import LocalClerkInstance
 from tests.conftest import FakeClock
+from tests.fast_path_kit import ask, ask_raw, outcome, pair
 from tests.test_refusal_adapters import ADAPTERS, Build
 
 HOST = "app.example"
@@ -38,30 +39,6 @@ def prod(clock: FakeClock) -> LocalClerkInstance:
     )
 
 
-def outcome(state: Any) -> tuple[Any, ...]:
-    auth = state.to_auth()
-    return (
-        state.status,
-        state.reason,
-        state.message,
-        state.headers,
-        state.token,
-        state.token_source,
-        state.token_type,
-        state.dev_browser_token,
-        state.location,
-        type(auth).__name__,
-        auth.user_id,
-    )
-
-
-def pair(instance: LocalClerkInstance, clock: FakeClock, **options: Any) -> tuple[Clerk, Clerk]:
-    fast = instance.clerk(networkless=True, clock=clock, **options)
-    full = instance.clerk(networkless=True, clock=clock, **options)
-    full._cookie_fast = full._signed_out_fast = False  # the full procedure
-    return fast, full
-
-
 def view(
     cookie: str | None, *, method: str = "GET", query: str = "", **headers: str
 ) -> RequestView:
@@ -69,35 +46,6 @@ def view(
     if cookie is not None:
         all_headers["cookie"] = cookie
     return RequestView(method, f"{ORIGIN}/dashboard" + (f"?{query}" if query else ""), all_headers)
-
-
-def ask(engine: Clerk, request: RequestView) -> RequestState | None:
-    """What a WSGI adapter asks before it builds a view."""
-    headers = request.headers
-    if "authorization" in headers:
-        return None
-    return engine.remembered_cookie_state(
-        headers.get("cookie", ""),
-        method=request.method,
-        query=request.url.partition("?")[2],
-        sec_fetch_dest=headers.get("sec-fetch-dest"),
-        referer=headers.get("referer"),
-    )
-
-
-def ask_raw(engine: Clerk, request: RequestView) -> RequestState | None:
-    """What an ASGI adapter asks (the header's bytes as the server delivered them)."""
-    headers = request.headers
-    if "authorization" in headers:
-        return None
-    dest, referer = headers.get("sec-fetch-dest"), headers.get("referer")
-    return engine.remembered_raw_cookie_state(
-        headers.get("cookie", "").encode("latin-1"),
-        request.method,
-        request.url.partition("?")[2].encode("latin-1"),
-        None if dest is None else dest.encode("latin-1"),
-        None if referer is None else referer.encode("latin-1"),
-    )
 
 
 def same_answers(fast: Clerk, full: Clerk, request: RequestView, times: int = 3) -> int:
